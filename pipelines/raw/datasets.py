@@ -1,0 +1,47 @@
+"""The raw datasets: file, model and table of each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandera.polars as pa
+
+from pipelines.raw import models
+
+
+@dataclass(frozen=True)
+class RawDataset:
+    name: str  # table raw.<name>, asset key raw/<name>
+    filename: str  # under raw/
+    model: type[pa.DataFrameModel]
+    sort_by: tuple[str, ...]
+    domain: str
+    needs_companies: bool = False
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.name}"
+
+
+DATASETS: tuple[RawDataset, ...] = (
+    RawDataset("companies", "companies.csv", models.CompaniesModel, ("ticker",), "companies"),
+    RawDataset(
+        "financials",
+        "financials.csv",
+        models.FinancialsModel,
+        ("ticker", "metric", "value_kind", "fiscal_year", "fiscal_quarter", "basis", "published"),
+        "earnings",
+        needs_companies=True,
+    ),
+    RawDataset(
+        "capex_guidance",
+        "capex_guidance.csv",
+        models.CapexGuidanceModel,
+        ("ticker", "guided_period", "given_on", "capex_definition"),
+        "capex",
+        needs_companies=True,
+    ),
+    RawDataset("claims", "claims.csv", models.ClaimsModel, ("claim_id",), "claims"),
+)
+
+BY_NAME = {d.name: d for d in DATASETS}

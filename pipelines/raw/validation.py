@@ -1,0 +1,224 @@
+"""Reading a raw CSV file and validating it against its pandera model.
+
+Every problem is reported at once, each naming file, row, column, value and rule.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+from pandera.errors import SchemaError, SchemaErrors
+
+_RULE_COLUMN = re.compile(r"\[([A-Za-z0-9_]+)\]\s*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation failure."""
+
+    file: str
+    row: int | None  # line number in the file, header = 1; None for file-level problems
+    column: str | None
+    value: str | None
+    rule: str
+    record: str | None = None  # the whole row as JSON
+
+    def __str__(self) -> str:
+        where = f"{self.file}, row {self.row}" if self.row is not None else self.file
+        col = f", column {self.column!r}" if self.column else ""
+        val = f", value {self.value!r}" if self.value is not None else ""
+        return f"{where}{col}{val}: {self.rule}"
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """A validated frame (None when the file was rejected) and every problem found."""
+
+    frame: pl.DataFrame | None
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _polars_type(dtype: Any) -> pl.DataType:
+    return dtype.type if hasattr(dtype, "type") else dtype
+
+
+def _cast_column(values: list[str | None], target: pl.DataType) -> tuple[pl.Series, list[int]]:
+    """Cast text to ``target``; returns the series and the indexes that failed."""
+    raw = pl.Series(values, dtype=pl.Utf8)
+    if target == pl.Utf8 or target == pl.String:
+        return raw, []
+    if target == pl.Date:
+        cast = raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    elif target == pl.Boolean:
+        lowered = raw.str.to_lowercase()
+        cast = lowered.replace_strict(
+            {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False},
+            default=None,
+            return_dtype=pl.Boolean,
+        )
+    else:
+        cast = raw.str.strip_chars().cast(target, strict=False)
+    failed = [i for i, (a, b) in enumerate(zip(values, cast.to_list(), strict=True)) if a is not None and b is None]
+    return cast, failed
+
+
+def read_csv_text(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str | None]]], list[Problem]]:
+    """Header, (line number, row) pairs and file-level problems of a CSV file."""
+    name = str(path)
+    if not path.exists():
+        return [], [], [Problem(name, None, None, None, "file not found")]
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        bad = data[error.start : error.end]
+        return [], [], [
+            Problem(
+                name, line, None, bad.hex(" "),
+                f"file is not valid UTF-8 (byte {bad[:1].hex()} at offset {error.start}); save it as UTF-8",
+            )
+        ]
+    if not text.strip():
+        return [], [], [Problem(name, None, None, None, "file is empty: expected a header row and data rows")]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        return [], [], [Problem(name, 1, None, None, f"malformed CSV header: {error}")]
+    problems: list[Problem] = []
+    rows: list[tuple[int, dict[str, str | None]]] = []
+    start_line = reader.line_num + 1
+    try:
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                start_line = reader.line_num + 1
+                continue
+            if len(record) != len(header):
+                problems.append(
+                    Problem(
+                        name, start_line, None, ",".join(record)[:200],
+                        f"row has {len(record)} fields, header has {len(header)}",
+                    )
+                )
+            else:
+                rows.append((start_line, {h: (c if c != "" else None) for h, c in zip(header, record, strict=True)}))
+            start_line = reader.line_num + 1
+    except csv.Error as error:
+        problems.append(Problem(name, start_line, None, None, f"malformed CSV: {error}"))
+    if not rows and not problems:
+        problems.append(Problem(name, None, None, None, "file has a header but no data rows"))
+    return header, rows, problems
+
+
+def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResult:
+    """Read ``path`` and validate it with ``model``: all problems at once, or a typed frame."""
+    name = str(path)
+    header, rows, problems = read_csv_text(path)
+    if not header:
+        return ValidationResult(None, problems)
+    schema = model.to_schema()
+    expected = list(schema.columns)
+    for column in expected:
+        if column not in header:
+            problems.append(Problem(name, 1, column, None, "required column is missing from the header"))
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            problems.append(Problem(name, 1, column, None, "column appears twice in the header"))
+        seen.add(column)
+        if column not in schema.columns:
+            problems.append(
+                Problem(name, 1, column, None, f"unexpected column (the model has: {', '.join(expected)})")
+            )
+    if problems:
+        return ValidationResult(None, problems)
+
+    lines = [line for line, _ in rows]
+    records = [record for _, record in rows]
+    series: dict[str, pl.Series] = {}
+    bad_cells: set[tuple[int, str]] = set()
+    for column, spec in schema.columns.items():
+        target = _polars_type(spec.dtype)
+        values = [record[column] for record in records]
+        cast, failed = _cast_column(values, target)
+        series[column] = cast.alias(column)
+        for index in failed:
+            bad_cells.add((index, column))
+            problems.append(
+                Problem(name, lines[index], column, values[index], f"must be of type {target}",
+                        json.dumps(records[index], ensure_ascii=False))
+            )
+    frame = pl.DataFrame(series)
+
+    try:
+        model.validate(frame, lazy=True)
+    except (SchemaErrors, SchemaError) as error:
+        cases = error.failure_cases if isinstance(error, SchemaErrors) else None
+        if cases is None or not isinstance(cases, pl.DataFrame):
+            problems.append(Problem(name, None, None, None, str(error)))
+        else:
+            for case in cases.iter_rows(named=True):
+                index = case["index"]
+                check = str(case["check"])
+                column = case["column"] if case["schema_context"] == "Column" else None
+                match = _RULE_COLUMN.search(check)
+                if column is None and match:
+                    column = match.group(1)
+                    check = check[: match.start()].rstrip()
+                if index is None:
+                    problems.append(Problem(name, None, column, str(case["failure_case"]), check))
+                    continue
+                index = int(index)
+                if column and (index, column) in bad_cells:
+                    continue  # already reported as a type error
+                value = records[index].get(column) if column else None
+                if check == "multiple_fields_uniqueness":
+                    keys = schema.unique or []
+                    check = f"duplicate key ({', '.join(keys)})"
+                    value = ", ".join(str(records[index].get(k)) for k in keys)
+                elif check.startswith("not_nullable"):
+                    check = "value is required"
+                problems.append(
+                    Problem(name, lines[index], column, value, check,
+                            json.dumps(records[index], ensure_ascii=False))
+                )
+    if problems:
+        problems.sort(key=lambda p: (p.row or 0, p.column or "", p.rule))
+        return ValidationResult(None, problems)
+    return ValidationResult(frame, [])
+
+
+def problems_frame(problems: list[Problem], dataset: str, run_id: str) -> pl.DataFrame:
+    """Problems as rows of ``quarantine.rejected_rows``."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return pl.DataFrame(
+        {
+            "run_id": [run_id] * len(problems),
+            "detected_at": [now] * len(problems),
+            "dataset": [dataset] * len(problems),
+            "file": [p.file for p in problems],
+            "row_number": [p.row for p in problems],
+            "column": [p.column for p in problems],
+            "value": [p.value for p in problems],
+            "rule": [p.rule for p in problems],
+            "record": [p.record for p in problems],
+        },
+        schema={
+            "run_id": pl.Utf8, "detected_at": pl.Datetime("us"), "dataset": pl.Utf8, "file": pl.Utf8,
+            "row_number": pl.Int32, "column": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8, "record": pl.Utf8,
+        },
+    )

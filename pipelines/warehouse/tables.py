@@ -1,0 +1,68 @@
+"""Writing a polars frame as a documented warehouse table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+
+@dataclass(frozen=True)
+class TableDoc:
+    """Description of a table and its columns: feeds DuckDB ``COMMENT ON`` and Dagster metadata."""
+
+    description: str
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+def _quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def write_table(
+    con: duckdb.DuckDBPyConnection,
+    qualified_name: str,
+    frame: pl.DataFrame,
+    doc: TableDoc | None = None,
+) -> int:
+    """Replace ``schema.table`` with ``frame`` (row order kept) and its comments, in one
+    transaction. Returns the row count."""
+    schema, table = qualified_name.split(".", 1)
+    view = f"__incoming_{table}"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        con.register(view, frame.to_arrow())
+        con.execute(f"CREATE OR REPLACE TABLE {qualified_name} AS SELECT * FROM {view}")
+        con.unregister(view)
+        if doc is not None:
+            con.execute(f"COMMENT ON TABLE {qualified_name} IS {_quote_literal(doc.description)}")
+            for column in frame.columns:
+                text = doc.columns.get(column)
+                if text:
+                    con.execute(
+                        f"COMMENT ON COLUMN {qualified_name}.{_quote_ident(column)} "
+                        f"IS {_quote_literal(text)}"
+                    )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return frame.height
+
+
+def read_table(con: duckdb.DuckDBPyConnection, qualified_name: str) -> pl.DataFrame:
+    """A whole table as a polars frame (empty frame if it does not exist)."""
+    schema, table = qualified_name.split(".", 1)
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    if not exists or not exists[0]:
+        return pl.DataFrame()
+    return pl.from_arrow(con.execute(f"SELECT * FROM {qualified_name}").fetch_arrow_table())  # type: ignore[return-value]

@@ -1,0 +1,41 @@
+"""Shared fixtures: every test gets its own warehouse file and its own copy of raw/."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import settings
+
+REPO_RAW = settings.REPO_ROOT / "raw"
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of raw/ that the test may break; LEDGER_RAW_DIR points at it."""
+    target = tmp_path / "raw"
+    shutil.copytree(REPO_RAW, target, ignore=shutil.ignore_patterns("sec"))
+    monkeypatch.setenv(settings.RAW_DIR_ENV, str(target))
+    return target
+
+
+@pytest.fixture
+def warehouse_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A throw-away warehouse path; LEDGER_WAREHOUSE points at it."""
+    path = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv(settings.WAREHOUSE_ENV, str(path))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return path
+
+
+@pytest.fixture
+def query(warehouse_file: Path) -> Iterator:
+    """``query(sql)`` → list of tuples, read-only on the test warehouse."""
+
+    def run(sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(warehouse_file), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    yield run
