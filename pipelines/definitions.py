@@ -1,26 +1,33 @@
-"""Everything Dagster loads, assembled once: assets, checks, jobs, resources, executor."""
-
-from __future__ import annotations
+"""Everything Dagster loads, assembled once: assets, checks, jobs, schedules, sensors,
+resources and the executor. Each domain exposes plain lists; policy is applied here."""
 
 import dagster as dg
 
+from pipelines.automation import SCHEDULES, SENSORS
+from pipelines.jobs import refresh_warehouse
+from pipelines.marts.assets import MARTS_ASSETS, MARTS_CHECKS
 from pipelines.raw.assets import RAW_ASSETS
+from pipelines.reports.assets import REPORT_ASSETS
+from pipelines.sec.assets import SEC_ASSETS, SEC_CHECKS
+from pipelines.tco.assets import TCO_ASSETS, TCO_CHECKS
 from pipelines.warehouse import WarehouseResource
 
-ALL_ASSETS: list[dg.AssetsDefinition] = [*RAW_ASSETS]
-ALL_CHECKS: list[dg.AssetChecksDefinition] = []
-
-#: The main job: refresh every asset (and run every check) into the warehouse.
-refresh_warehouse = dg.define_asset_job(
-    "refresh_warehouse",
-    selection=dg.AssetSelection.all(),
-    description="Rebuild the whole warehouse from raw/: validate, land, transform, check.",
-)
+ALL_ASSETS: list[dg.AssetsDefinition] = [
+    *RAW_ASSETS,
+    *MARTS_ASSETS,
+    *TCO_ASSETS,
+    *SEC_ASSETS,
+    *REPORT_ASSETS,
+]
+ALL_CHECKS: list[dg.AssetChecksDefinition] = [*MARTS_CHECKS, *TCO_CHECKS, *SEC_CHECKS]
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
     jobs=[refresh_warehouse],
+    schedules=SCHEDULES,
+    sensors=SENSORS,
     resources={"warehouse": WarehouseResource()},
+    # One process, steps in order: DuckDB has a single writer, and the data is small.
     executor=dg.in_process_executor,
 )
