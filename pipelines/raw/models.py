@@ -218,7 +218,13 @@ class CapexGuidanceModel(pa.DataFrameModel):
     mid_usd_m: float = pa.Field(nullable=True, ge=0, description="Point estimate or midpoint, USD millions")
     high_usd_m: float = pa.Field(nullable=True, ge=0, description="High end, USD millions")
     qualifier: str = pa.Field(nullable=True, isin=QUALIFIERS, description="e.g. more_than, about")
-    given_on: dt.date = pa.Field(nullable=True, description="Date the guidance was given")
+    given_on: dt.date = pa.Field(nullable=True, description="Date the guidance was given, when known")
+    given_before: dt.date = pa.Field(
+        nullable=True,
+        description="When given_on is unknown: a date the guidance is known to predate "
+        "(e.g. the date a later statement replaced it)",
+    )
+    reported_on: dt.date = pa.Field(description="Date of the source document that reports it")
     source_title: str = pa.Field(str_length={"min_value": 3}, description="Source document title")
     source_url: str = pa.Field(
         nullable=True,
@@ -230,7 +236,7 @@ class CapexGuidanceModel(pa.DataFrameModel):
 
     class Config:
         strict = True
-        unique = ["ticker", "guided_period", "capex_definition", "given_on", "source_title"]
+        unique = ["ticker", "guided_period", "capex_definition", "reported_on", "source_title"]
         description = "Capex guidance as stated by the companies (or reported by brokers), with the date given."
 
     @pa.dataframe_check(name="ticker must exist in raw.companies [ticker]")
@@ -245,6 +251,16 @@ class CapexGuidanceModel(pa.DataFrameModel):
             (low.is_null() | mid.is_null() | (low <= mid))
             & (mid.is_null() | high.is_null() | (mid <= high))
             & (low.is_null() | high.is_null() | (low <= high))
+        )
+
+    @pa.dataframe_check(name="given_on or given_before is required [given_on]")
+    def dated(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("given_on").is_not_null() | pl.col("given_before").is_not_null())
+
+    @pa.dataframe_check(name="given_on must not be after reported_on [given_on]")
+    def given_before_reported(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("given_on").is_null() | (pl.col("given_on") <= pl.col("reported_on"))
         )
 
     @pa.dataframe_check(name="at least one of low, mid, high is given [mid_usd_m]")
