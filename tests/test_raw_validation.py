@@ -44,7 +44,14 @@ def test_shipped_files_are_valid(dataset, raw_copy: Path) -> None:
 def test_wrong_type_names_row_column_value(raw_copy: Path) -> None:
     path = raw_copy / "financials.csv"
     rows = rows_of(path)
-    i = find(rows, ticker="MSFT", metric="capex_additions_to_pp_e", fiscal_year="2025", fiscal_quarter="4", basis="discrete")
+    i = find(
+        rows,
+        ticker="MSFT",
+        metric="capex_additions_to_pp_e",
+        fiscal_year="2025",
+        fiscal_quarter="4",
+        basis="discrete",
+    )
     rows[i]["value"] = "17,079"
     write_rows(path, rows)
     [problem] = problems_for(raw_copy, "financials")
@@ -56,11 +63,21 @@ def test_wrong_type_names_row_column_value(raw_copy: Path) -> None:
 def test_negative_capex_rejected(raw_copy: Path) -> None:
     path = raw_copy / "financials.csv"
     rows = rows_of(path)
-    i = find(rows, ticker="GOOGL", metric="capex_purchases_pp_e", fiscal_year="2025", fiscal_quarter="2", basis="discrete")
+    i = find(
+        rows,
+        ticker="GOOGL",
+        metric="capex_purchases_pp_e",
+        fiscal_year="2025",
+        fiscal_quarter="2",
+        basis="discrete",
+    )
     rows[i]["value"] = "-22446"
     write_rows(path, rows)
     problems = problems_for(raw_copy, "financials")
-    assert any(p.row == i + 2 and p.column == "value" and "must not be negative" in p.rule for p in problems)
+    assert any(
+        p.row == i + 2 and p.column == "value" and "must not be negative" in p.rule
+        for p in problems
+    )
 
 
 def test_duplicate_key_rejected(raw_copy: Path) -> None:
@@ -71,7 +88,9 @@ def test_duplicate_key_rejected(raw_copy: Path) -> None:
     problems = problems_for(raw_copy, "financials")
     dupes = [p for p in problems if p.rule.startswith("duplicate key")]
     assert {p.row for p in dupes} == {2, len(rows) + 1}
-    assert "ticker, metric, value_kind, basis, fiscal_year, fiscal_quarter, published" in dupes[0].rule
+    assert (
+        "ticker, metric, value_kind, basis, fiscal_year, fiscal_quarter, published" in dupes[0].rule
+    )
 
 
 def test_unknown_ticker_rejected(raw_copy: Path) -> None:
@@ -81,7 +100,10 @@ def test_unknown_ticker_rejected(raw_copy: Path) -> None:
     write_rows(path, rows)
     problems = problems_for(raw_copy, "financials")
     assert any(
-        p.row == 5 and p.column == "ticker" and p.value == "NVDX" and "must exist in raw.companies" in p.rule
+        p.row == 5
+        and p.column == "ticker"
+        and p.value == "NVDX"
+        and "must exist in raw.companies" in p.rule
         for p in problems
     )
 
@@ -102,7 +124,14 @@ def test_period_end_off_fiscal_calendar_rejected(raw_copy: Path) -> None:
     path = raw_copy / "financials.csv"
     rows = rows_of(path)
     # Broadcom FY2025 Q2 ended Sunday 4 May 2025; a calendar month end is wrong for Broadcom.
-    i = find(rows, ticker="AVGO", metric="revenue", value_kind="actual", fiscal_year="2025", fiscal_quarter="2")
+    i = find(
+        rows,
+        ticker="AVGO",
+        metric="revenue",
+        value_kind="actual",
+        fiscal_year="2025",
+        fiscal_quarter="2",
+    )
     rows[i]["period_end"] = "2025-04-30"
     write_rows(path, rows)
     problems = problems_for(raw_copy, "financials")
@@ -118,7 +147,11 @@ def test_missing_column_rejected(raw_copy: Path) -> None:
         del row["cik"]
     write_rows(path, rows)
     [problem] = problems_for(raw_copy, "companies")
-    assert (problem.row, problem.column, problem.rule) == (1, "cik", "required column is missing from the header")
+    assert (problem.row, problem.column, problem.rule) == (
+        1,
+        "cik",
+        "required column is missing from the header",
+    )
 
 
 def test_empty_file_rejected(raw_copy: Path) -> None:
@@ -138,7 +171,11 @@ def test_header_only_file_rejected(raw_copy: Path) -> None:
 def test_non_utf8_bytes_rejected(raw_copy: Path) -> None:
     path = raw_copy / "companies.csv"
     data = path.read_bytes().splitlines(keepends=True)
-    data[2] = data[2].replace(b"Amazon", b"Amaz\xe9n") if b"Amazon" in data[2] else data[2][:5] + b"\xe9" + data[2][5:]
+    data[2] = (
+        data[2].replace(b"Amazon", b"Amaz\xe9n")
+        if b"Amazon" in data[2]
+        else data[2][:5] + b"\xe9" + data[2][5:]
+    )
     path.write_bytes(b"".join(data))
     [problem] = problems_for(raw_copy, "companies")
     assert problem.row == 3
@@ -161,11 +198,19 @@ def test_ytd_smaller_than_previous_quarter_rejected(raw_copy: Path) -> None:
     path = raw_copy / "financials.csv"
     rows = rows_of(path)
     i = next(
-        k for k, r in enumerate(rows)
-        if r["basis"] == "ytd" and r["value_kind"] == "actual" and r["fiscal_quarter"] == "2" and r["unit"] == "USD_m"
+        k
+        for k, r in enumerate(rows)
+        if r["basis"] == "ytd"
+        and r["value_kind"] == "actual"
+        and r["fiscal_quarter"] == "2"
+        and r["unit"] == "USD_m"
         and any(
-            o["ticker"] == r["ticker"] and o["metric"] == r["metric"] and o["fiscal_year"] == r["fiscal_year"]
-            and o["fiscal_quarter"] == "1" and o["basis"] == "discrete" and o["value_kind"] == "actual"
+            o["ticker"] == r["ticker"]
+            and o["metric"] == r["metric"]
+            and o["fiscal_year"] == r["fiscal_year"]
+            and o["fiscal_quarter"] == "1"
+            and o["basis"] == "discrete"
+            and o["value_kind"] == "actual"
             for o in rows
         )
     )

@@ -116,7 +116,8 @@ def calendar_quarter_of_period(start: dt.date, end: dt.date) -> str:
 def calendar_quarter_of_fiscal(rule: str, fiscal_year: int, quarter: int) -> str:
     """Calendar quarter label of a company's fiscal quarter."""
     return calendar_quarter_of_period(
-        fiscal_quarter_start(rule, fiscal_year, quarter), fiscal_quarter_end(rule, fiscal_year, quarter)
+        fiscal_quarter_start(rule, fiscal_year, quarter),
+        fiscal_quarter_end(rule, fiscal_year, quarter),
     )
 
 

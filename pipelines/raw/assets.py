@@ -5,12 +5,11 @@ problem in ``quarantine.rejected_rows``, reports a failed asset check with the p
 its metadata, and fails with a message listing them all.
 """
 
-
 import hashlib
 
 import dagster as dg
-from dagster import AssetExecutionContext
 import duckdb
+from dagster import AssetExecutionContext
 
 from pipelines import settings
 from pipelines.metadata import OWNERS, column_schema, markdown_preview, table_doc
@@ -31,7 +30,9 @@ def _companies_from_warehouse(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     frame = read_table(con, "raw.companies")
     if frame.is_empty():
         return dict(company_rules())
-    return dict(zip(frame["ticker"].to_list(), frame["fiscal_year_end_rule"].to_list(), strict=True))
+    return dict(
+        zip(frame["ticker"].to_list(), frame["fiscal_year_end_rule"].to_list(), strict=True)
+    )
 
 
 def _problem_table(problems: list[Problem]) -> str:
@@ -91,8 +92,9 @@ def build_raw_asset(dataset: RawDataset) -> dg.AssetsDefinition:
                         "problems": dg.MetadataValue.md(_problem_table(result.problems)),
                     },
                 )
+                count = len(result.problems)
                 raise dg.Failure(
-                    description=f"raw/{dataset.filename} rejected: {len(result.problems)} problem(s); "
+                    description=f"raw/{dataset.filename} rejected: {count} problem(s); "
                     f"table {dataset.table} keeps its previous contents; rejected rows are in "
                     f"quarantine.rejected_rows.\n{summary}",
                     metadata={"problem_count": len(result.problems)},

@@ -71,11 +71,17 @@ def _cast_column(values: list[str | None], target: pl.DataType) -> tuple[pl.Seri
         )
     else:
         cast = raw.str.strip_chars().cast(target, strict=False)
-    failed = [i for i, (a, b) in enumerate(zip(values, cast.to_list(), strict=True)) if a is not None and b is None]
+    failed = [
+        i
+        for i, (a, b) in enumerate(zip(values, cast.to_list(), strict=True))
+        if a is not None and b is None
+    ]
     return cast, failed
 
 
-def read_csv_text(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str | None]]], list[Problem]]:
+def read_csv_text(
+    path: Path,
+) -> tuple[list[str], list[tuple[int, dict[str, str | None]]], list[Problem]]:
     """Header, (line number, row) pairs and file-level problems of a CSV file."""
     name = str(path)
     if not path.exists():
@@ -86,14 +92,26 @@ def read_csv_text(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str 
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         bad = data[error.start : error.end]
-        return [], [], [
-            Problem(
-                name, line, None, bad.hex(" "),
-                f"file is not valid UTF-8 (byte {bad[:1].hex()} at offset {error.start}); save it as UTF-8",
-            )
-        ]
+        return (
+            [],
+            [],
+            [
+                Problem(
+                    name,
+                    line,
+                    None,
+                    bad.hex(" "),
+                    f"file is not valid UTF-8 (byte {bad[:1].hex()} at offset {error.start}); "
+                    "save it as UTF-8",
+                )
+            ],
+        )
     if not text.strip():
-        return [], [], [Problem(name, None, None, None, "file is empty: expected a header row and data rows")]
+        return (
+            [],
+            [],
+            [Problem(name, None, None, None, "file is empty: expected a header row and data rows")],
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -110,12 +128,20 @@ def read_csv_text(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str 
             if len(record) != len(header):
                 problems.append(
                     Problem(
-                        name, start_line, None, ",".join(record)[:200],
+                        name,
+                        start_line,
+                        None,
+                        ",".join(record)[:200],
                         f"row has {len(record)} fields, header has {len(header)}",
                     )
                 )
             else:
-                rows.append((start_line, {h: (c if c != "" else None) for h, c in zip(header, record, strict=True)}))
+                rows.append(
+                    (
+                        start_line,
+                        {h: (c if c != "" else None) for h, c in zip(header, record, strict=True)},
+                    )
+                )
             start_line = reader.line_num + 1
     except csv.Error as error:
         problems.append(Problem(name, start_line, None, None, f"malformed CSV: {error}"))
@@ -134,7 +160,9 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
     expected = list(schema.columns)
     for column in expected:
         if column not in header:
-            problems.append(Problem(name, 1, column, None, "required column is missing from the header"))
+            problems.append(
+                Problem(name, 1, column, None, "required column is missing from the header")
+            )
     seen: set[str] = set()
     for column in header:
         if column in seen:
@@ -142,7 +170,13 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
         seen.add(column)
         if column not in schema.columns:
             problems.append(
-                Problem(name, 1, column, None, f"unexpected column (the model has: {', '.join(expected)})")
+                Problem(
+                    name,
+                    1,
+                    column,
+                    None,
+                    f"unexpected column (the model has: {', '.join(expected)})",
+                )
             )
     if problems:
         return ValidationResult(None, problems)
@@ -159,8 +193,14 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
         for index in failed:
             bad_cells.add((index, column))
             problems.append(
-                Problem(name, lines[index], column, values[index], f"must be of type {target}",
-                        json.dumps(records[index], ensure_ascii=False))
+                Problem(
+                    name,
+                    lines[index],
+                    column,
+                    values[index],
+                    f"must be of type {target}",
+                    json.dumps(records[index], ensure_ascii=False),
+                )
             )
     frame = pl.DataFrame(series)
 
@@ -193,8 +233,14 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
                 elif check.startswith("not_nullable"):
                     check = "value is required"
                 problems.append(
-                    Problem(name, lines[index], column, value, check,
-                            json.dumps(records[index], ensure_ascii=False))
+                    Problem(
+                        name,
+                        lines[index],
+                        column,
+                        value,
+                        check,
+                        json.dumps(records[index], ensure_ascii=False),
+                    )
                 )
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or "", p.rule))
@@ -218,7 +264,14 @@ def problems_frame(problems: list[Problem], dataset: str, run_id: str) -> pl.Dat
             "record": [p.record for p in problems],
         },
         schema={
-            "run_id": pl.Utf8, "detected_at": pl.Datetime("us"), "dataset": pl.Utf8, "file": pl.Utf8,
-            "row_number": pl.Int32, "column": pl.Utf8, "value": pl.Utf8, "rule": pl.Utf8, "record": pl.Utf8,
+            "run_id": pl.Utf8,
+            "detected_at": pl.Datetime("us"),
+            "dataset": pl.Utf8,
+            "file": pl.Utf8,
+            "row_number": pl.Int32,
+            "column": pl.Utf8,
+            "value": pl.Utf8,
+            "rule": pl.Utf8,
+            "record": pl.Utf8,
         },
     )

@@ -65,4 +65,4 @@ def read_table(con: duckdb.DuckDBPyConnection, qualified_name: str) -> pl.DataFr
     ).fetchone()
     if not exists or not exists[0]:
         return pl.DataFrame()
-    return pl.from_arrow(con.execute(f"SELECT * FROM {qualified_name}").fetch_arrow_table())  # type: ignore[return-value]
+    return con.execute(f"SELECT * FROM {qualified_name}").pl()
