@@ -42,6 +42,33 @@ DATASETS: tuple[RawDataset, ...] = (
         needs_companies=True,
     ),
     RawDataset("claims", "claims.csv", models.ClaimsModel, ("claim_id",), "claims"),
+    # Chips, systems and TCO assumptions (three value files, three provenance files).
+    RawDataset("accelerators", "accelerators.csv", models.AcceleratorsModel, ("chip",), "tco"),
+    RawDataset(
+        "accelerator_sources",
+        "accelerator_sources.csv",
+        models.AcceleratorSourcesModel,
+        ("chip", "field"),
+        "tco",
+    ),
+    RawDataset("systems", "systems.csv", models.SystemsModel, ("system",), "tco"),
+    RawDataset(
+        "system_sources",
+        "system_sources.csv",
+        models.SystemSourcesModel,
+        ("system", "field"),
+        "tco",
+    ),
+    RawDataset(
+        "tco_assumptions", "tco_assumptions.csv", models.TcoAssumptionsModel, ("chip",), "tco"
+    ),
+    RawDataset(
+        "tco_assumption_sources",
+        "tco_assumption_sources.csv",
+        models.TcoAssumptionSourcesModel,
+        ("chip", "field"),
+        "tco",
+    ),
 )
 
 BY_NAME = {d.name: d for d in DATASETS}

@@ -6,6 +6,7 @@ Every problem is reported at once, each naming file, row, column, value and rule
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -31,9 +32,12 @@ class Problem:
     value: str | None
     rule: str
     record: str | None = None  # the whole row as JSON
+    label: str | None = None  # the row's key, e.g. "chip 'GB200'" (models opting in, see below)
 
     def __str__(self) -> str:
         where = f"{self.file}, row {self.row}" if self.row is not None else self.file
+        if self.label:
+            where += f" ({self.label})"
         col = f", column {self.column!r}" if self.column else ""
         val = f", value {self.value!r}" if self.value is not None else ""
         return f"{where}{col}{val}: {self.rule}"
@@ -243,9 +247,22 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
                     )
                 )
     if problems:
+        problems = [_with_row_label(p, model) for p in problems]
         problems.sort(key=lambda p: (p.row or 0, p.column or "", p.rule))
         return ValidationResult(None, problems)
     return ValidationResult(frame, [])
+
+
+def _with_row_label(problem: Problem, model: type[pa.DataFrameModel]) -> Problem:
+    """Name the row by its key columns when the model lists them in
+    ``Config.metadata = {"row_label": [...]}`` (e.g. the chip of a TCO assumption)."""
+    config = getattr(model, "__config__", None)
+    columns = ((getattr(config, "metadata", None) or {}).get("row_label")) or []
+    if not columns or not problem.record:
+        return problem
+    row = json.loads(problem.record)
+    label = ", ".join(f"{c} {row.get(c)!r}" for c in columns if row.get(c) is not None)
+    return dataclasses.replace(problem, label=label or None)
 
 
 def problems_frame(problems: list[Problem], dataset: str, run_id: str) -> pl.DataFrame:
