@@ -1,6 +1,160 @@
-"""Schedules and sensors (filled in by the refresh-automation work)."""
+"""Refresh automation: a daily schedule for the whole warehouse and a sensor on raw files.
+
+Both are ``RUNNING`` by default, so ``make ui`` (``dagster dev``, which also starts the
+daemon) runs them without a click in the UI.
+
+- Schedule ``refresh_warehouse_schedule``: runs the job ``refresh_warehouse`` (every asset
+  and check). Cron ``$LEDGER_REFRESH_CRON`` (default ``0 6 * * *``: 06:00 every day) in the
+  time zone ``$LEDGER_REFRESH_TZ`` (default ``UTC``), read when the code location loads.
+- Sensor ``raw_files_sensor``: every ``$LEDGER_SENSOR_INTERVAL_S`` seconds (default 30) it
+  hashes (sha256) each raw file a raw asset reads and compares with the hashes in its cursor,
+  a JSON object ``{"<file>": "<sha256>"}`` that Dagster stores, so it survives restarts. A
+  file whose content changed (or that appeared, or disappeared) triggers one run of its raw
+  asset and everything downstream of it; touching a file without changing it does nothing.
+
+The file → asset mapping is read from ``pipelines.raw.datasets.DATASETS`` at every
+evaluation (a dataset added there is watched without touching this module). Sub-folders of
+``raw/`` (``raw/sec/``: the SEC connector's cache) are not watched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
 
 import dagster as dg
 
-SCHEDULES: list[dg.ScheduleDefinition] = []
-SENSORS: list[dg.SensorDefinition] = []
+from pipelines import settings
+from pipelines.jobs import refresh_warehouse
+
+CRON_ENV = "LEDGER_REFRESH_CRON"
+TZ_ENV = "LEDGER_REFRESH_TZ"
+INTERVAL_ENV = "LEDGER_SENSOR_INTERVAL_S"
+DEFAULT_CRON = "0 6 * * *"
+DEFAULT_TZ = "UTC"
+DEFAULT_INTERVAL_S = 30
+
+SCHEDULE_NAME = "refresh_warehouse_schedule"
+SENSOR_NAME = "raw_files_sensor"
+
+
+# ------------------------------------------------------------------------------- schedule
+def build_schedule(cron: str | None = None, timezone: str | None = None) -> dg.ScheduleDefinition:
+    """The refresh schedule; ``cron``/``timezone`` default to the environment, then daily UTC."""
+    cron = cron or os.environ.get(CRON_ENV) or DEFAULT_CRON
+    timezone = timezone or os.environ.get(TZ_ENV) or DEFAULT_TZ
+    return dg.ScheduleDefinition(
+        name=SCHEDULE_NAME,
+        job=refresh_warehouse,
+        cron_schedule=cron,
+        execution_timezone=timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Refresh the whole warehouse on cron `{cron}` ({timezone}). "
+        f"Set {CRON_ENV} / {TZ_ENV} before starting Dagster to change it.",
+        tags={"trigger": "schedule"},
+    )
+
+
+# --------------------------------------------------------------------------------- sensor
+def watched_files() -> dict[str, dg.AssetKey]:
+    """Raw file name (relative to the raw folder) → the raw asset that reads it.
+
+    Derived from ``DATASETS`` every time it is called, so datasets added later are watched.
+    """
+    from pipelines.raw.datasets import DATASETS
+
+    return {d.filename: dg.AssetKey(["raw", d.name]) for d in DATASETS}
+
+
+def file_hashes(raw_dir: Path, names: list[str]) -> dict[str, str]:
+    """sha256 of each named file that exists in ``raw_dir``."""
+    hashes: dict[str, str] = {}
+    for name in sorted(names):
+        path = raw_dir / name
+        if path.is_file():
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            hashes[name] = digest.hexdigest()
+    return hashes
+
+
+def parse_cursor(cursor: str | None) -> dict[str, str]:
+    """The ``{file: sha256}`` stored by the previous evaluation (empty if none or unreadable)."""
+    if not cursor:
+        return {}
+    try:
+        value = json.loads(cursor)
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def changed_files(before: Mapping[str, str], now: Mapping[str, str]) -> list[str]:
+    """Files added, removed or whose hash differs, sorted."""
+    return sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name))
+
+
+def run_key_for(before: Mapping[str, str], now: Mapping[str, str], changed: list[str]) -> str:
+    """Deterministic key of a change set: the same change (file, old hash → new hash) never
+    launches two runs, e.g. if an evaluation is retried before its cursor was saved."""
+    text = "\n".join(f"{n}:{before.get(n, '-')}>{now.get(n, '-')}" for n in changed)
+    return "raw-files-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _asset_graph(context: dg.SensorEvaluationContext):  # type: ignore[no-untyped-def]
+    if context.repository_def is not None:
+        return context.repository_def.asset_graph
+    from pipelines.definitions import defs  # outside a code location (scripts, tests)
+
+    return defs.resolve_asset_graph()
+
+
+@dg.sensor(
+    name=SENSOR_NAME,
+    job=refresh_warehouse,
+    minimum_interval_seconds=int(os.environ.get(INTERVAL_ENV) or DEFAULT_INTERVAL_S),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Materializes a raw asset and everything downstream of it when the content "
+    "(sha256) of its file under raw/ changes; unchanged files, even touched, are skipped. "
+    "Cursor: JSON {file: sha256}.",
+)
+def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    mapping = watched_files()
+    before = {k: v for k, v in parse_cursor(context.cursor).items() if k in mapping}
+    now = file_hashes(settings.raw_dir(), list(mapping))
+    changed = changed_files(before, now)
+    cursor = json.dumps(now, sort_keys=True)
+    if not changed:
+        return dg.SkipReason(f"no raw file changed ({len(now)} watched by content hash)")
+
+    graph = _asset_graph(context)
+    roots = [mapping[name] for name in changed]
+    selection = dg.AssetSelection.assets(*roots).downstream()
+    asset_keys = sorted(selection.resolve(graph), key=lambda k: k.to_user_string())
+    check_keys = sorted(selection.resolve_checks(graph), key=str)
+    context.log.info(
+        f"changed: {', '.join(changed)} → {len(asset_keys)} asset(s): "
+        + ", ".join(k.to_user_string() for k in asset_keys)
+    )
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=run_key_for(before, now, changed),
+                asset_selection=asset_keys,
+                asset_check_keys=check_keys,
+                tags={"trigger": "raw_files_sensor", "changed_files": ",".join(changed)[:200]},
+            )
+        ],
+        cursor=cursor,
+    )
+
+
+SCHEDULES: list[dg.ScheduleDefinition] = [build_schedule()]
+SENSORS: list[dg.SensorDefinition] = [raw_files_sensor]

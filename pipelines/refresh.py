@@ -1,64 +1,173 @@
-"""Run the main job in this process: what ``make refresh`` calls."""
+"""Run the main job in this process: what ``make refresh`` and ``ledger refresh`` call.
 
+    python -m pipelines.refresh [ASSET_KEY ...] [--lock-timeout S] [--record] [--verbose]
+
+By default the run uses an in-memory (ephemeral) Dagster instance: it is the fastest way to
+rebuild the warehouse (a persistent SQLite instance writes every one of the run's events to
+disk, which costs more than the data work itself — see README, "Performance"). ``--record``
+(or ``LEDGER_REFRESH_RECORD=1``) stores the run in ``$DAGSTER_HOME`` instead, so it shows in
+the UI's run history. Runs launched by the schedule, the sensor or the UI are always recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
 
+from pipelines import settings
 from pipelines.warehouse.locking import retry_while_locked
 
-
-def _instance() -> dg.DagsterInstance:
-    import os
-
-    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+RECORD_ENV = "LEDGER_REFRESH_RECORD"
 
 
-def run_refresh(selection: list[str] | None = None) -> dg.ExecuteInProcessResult:
-    """Materialize every asset (or the ``selection`` of asset keys like ``raw/financials``)."""
+def _instance(record: bool) -> dg.DagsterInstance:
+    if record and os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def run_refresh(
+    selection: list[str] | None = None,
+    *,
+    lock_timeout_s: float | None = None,
+    record: bool = False,
+    log_level: str = "INFO",
+) -> dg.ExecuteInProcessResult:
+    """Materialize every asset (or the ``selection`` of asset keys like ``raw/financials``)
+    and run their checks, in this process. Never raises for a failed step: look at
+    ``result.success``."""
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("refresh_warehouse")
     keys = [dg.AssetKey.from_user_string(s) for s in selection] if selection else None
-    with _instance() as instance:
-        return job.execute_in_process(instance=instance, raise_on_error=False, asset_selection=keys)
+    run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if lock_timeout_s is not None:
+        run_config["resources"] = {"warehouse": {"config": {"lock_timeout_s": lock_timeout_s}}}
+    with _instance(record) as instance:
+        return job.execute_in_process(
+            instance=instance, raise_on_error=False, asset_selection=keys, run_config=run_config
+        )
 
 
-def summarize(path: str) -> list[tuple[str, int]]:
-    """(table, rows) of every table in the warehouse, read-only."""
-    con = retry_while_locked(
-        lambda: duckdb.connect(path, read_only=True), path=__import__("pathlib").Path(path),
-        timeout_s=10, what_to_do="Retry when the other process is done.",
+def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Why a run failed, one message per failed step (or the run-level error)."""
+    messages = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
+            error = event.step_failure_data.error
+            messages.append(
+                f"[{event.step_key}] {error.message.strip() if error else 'unknown error'}"
+            )
+    if not messages:
+        for event in result.all_events:
+            data = getattr(event, "event_specific_data", None)
+            error = getattr(data, "error", None)
+            if event.is_failure or error is not None:
+                text = (error.message.strip() if error else None) or event.message or ""
+                cause = getattr(error, "cause", None)
+                while cause is not None:  # resource errors come wrapped: show the root cause
+                    text = cause.message.strip()
+                    cause = cause.cause
+                if text and text not in messages:
+                    messages.append(text)
+    return messages
+
+
+def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    return retry_while_locked(
+        lambda: duckdb.connect(str(path), read_only=True),
+        path,
+        timeout_s=10,
+        what_to_do="Retry when the other process is done.",
     )
+
+
+def swapped_in(path: Path, run_id: str) -> bool:
+    """Whether ``meta.refresh_log`` of the live file records ``run_id`` as swapped in."""
+    if not path.exists():
+        return False
+    con = _read_only(path)
+    try:
+        row = con.execute(
+            "SELECT count(*) FROM meta.refresh_log WHERE run_id = ? AND status = 'success'",
+            [run_id],
+        ).fetchone()
+        return bool(row and row[0])
+    finally:
+        con.close()
+
+
+def summarize(path: str | Path) -> list[tuple[str, int]]:
+    """(table, rows) of every table in the warehouse except ``meta.*``, read-only."""
+    con = _read_only(Path(path))
     try:
         names = con.execute(
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
-            "WHERE schema_name NOT IN ('meta') ORDER BY 1"
+            "WHERE NOT internal AND schema_name <> 'meta' ORDER BY 1"
         ).fetchall()
         return [(n, int(con.execute(f"SELECT count(*) FROM {n}").fetchone()[0])) for (n,) in names]  # type: ignore[index]
     finally:
         con.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    from pipelines import settings
+def build_parser(prog: str = "python -m pipelines.refresh") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Rebuild the warehouse (every asset, or the given asset keys) in this process.",
+    )
+    parser.add_argument("assets", nargs="*", metavar="ASSET_KEY", help="e.g. raw/financials")
+    parser.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds to wait for another process holding the warehouse (default 30)",
+    )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        default=os.environ.get(RECORD_ENV, "") not in ("", "0"),
+        help=f"record the run in $DAGSTER_HOME (UI run history); also {RECORD_ENV}=1",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every Dagster event")
+    return parser
 
-    args = sys.argv[1:] if argv is None else argv
+
+def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh") -> int:
+    args = build_parser(prog).parse_args(sys.argv[1:] if argv is None else argv)
     started = time.perf_counter()
-    result = run_refresh(args or None)
+    result = run_refresh(
+        args.assets or None,
+        lock_timeout_s=args.lock_timeout,
+        record=args.record,
+        log_level="DEBUG" if args.verbose else "INFO",
+    )
     elapsed = time.perf_counter() - started
     path = settings.warehouse_path()
     if not result.success:
-        print(f"refresh FAILED after {elapsed:.1f} s; {path} keeps its previous tables.", file=sys.stderr)
-        for event in result.all_events:
-            if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
-                error = event.step_failure_data.error
-                text = error.message if error else "unknown error"
-                print(f"\n[{event.step_key}] {text}", file=sys.stderr)
+        print(
+            f"refresh FAILED after {elapsed:.1f} s; {path} keeps its previous tables.",
+            file=sys.stderr,
+        )
+        for message in failure_messages(result):
+            print(f"\n{message}", file=sys.stderr)
+        return 1
+    if not swapped_in(path, result.run_id):
+        print(
+            f"refresh ran but its copy was not swapped in: {path} keeps its previous tables "
+            "(see the log above).",
+            file=sys.stderr,
+        )
         return 1
     print(f"refresh succeeded in {elapsed:.1f} s: {path}")
-    for name, rows in summarize(str(path)):
+    for name, rows in summarize(path):
         print(f"  {name:<40} {rows:>6} rows")
     return 0
 

@@ -1,0 +1,365 @@
+"""``ledger``: query the warehouse from the command line, read-only.
+
+    ledger query "SELECT ..." [--format table|csv|json]
+    ledger tables             every table and view, its row count and description
+    ledger describe TABLE     columns, types and descriptions of one table
+    ledger refresh [ASSET ...]   rebuild the warehouse (same as ``make refresh``)
+
+``query``, ``tables`` and ``describe`` open the warehouse read-only: statements that would
+write are refused, and while another process holds the file for writing they retry for
+``--wait`` seconds before giving up with a message naming the file. A refresh never blocks
+them: it builds a private copy and swaps it in atomically (see README, "Refresh safety").
+
+Exit status: 0 ok, 1 error (bad SQL, missing or locked warehouse), 2 usage, 3 write refused.
+
+This module imports only the standard library and duckdb (no Dagster, polars or pandera), so
+a query starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import decimal
+import json
+import math
+import sys
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import duckdb
+
+from pipelines import settings
+from pipelines.warehouse.locking import WarehouseLockedError, retry_while_locked
+
+EXIT_ERROR = 1
+EXIT_REFUSED = 3
+DEFAULT_WAIT_S = 10.0
+#: Statement types that only read. Everything else (CREATE, INSERT, COPY, ATTACH, EXPORT,
+#: INSTALL/LOAD, ...) is refused before it runs; the read-only connection is the backstop.
+READ_STATEMENTS = {"SELECT", "EXPLAIN", "SET", "CALL", "PRAGMA", "VARIABLE_SET"}
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# ------------------------------------------------------------------------------ connect
+def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
+    if not path.exists():
+        raise CliError(
+            f"no warehouse at {path}: build it with `make refresh` (or `ledger refresh`)."
+        )
+    try:
+        return retry_while_locked(
+            lambda: duckdb.connect(str(path), read_only=True),
+            path,
+            timeout_s=wait_s,
+            what_to_do="Another process has it open for writing (a DuckDB shell opened without "
+            "-readonly?): close it and retry, or pass a longer --wait.",
+            poll_s=0.1,
+        )
+    except WarehouseLockedError as error:
+        raise CliError(str(error)) from None
+
+
+# ----------------------------------------------------------------------------- formatting
+def _plain(value: Any) -> Any:
+    """A JSON-friendly value."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _text(value: Any) -> str:
+    """A cell of the readable table."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value != 0 and abs(value) < 1e-4:
+            return f"{value:.4g}"
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool)
+
+
+def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
+    """Rows as an aligned text table, numbers right-aligned, long cells cut with '…'."""
+
+    def cut(text: str) -> str:
+        text = text.replace("\n", " ")
+        return text if len(text) <= max_width else text[: max_width - 1] + "…"
+
+    cells = [[cut(_text(v)) for v in row] for row in rows]
+    widths = [len(c) for c in columns]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    numeric = [
+        any(_is_number(row[i]) for row in rows)
+        and all(row[i] is None or _is_number(row[i]) for row in rows)
+        for i in range(len(columns))
+    ]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
+        ]
+        return " | ".join(parts).rstrip()
+
+    out = [line(list(columns)), "-+-".join("-" * w for w in widths)]
+    out += [line(row) for row in cells]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)
+
+
+def write_result(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str,
+    out: TextIO,
+    max_width: int = 60,
+) -> None:
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if v is None else _plain(v) for v in row])
+    elif fmt == "json":
+        records = [dict(zip(columns, (_plain(v) for v in row), strict=True)) for row in rows]
+        out.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.write(render_table(columns, rows, max_width) + "\n")
+
+
+# ------------------------------------------------------------------------------- commands
+def _refusal(kind: str) -> CliError:
+    hint = (
+        " To save a result, use --format csv or --format json and redirect the output."
+        if kind in ("COPY", "EXPORT")
+        else ""
+    )
+    return CliError(
+        f"refused: {kind} statements would write, and `ledger` opens the warehouse read-only. "
+        f"Tables are rebuilt only by a refresh (`make refresh`).{hint}",
+        EXIT_REFUSED,
+    )
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[list[str], list[tuple]]]:
+    """Every result set of ``sql`` (one per statement), refusing statements that write."""
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as error:
+        raise CliError(f"SQL error: {error}") from None
+    if not statements:
+        raise CliError("no SQL statement given")
+    for statement in statements:
+        kind = str(statement.type).rsplit(".", 1)[-1]
+        if kind not in READ_STATEMENTS:
+            raise _refusal(kind)
+    results = []
+    for statement in statements:
+        try:
+            cursor = con.execute(statement)
+            if cursor.description is None:
+                continue
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+            if columns == ["Success"] and not rows:  # SET, CHECKPOINT, ...: nothing to show
+                continue
+            results.append((columns, rows))
+        except duckdb.Error as error:
+            text = str(error)
+            if "read-only" in text:
+                raise _refusal(str(statement.type).rsplit(".", 1)[-1]) from None
+            raise CliError(f"SQL error: {text}") from None
+    return results
+
+
+TABLES_SQL = """
+SELECT schema_name, table_name, 'table' AS kind, comment
+FROM duckdb_tables() WHERE NOT internal AND NOT temporary
+UNION ALL
+SELECT schema_name, view_name, 'view', comment
+FROM duckdb_views() WHERE NOT internal AND NOT temporary
+ORDER BY 1, 2
+"""
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def list_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str]]:
+    """(schema.table, kind, rows, description) of every table and view."""
+    listing = []
+    for schema, table, kind, comment in con.execute(TABLES_SQL).fetchall():
+        count = con.execute(f"SELECT count(*) FROM {_ident(schema)}.{_ident(table)}").fetchone()
+        listing.append((f"{schema}.{table}", kind, int(count[0]) if count else 0, comment or ""))
+    return listing
+
+
+def resolve_table(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str]:
+    """(schema, table) for ``schema.table`` or an unambiguous bare ``table``."""
+    known = [(s, t) for s, t, _, _ in con.execute(TABLES_SQL).fetchall()]
+    if "." in name:
+        schema, table = name.split(".", 1)
+        matches = [(s, t) for s, t in known if s == schema and t == table]
+    else:
+        matches = [(s, t) for s, t in known if t == name]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise CliError(f"no table or view named {name!r}; `ledger tables` lists them.")
+    options = ", ".join(f"{s}.{t}" for s, t in matches)
+    raise CliError(f"{name!r} is ambiguous: {options}. Qualify it with its schema.")
+
+
+def describe(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str, int, list[tuple]]:
+    """(qualified name, description, rows, [(column, type, nullable, description)])."""
+    schema, table = resolve_table(con, name)
+    comment = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
+        "UNION ALL SELECT comment FROM duckdb_views() WHERE schema_name = ? AND view_name = ?",
+        [schema, table, schema, table],
+    ).fetchone()
+    columns = con.execute(
+        "SELECT column_name, data_type, CASE WHEN is_nullable THEN 'yes' ELSE 'no' END, "
+        "coalesce(comment, '') FROM duckdb_columns() "
+        "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, table],
+    ).fetchall()
+    count = con.execute(f"SELECT count(*) FROM {_ident(schema)}.{_ident(table)}").fetchone()
+    rows = int(count[0]) if count else 0
+    return f"{schema}.{table}", (comment[0] if comment else None) or "", rows, columns
+
+
+# ---------------------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help=f"warehouse file (default ${settings.WAREHOUSE_ENV} or data/warehouse.duckdb)",
+    )
+    common.add_argument(
+        "--wait",
+        type=float,
+        default=DEFAULT_WAIT_S,
+        metavar="S",
+        help="seconds to retry while another process holds the file for writing "
+        f"(default {DEFAULT_WAIT_S:g})",
+    )
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    output.add_argument(
+        "--max-width", type=int, default=60, metavar="N", help="cut table cells to N characters"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="ledger",
+        description="Query the AI-compute ledger warehouse (read-only), or refresh it.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    query = sub.add_parser(
+        "query", parents=[common, output], help="run SQL read-only and print the result"
+    )
+    query.add_argument("sql", help='SQL, e.g. "SELECT * FROM raw.companies"; "-" reads stdin')
+    sub.add_parser(
+        "tables", parents=[common, output], help="every table and view: rows and description"
+    )
+    desc = sub.add_parser(
+        "describe", parents=[common, output], help="columns of a table: types and descriptions"
+    )
+    desc.add_argument("table", help="schema.table, or a table name that is unique")
+    refresh = sub.add_parser(
+        "refresh",
+        help="rebuild the warehouse in this process (same as make refresh)",
+        add_help=False,
+    )
+    refresh.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
+    path = (args.warehouse or settings.warehouse_path()).resolve()
+    con = open_read_only(path, args.wait)
+    try:
+        if args.command == "query":
+            sql = sys.stdin.read() if args.sql == "-" else args.sql
+            results = run_query(con, sql)
+            for i, (columns, rows) in enumerate(results):
+                if i:
+                    out.write("\n")
+                write_result(columns, rows, args.format, out, args.max_width)
+        elif args.command == "tables":
+            listing = list_tables(con)
+            if args.format == "table":
+                out.write(f"{path}\n\n")
+            write_result(
+                ["table", "kind", "rows", "description"], listing, args.format, out, args.max_width
+            )
+        elif args.command == "describe":
+            name, comment, rows, columns = describe(con, args.table)
+            if args.format == "table":
+                out.write(f"{name} ({rows} rows)\n{comment}\n\n")
+            write_result(
+                ["column", "type", "nullable", "description"],
+                columns,
+                args.format,
+                out,
+                args.max_width,
+            )
+    finally:
+        con.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["refresh"]:
+        from pipelines.refresh import main as refresh_main
+
+        return refresh_main(argv[1:], prog="ledger refresh")
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args, sys.stdout)
+    except CliError as error:
+        print(f"ledger: {error}", file=sys.stderr)
+        return error.code
+    except BrokenPipeError:  # e.g. `ledger query ... | head`
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
