@@ -1,0 +1,207 @@
+"""Configuration of the SEC EDGAR connector: environment variables and the companies file.
+
+The connector is **off** unless ``SEC_USER_AGENT`` is set (the SEC requires every client to
+declare a name and a contact e-mail). Everything else has a default:
+
+=============================== ============================================================
+``SEC_USER_AGENT``              e.g. ``"AI-compute ledger ops@example.org"``; unset = off
+``SEC_BASE_URL``                ``https://data.sec.gov`` (tests point it at a loopback server)
+``SEC_LANDING_DIR``             where companyfacts files land; default ``<raw dir>/sec``
+``SEC_COMPANIES_FILE``          TOML list of companies; default ``pipelines/sec/companies.toml``
+``SEC_TICKERS``                 comma-separated subset of the companies file (default: all)
+``SEC_MAX_REQUESTS_PER_SECOND`` default 10, never more (the SEC's fair-access limit)
+``SEC_TIMEOUT_S``               connect and read timeout per request, default 30
+``SEC_MAX_RETRIES``             retries after the first attempt, default 4
+``SEC_BACKOFF_S``               first retry delay, doubled each retry, default 1.0
+``SEC_BACKOFF_MAX_S``           cap on any single delay (also on ``Retry-After``), default 60
+=============================== ============================================================
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import settings
+
+ENV_USER_AGENT = "SEC_USER_AGENT"
+ENV_BASE_URL = "SEC_BASE_URL"
+ENV_LANDING_DIR = "SEC_LANDING_DIR"
+ENV_COMPANIES_FILE = "SEC_COMPANIES_FILE"
+ENV_TICKERS = "SEC_TICKERS"
+ENV_MAX_RPS = "SEC_MAX_REQUESTS_PER_SECOND"
+ENV_TIMEOUT = "SEC_TIMEOUT_S"
+ENV_MAX_RETRIES = "SEC_MAX_RETRIES"
+ENV_BACKOFF = "SEC_BACKOFF_S"
+ENV_BACKOFF_MAX = "SEC_BACKOFF_MAX_S"
+
+DEFAULT_BASE_URL = "https://data.sec.gov"
+DEFAULT_COMPANIES_FILE = Path(__file__).with_name("companies.toml")
+#: The SEC's fair-access limit; a higher setting is lowered to this.
+SEC_MAX_REQUESTS_PER_SECOND = 10.0
+
+#: What every SEC asset reports when the connector is off.
+OFF_MESSAGE = f"connector off ({ENV_USER_AGENT} not set)"
+
+METRICS = ("capex", "revenue")
+
+
+class SecConfigError(ValueError):
+    """The connector's configuration is unusable (bad companies file, bad number...)."""
+
+
+@dataclass(frozen=True)
+class Company:
+    """One company to fetch, and the concepts that define its capex and revenue."""
+
+    ticker: str
+    cik: int
+    name: str
+    capex_concepts: tuple[str, ...]
+    revenue_concepts: tuple[str, ...]
+    curated_capex_metric: str | None = None
+    taxonomy: str = "us-gaap"
+    unit: str = "USD"
+
+    @property
+    def file_name(self) -> str:
+        """``CIK0000789019.json``: the name the SEC uses, 10-digit zero-padded."""
+        return f"CIK{self.cik:010d}.json"
+
+    def url(self, base_url: str) -> str:
+        return f"{base_url.rstrip('/')}/api/xbrl/companyfacts/{self.file_name}"
+
+    def concepts(self, metric: str) -> tuple[str, ...]:
+        return self.capex_concepts if metric == "capex" else self.revenue_concepts
+
+
+@dataclass(frozen=True)
+class SecSettings:
+    user_agent: str | None
+    base_url: str
+    landing_dir: Path
+    companies: tuple[Company, ...]
+    max_requests_per_second: float = SEC_MAX_REQUESTS_PER_SECOND
+    timeout_s: float = 30.0
+    max_retries: int = 4
+    backoff_s: float = 1.0
+    backoff_max_s: float = 60.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.user_agent)
+
+    def landed_path(self, company: Company) -> Path:
+        return self.landing_dir / company.file_name
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SecConfigError(f"{name}={text!r} is not a number") from None
+    if value < 0:
+        raise SecConfigError(f"{name}={text!r} must not be negative")
+    return value
+
+
+def load_companies(path: Path) -> tuple[Company, ...]:
+    """Companies of a TOML file with ``[[company]]`` tables (see ``companies.toml``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise SecConfigError(f"cannot read SEC companies file {path}: {error}") from error
+    companies = []
+    for index, row in enumerate(data.get("company", []), start=1):
+        try:
+            company = Company(
+                ticker=str(row["ticker"]),
+                cik=int(row["cik"]),
+                name=str(row.get("name", row["ticker"])),
+                capex_concepts=tuple(row.get("capex_concepts", ())),
+                revenue_concepts=tuple(row.get("revenue_concepts", ())),
+                curated_capex_metric=str(row.get("curated_capex_metric") or "") or None,
+                taxonomy=str(row.get("taxonomy", "us-gaap")),
+                unit=str(row.get("unit", "USD")),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise SecConfigError(f"{path}: company #{index} is incomplete ({error!r})") from error
+        if company.cik <= 0 or company.cik >= 10**10:
+            raise SecConfigError(f"{path}: company {company.ticker} has an invalid CIK {company.cik}")
+        companies.append(company)
+    tickers = [c.ticker for c in companies]
+    duplicates = sorted({t for t in tickers if tickers.count(t) > 1})
+    if duplicates:
+        raise SecConfigError(f"{path}: ticker(s) listed twice: {', '.join(duplicates)}")
+    if not companies:
+        raise SecConfigError(f"{path} lists no [[company]]")
+    return tuple(companies)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> SecSettings:
+    """Settings from the environment (read at run time, never at import)."""
+    env = os.environ if env is None else env
+    companies = load_companies(Path(env.get(ENV_COMPANIES_FILE) or DEFAULT_COMPANIES_FILE))
+    wanted = [t.strip() for t in env.get(ENV_TICKERS, "").split(",") if t.strip()]
+    if wanted:
+        known = {c.ticker for c in companies}
+        unknown = [t for t in wanted if t not in known]
+        if unknown:
+            raise SecConfigError(
+                f"{ENV_TICKERS} names ticker(s) not in the companies file: {', '.join(unknown)}"
+            )
+        companies = tuple(c for c in companies if c.ticker in wanted)
+    landing = env.get(ENV_LANDING_DIR)
+    return SecSettings(
+        user_agent=(env.get(ENV_USER_AGENT) or "").strip() or None,
+        base_url=(env.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/"),
+        landing_dir=Path(landing).resolve() if landing else settings.raw_dir() / "sec",
+        companies=companies,
+        max_requests_per_second=min(
+            _number(env, ENV_MAX_RPS, SEC_MAX_REQUESTS_PER_SECOND), SEC_MAX_REQUESTS_PER_SECOND
+        )
+        or SEC_MAX_REQUESTS_PER_SECOND,
+        timeout_s=_number(env, ENV_TIMEOUT, 30.0) or 30.0,
+        max_retries=int(_number(env, ENV_MAX_RETRIES, 4)),
+        backoff_s=_number(env, ENV_BACKOFF, 1.0),
+        backoff_max_s=_number(env, ENV_BACKOFF_MAX, 60.0),
+    )
+
+
+def check_user_agent(user_agent: str) -> None:
+    """The SEC asks for a name and a contact e-mail; refuse an agent without an address."""
+    if "@" not in user_agent or len(user_agent.split()) < 2:
+        raise SecConfigError(
+            f"{ENV_USER_AGENT}={user_agent!r} must hold a name and a contact e-mail, "
+            'e.g. "AI-compute ledger ops@example.org" (SEC fair-access policy)'
+        )
+
+
+CONCEPT_MAP_SCHEMA = {
+    "ticker": pl.Utf8,
+    "metric": pl.Utf8,
+    "taxonomy": pl.Utf8,
+    "concept": pl.Utf8,
+    "unit": pl.Utf8,
+    "priority": pl.Int32,
+}
+
+
+def concept_map(companies: tuple[Company, ...] | list[Company]) -> pl.DataFrame:
+    """(ticker, metric, taxonomy, concept, unit, priority): which concepts define each metric,
+    priority 1 first. Registered as ``__sec_concepts`` for ``sql/sec/quarterly.sql``."""
+    rows = [
+        (c.ticker, metric, c.taxonomy, concept, c.unit, priority)
+        for c in companies
+        for metric in METRICS
+        for priority, concept in enumerate(c.concepts(metric), start=1)
+    ]
+    return pl.DataFrame(rows, schema=CONCEPT_MAP_SCHEMA, orient="row")

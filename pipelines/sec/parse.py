@@ -1,0 +1,88 @@
+"""Parse companyfacts JSON files into the long facts table, with DuckDB's JSON reader.
+
+DuckDB reads the nested objects as MAPs and unnests them in C++ across threads, so a
+companyfacts file never becomes Python objects (see bench/sec_bench.py for the throughput
+against a plain pandas implementation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines import settings
+
+COMPANIES_VIEW = "__sec_companies"
+
+FACTS_SCHEMA = {
+    "ticker": pl.Utf8,
+    "cik": pl.Int64,
+    "taxonomy": pl.Utf8,
+    "concept": pl.Utf8,
+    "unit": pl.Utf8,
+    "start": pl.Date,
+    "end": pl.Date,
+    "val": pl.Float64,
+    "accn": pl.Utf8,
+    "fy": pl.Int64,
+    "fp": pl.Utf8,
+    "form": pl.Utf8,
+    "filed": pl.Date,
+    "frame": pl.Utf8,
+}
+
+
+def facts_sql() -> str:
+    return settings.read_sql("sec/facts.sql")
+
+
+def _register_companies(con: duckdb.DuckDBPyConnection, companies: Mapping[int, str]) -> None:
+    frame = pl.DataFrame(
+        {"cik": list(companies), "ticker": list(companies.values())},
+        schema={"cik": pl.Int64, "ticker": pl.Utf8},
+    )
+    con.register(COMPANIES_VIEW, frame.to_arrow())
+
+
+def load_facts(
+    con: duckdb.DuckDBPyConnection,
+    files: Iterable[Path | str],
+    companies: Mapping[int, str],
+    table: str,
+) -> int:
+    """``CREATE OR REPLACE TABLE <table>`` with the facts of ``files`` (companies not in
+    ``companies`` are dropped). Returns the row count. Raises ``duckdb.Error`` on bad JSON."""
+    paths = [str(p) for p in files]
+    if not paths:
+        raise ValueError("no companyfacts files to parse")
+    _register_companies(con, companies)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS {facts_sql()}", [paths])
+    finally:
+        con.unregister(COMPANIES_VIEW)
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+
+
+def parse_files(files: Iterable[Path | str], companies: Mapping[int, str]) -> pl.DataFrame:
+    """The facts of ``files`` as a polars frame (schema :data:`FACTS_SCHEMA`)."""
+    with duckdb.connect() as con:
+        load_facts(con, files, companies, "facts")
+        frame = pl.from_arrow(con.execute("SELECT * FROM facts").fetch_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame.cast(FACTS_SCHEMA)  # type: ignore[arg-type]
+
+
+def read_entity(path: Path | str) -> tuple[int | None, str | None, int]:
+    """(cik, entityName, number of top-level JSON values) of one companyfacts file."""
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "SELECT cik, entityName FROM read_json(?, format = 'auto', "
+            "maximum_object_size = 2147483647, columns = {'cik': 'BIGINT', 'entityName': 'VARCHAR'})",
+            [str(path)],
+        ).fetchall()
+    if not rows:
+        return None, None, 0
+    return rows[0][0], rows[0][1], len(rows)

@@ -1,0 +1,28 @@
+-- SEC-derived quarterly capex (sec.quarterly, latest filed) against the curated raw capex
+-- (raw.financials, actual discrete quarters), for every quarter both have.
+-- __sec_capex_metrics(ticker, metric): which raw.financials metric is each company's capex
+-- (MSFT capex_additions_to_pp_e; GOOGL, META, AMZN capex_purchases_pp_e, Amazon gross).
+-- A curated figure with several vintages is compared at its latest `published` date.
+WITH curated AS (
+    SELECT f.ticker, f.metric, f.period_start, f.period_end, f.value AS curated_usd_m,
+           f.published, f.source_title
+    FROM raw.financials AS f
+    JOIN __sec_capex_metrics AS m ON f.ticker = m.ticker AND f.metric = m.metric
+    WHERE f.value_kind = 'actual' AND f.basis = 'discrete' AND f.unit = 'USD_m'
+      AND f.period_end IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY f.ticker, f.metric, f.period_end ORDER BY f.published DESC NULLS LAST
+    ) = 1
+)
+SELECT q.ticker, q.fiscal_year, q.fiscal_quarter, q.calendar_quarter,
+       q.period_start, q.period_end, c.metric AS curated_metric, q.concept, q.method,
+       q.value_usd_m AS sec_usd_m, c.curated_usd_m,
+       (q.value_usd_m - c.curated_usd_m) / nullif(c.curated_usd_m, 0) AS relative_difference,
+       abs(q.value_usd_m - c.curated_usd_m) <= $tolerance * abs(c.curated_usd_m) AS within_tolerance,
+       c.source_title AS curated_source
+FROM sec.quarterly AS q
+JOIN curated AS c
+  ON q.ticker = c.ticker AND q.period_end = c.period_end
+ AND (c.period_start IS NULL OR c.period_start = q.period_start)
+WHERE q.metric = 'capex' AND q.value_usd_m IS NOT NULL
+ORDER BY q.ticker, q.period_end
