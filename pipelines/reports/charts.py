@@ -1,0 +1,367 @@
+"""PNG charts of the marts and TCO tables: pure functions, frames in, PNG bytes out.
+
+Rendered with matplotlib's Agg backend (no display, no browser, no server) through
+``matplotlib.figure.Figure`` directly, so nothing touches pyplot's global state. Output is
+byte-for-byte reproducible for the same data and matplotlib version: bundled DejaVu Sans
+font, fixed size and dpi, and no ``Software``/date entries in the PNG metadata. Files are
+rewritten only when their bytes change, so a refresh with unchanged data leaves git clean.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import polars as pl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from pipelines import settings
+
+#: Environment variable that overrides where charts are written.
+REPORTS_DIR_ENV = "LEDGER_REPORTS_DIR"
+DEFAULT_REPORTS_DIR = settings.REPO_ROOT / "reports"
+
+DPI = 100
+HYPERSCALERS = ("MSFT", "AMZN", "META", "GOOGL")
+COMPANY_NAMES = {"MSFT": "Microsoft", "AMZN": "Amazon", "META": "Meta", "GOOGL": "Alphabet"}
+# Colour-blind-safe palette (Okabe-Ito), one colour per company / series.
+COLORS = {
+    "MSFT": "#0072B2",
+    "AMZN": "#E69F00",
+    "META": "#009E73",
+    "GOOGL": "#CC79A7",
+    "actual": "#0072B2",
+    "consensus": "#000000",
+    "guidance": "#D55E00",
+    "tbps": "#0072B2",
+    "pflop": "#009E73",
+}
+RC = {
+    "font.family": "DejaVu Sans",  # bundled with matplotlib: same glyphs on every machine
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "hatch.linewidth": 0.8,
+    "svg.hashsalt": "ledger",
+}
+
+
+def reports_dir() -> Path:
+    """Where charts go: ``$LEDGER_REPORTS_DIR`` if set; else ``reports/`` of the repository
+    for the default warehouse; else a ``reports/`` folder next to the warehouse file, so a
+    test or scratch warehouse (``LEDGER_WAREHOUSE``) never overwrites the committed charts."""
+    explicit = os.environ.get(REPORTS_DIR_ENV)
+    if explicit:
+        return Path(explicit).resolve()
+    warehouse = settings.warehouse_path()
+    if warehouse == settings.DEFAULT_WAREHOUSE.resolve():
+        return DEFAULT_REPORTS_DIR
+    return warehouse.parent / "reports"
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str  # file stem: reports/<name>.png
+    title: str
+    source: str  # warehouse tables the chart reads
+    png: bytes
+    rows: int  # rows plotted
+    width_px: int
+    height_px: int
+
+
+# ----------------------------------------------------------------------------- helpers
+def _figure(width_in: float, height_in: float) -> Figure:
+    figure = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    # No "Software" entry (matplotlib version) and no timestamp: identical data, identical bytes.
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _chart(name: str, title: str, source: str, figure: Figure, rows: int) -> Chart:
+    width, height = (round(v * DPI) for v in figure.get_size_inches())
+    return Chart(name, title, source, _png(figure), rows, width, height)
+
+
+def _no_data(figure: Figure, title: str, what: str) -> None:
+    ax = figure.add_subplot()
+    ax.set_axis_off()
+    ax.set_title(title, loc="left", fontweight="bold")
+    ax.text(0.5, 0.5, f"No data yet: {what} is empty.", ha="center", va="center", fontsize=12)
+
+
+def _footer(figure: Figure, text: str) -> None:
+    chars_per_line = int(figure.get_size_inches()[0] * 15)  # 8-pt DejaVu Sans, with margin
+    wrapped = textwrap.fill(text, width=chars_per_line)
+    figure.supxlabel(wrapped, fontsize=8, color="#555555", ha="left", x=0.01)
+
+
+def _bn(value: float | None) -> float | None:
+    return None if value is None else value / 1000.0
+
+
+# ------------------------------------------------------------ capex by company and quarter
+def capex_chart(frame: pl.DataFrame) -> Chart:
+    """Hyperscaler cash capex per calendar quarter (grouped bars, USD bn; derived quarters
+    hatched) above year-on-year growth per company (lines, %). ``frame``: rows of
+    ``marts.capex_quarterly`` (ticker, calendar_quarter, capex_usd_m, capex_yoy_pct,
+    capex_is_derived)."""
+    title = "Hyperscaler capex by company and calendar quarter"
+    source = "marts.capex_quarterly"
+    with matplotlib.rc_context(RC):
+        figure = _figure(12, 7.5)
+        data = frame.filter(pl.col("capex_usd_m").is_not_null())
+        if data.is_empty():
+            _no_data(figure, title, source)
+            return _chart("capex_by_company", title, source, figure, 0)
+        quarters = sorted(data["calendar_quarter"].unique().to_list())
+        tickers = [t for t in HYPERSCALERS if t in set(data["ticker"].to_list())]
+        tickers += sorted(set(data["ticker"].to_list()) - set(tickers))
+        lookup = {(r["ticker"], r["calendar_quarter"]): r for r in data.iter_rows(named=True)}
+
+        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+        width = 0.8 / len(tickers)
+        for i, ticker in enumerate(tickers):
+            xs, heights, hatches = [], [], []
+            for q, quarter in enumerate(quarters):
+                row = lookup.get((ticker, quarter))
+                if row is None:
+                    continue
+                xs.append(q - 0.4 + width * (i + 0.5))
+                heights.append(_bn(row["capex_usd_m"]))
+                hatches.append("///" if row.get("capex_is_derived") else None)
+            bars = top.bar(
+                xs,
+                heights,
+                width=width * 0.95,
+                color=COLORS.get(ticker, "#999999"),
+                label=f"{COMPANY_NAMES.get(ticker, ticker)} ({ticker})",
+                edgecolor="white",
+                linewidth=0.5,
+            )
+            for bar, hatch in zip(bars, hatches, strict=True):
+                if hatch:
+                    bar.set_hatch(hatch)
+                    bar.set_edgecolor("#333333")
+
+            ys = [
+                (q, lookup[(ticker, quarter)].get("capex_yoy_pct"))
+                for q, quarter in enumerate(quarters)
+                if (ticker, quarter) in lookup
+            ]
+            ys = [(q, v) for q, v in ys if v is not None]
+            if ys:
+                bottom.plot(
+                    [q for q, _ in ys],
+                    [v for _, v in ys],
+                    marker="o",
+                    color=COLORS.get(ticker, "#999999"),
+                    label=ticker,
+                )
+                last_q, last_v = ys[-1]
+                bottom.annotate(
+                    f"{last_v:+.0f}%",
+                    (last_q, last_v),
+                    textcoords="offset points",
+                    xytext=(6, 0),
+                    va="center",
+                    fontsize=8,
+                    color=COLORS.get(ticker, "#999999"),
+                )
+        top.set_title(title, loc="left", fontweight="bold")
+        top.set_ylabel("Cash capex, USD bn")
+        top.legend(ncols=len(tickers), loc="upper left", frameon=False, fontsize=9)
+        top.set_ylim(0, top.get_ylim()[1] * 1.12)
+        bottom.axhline(0, color="#333333", linewidth=0.8)
+        bottom.set_ylabel("Year-on-year growth, %")
+        bottom.set_xticks(range(len(quarters)), quarters, rotation=45, ha="right")
+        bottom.set_xlim(-0.6, len(quarters) - 0.4 + 0.4)
+        _footer(
+            figure,
+            "Source: marts.capex_quarterly, from company releases and filings "
+            "(raw/financials.csv). "
+            "Each company's own cash-capex definition (Amazon net of proceeds). Hatched: quarter "
+            "derived from year-to-date / full-year figures. Fiscal quarters placed on the calendar "
+            "quarter holding their midpoint.",
+        )
+        return _chart("capex_by_company", title, source, figure, data.height)
+
+
+# ----------------------------------------------- Broadcom AI revenue vs consensus and guidance
+def _fiscal_label(fiscal_year: int, fiscal_quarter: int) -> str:
+    return f"FY{fiscal_year % 100:02d} Q{fiscal_quarter}"
+
+
+def broadcom_ai_revenue_chart(frame: pl.DataFrame) -> Chart:
+    """Broadcom AI semiconductor revenue per fiscal quarter (bars) against the consensus in
+    force at results (diamonds) and the company's guidance for that quarter (bars' outline).
+    ``frame``: rows of ``marts.ai_revenue_quarterly``."""
+    title = "Broadcom AI semiconductor revenue vs consensus and guidance"
+    source = "marts.ai_revenue_quarterly"
+    value_columns = ["ai_revenue_usd_m", "ai_revenue_consensus_usd_m", "ai_revenue_guidance_usd_m"]
+    with matplotlib.rc_context(RC):
+        figure = _figure(11, 6)
+        data = (
+            frame.filter(pl.col("ticker") == "AVGO")
+            .filter(pl.any_horizontal([pl.col(c).is_not_null() for c in value_columns]))
+            .sort("fiscal_year", "fiscal_quarter")
+        )
+        if data.is_empty():
+            _no_data(figure, title, f"{source} (AVGO AI revenue)")
+            return _chart("broadcom_ai_revenue", title, source, figure, 0)
+        ax = figure.add_subplot()
+        rows = data.to_dicts()
+        labels = [_fiscal_label(r["fiscal_year"], r["fiscal_quarter"]) for r in rows]
+        xs = list(range(len(rows)))
+        actual = [_bn(r["ai_revenue_usd_m"]) for r in rows]
+        consensus = [_bn(r["ai_revenue_consensus_usd_m"]) for r in rows]
+        guidance = [_bn(r["ai_revenue_guidance_usd_m"]) for r in rows]
+
+        bars_x = [x for x, v in zip(xs, actual, strict=True) if v is not None]
+        bars_v = [v for v in actual if v is not None]
+        ax.bar(bars_x, bars_v, width=0.6, color=COLORS["actual"], label="Reported AI revenue")
+        for x, v in zip(bars_x, bars_v, strict=True):
+            ax.annotate(
+                f"{v:.2f}",
+                (x, 0),
+                textcoords="offset points",
+                xytext=(0, 6),
+                ha="center",
+                fontsize=9,
+                color="white",
+                fontweight="bold",
+            )
+        g = [(x, v) for x, v in zip(xs, guidance, strict=True) if v is not None]
+        if g:
+            ax.scatter(
+                [x for x, _ in g],
+                [v for _, v in g],
+                marker="_",
+                s=900,
+                linewidths=2.5,
+                color=COLORS["guidance"],
+                label="Company guidance for the quarter",
+                zorder=3,
+            )
+        c = [(x, v) for x, v in zip(xs, consensus, strict=True) if v is not None]
+        if c:
+            ax.scatter(
+                [x for x, _ in c],
+                [v for _, v in c],
+                marker="D",
+                s=40,
+                color=COLORS["consensus"],
+                label="Consensus",
+                zorder=4,
+            )
+        for x, r in zip(xs, rows, strict=True):
+            if r["ai_revenue_usd_m"] is None:
+                ax.annotate(
+                    "not reported",
+                    (x, 0),
+                    textcoords="offset points",
+                    xytext=(0, 4),
+                    ha="center",
+                    fontsize=8,
+                    color="#555555",
+                )
+        ax.set_xticks(xs, labels)
+        ax.set_ylabel("USD bn")
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.1)
+        ax.set_title(title, loc="left", fontweight="bold")
+        ax.legend(loc="upper left", frameon=False)
+        _footer(
+            figure,
+            "Source: marts.ai_revenue_quarterly (Broadcom releases for actuals and guidance; "
+            "consensus as quoted by the cited sources, the one in force at the results date). "
+            "Broadcom fiscal quarters (year ends the Sunday nearest 31 October).",
+        )
+        return _chart("broadcom_ai_revenue", title, source, figure, data.height)
+
+
+# ------------------------------------------------------------------- chip TCO per unit
+def chip_tco_chart(frame: pl.DataFrame) -> Chart:
+    """Cost of one chip-hour per HBM TB/s and per dense-BF16 PFLOP/s, per chip (horizontal
+    bars, USD). ``frame``: rows of ``tco.chip_tco``."""
+    title = "Chip TCO per unit of capability (USD per hour)"
+    source = "tco.chip_tco"
+    with matplotlib.rc_context(RC):
+        data = frame.filter(
+            pl.col("tco_usd_per_tbps_hour").is_not_null()
+            | pl.col("tco_usd_per_pflop_hour").is_not_null()
+        ).sort("tco_usd_per_tbps_hour", "chip", nulls_last=True)  # cheapest per TB/s first
+        figure = _figure(12, 1.6 + 0.45 * max(data.height, 3))
+        if data.is_empty():
+            _no_data(figure, title, source)
+            return _chart("chip_tco", title, source, figure, 0)
+        chips = data["chip"].to_list()
+        assumed = (
+            [(kind or "") == "assumption" for kind in data["capital_source_kind"].to_list()]
+            if "capital_source_kind" in data.columns
+            else [False] * len(chips)
+        )
+        axes = figure.subplots(1, 2, sharey=True)
+        panels: Sequence[tuple[str, str, str]] = (
+            ("tco_usd_per_tbps_hour", "per HBM TB/s-hour", "tbps"),
+            ("tco_usd_per_pflop_hour", "per dense-BF16 PFLOP/s-hour", "pflop"),
+        )
+        for ax, (column, label, color) in zip(axes, panels, strict=True):
+            values = data[column].to_list()
+            ys = list(range(len(chips)))
+            bars = ax.barh(
+                ys, [v if v is not None else 0 for v in values], color=COLORS[color], height=0.6
+            )
+            for bar, value, is_assumed in zip(bars, values, assumed, strict=True):
+                if is_assumed:
+                    bar.set_hatch("///")
+                    bar.set_edgecolor("white")
+                text = "n/a" if value is None else f"${value:,.2f}"
+                ax.annotate(
+                    text,
+                    (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                    textcoords="offset points",
+                    xytext=(4, 0),
+                    va="center",
+                    fontsize=9,
+                )
+            ax.set_title(f"USD {label}", loc="left", fontsize=10)
+            ax.set_xlim(0, max([v for v in values if v is not None] or [1]) * 1.25)
+            ax.grid(axis="y", visible=False)
+        axes[0].set_yticks(range(len(chips)), chips)
+        axes[0].invert_yaxis()  # cheapest on top (shared y: both panels)
+        figure.suptitle(title, x=0.01, ha="left", fontweight="bold")
+        _footer(
+            figure,
+            "Source: tco.chip_tco = capital annuity + power + colocation rent + maintenance per "
+            "chip-hour, divided by HBM bandwidth (TB/s) or dense BF16 PFLOP/s from "
+            "raw/accelerators.csv. "
+            "Hatched: capital cost is an assumption (raw/tco_assumption_sources.csv).",
+        )
+        return _chart("chip_tco", title, source, figure, data.height)
+
+
+# --------------------------------------------------------------------------- writing
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically unless the file already holds exactly it.
+    Returns whether the file changed."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
