@@ -46,7 +46,8 @@ query WorkspaceStatus {
 }
 """
 
-#: Every asset node with its group, upstream keys, kinds, owners, tags and checks.
+#: Every asset node with its group, upstream keys, kinds, owners, tags, metadata labels and
+#: checks.
 ASSET_GRAPH_QUERY = """
 query AssetGraph {
   assetNodes {
@@ -61,6 +62,7 @@ query AssetGraph {
       ... on UserAssetOwner { email }
     }
     tags { key value }
+    metadataEntries { label __typename }
     assetChecksOrError {
       __typename
       ... on AssetChecks { checks { name description } }

@@ -1,0 +1,187 @@
+"""The charts asset: renders PNGs from the warehouse into the reports folder, lists them in
+its metadata, and rewrites a file only when its bytes change."""
+
+import struct
+import zlib
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from PIL import Image
+
+from pipelines import settings
+from pipelines.reports import charts
+from pipelines.reports.assets import CHART_SPECS, CHARTS_KEY, CHECK_NAME, charts_asset
+from pipelines.warehouse import WarehouseResource
+
+SMALL_WAREHOUSE = """
+CREATE SCHEMA marts;
+CREATE SCHEMA tco;
+CREATE TABLE marts.capex_quarterly (
+    ticker VARCHAR, calendar_quarter VARCHAR, capex_usd_m DOUBLE, capex_yoy_pct DOUBLE,
+    capex_is_derived BOOLEAN);
+INSERT INTO marts.capex_quarterly VALUES
+    ('MSFT', '2024Q2', 19000, NULL, false),
+    ('MSFT', '2025Q2', 24200, 27.4, true),
+    ('AMZN', '2024Q2', 17600, NULL, false),
+    ('AMZN', '2025Q2', 31400, 78.4, false),
+    ('META', '2025Q2', NULL, NULL, NULL);   -- no figure: not plotted
+CREATE TABLE marts.ai_revenue_quarterly (
+    ticker VARCHAR, fiscal_year BIGINT, fiscal_quarter BIGINT, ai_revenue_usd_m DOUBLE,
+    ai_revenue_consensus_usd_m DOUBLE, ai_revenue_guidance_usd_m DOUBLE);
+INSERT INTO marts.ai_revenue_quarterly VALUES
+    ('AVGO', 2025, 2, 4400, 4300, 4400),
+    ('AVGO', 2025, 3, 5200, 5100, 5100),
+    ('AVGO', 2025, 4, NULL, 6000, 6200),     -- not reported yet: consensus and guidance only
+    ('AVGO', 2024, 1, NULL, NULL, NULL),     -- nothing to plot
+    ('MRVL', 2026, 2, NULL, 1500, NULL);     -- not Broadcom
+CREATE TABLE tco.chip_tco (
+    chip VARCHAR, tco_usd_per_tbps_hour DOUBLE, tco_usd_per_pflop_hour DOUBLE,
+    capital_source_kind VARCHAR);
+INSERT INTO tco.chip_tco VALUES
+    ('GB200', 0.66, 2.1, 'assumption'),
+    ('Trainium2', 0.43, 1.3, 'sourced'),
+    ('NoSpecs', NULL, NULL, 'assumption');  -- no spec: not plotted
+"""
+# Rows plotted, by hand from the inserts above.
+EXPECTED_ROWS = {"capex_by_company": 4, "broadcom_ai_revenue": 3, "chip_tco": 2}
+# Figure size (inches) x 100 dpi; chip_tco is 1.6 in + 0.45 in per chip (at least 3 rows).
+EXPECTED_PIXELS = {
+    "capex_by_company": (1200, 750),
+    "broadcom_ai_revenue": (1100, 600),
+    "chip_tco": (1200, 295),
+}
+
+
+@pytest.fixture
+def reports_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    out = tmp_path / "reports_out"
+    monkeypatch.setenv(charts.REPORTS_DIR_ENV, str(out))
+    return out
+
+
+@pytest.fixture
+def small_warehouse(warehouse_file: Path) -> Path:
+    with duckdb.connect(str(warehouse_file)) as con:
+        con.execute(SMALL_WAREHOUSE)
+    return warehouse_file
+
+
+def _materialize() -> dg.ExecuteInProcessResult:
+    result = dg.materialize([charts_asset], resources={"warehouse": WarehouseResource()})
+    assert result.success
+    return result
+
+
+def _metadata(result: dg.ExecuteInProcessResult) -> dict:
+    [event] = result.get_asset_materialization_events()
+    assert event.materialization.asset_key == CHARTS_KEY
+    return {k: v.value for k, v in event.materialization.metadata.items()}
+
+
+def _check(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.check_name == CHECK_NAME
+    return evaluation
+
+
+def _png_text_chunks(data: bytes) -> dict[str, str]:
+    """tEXt/iTXt/zTXt chunks of a PNG (where software names and dates would hide)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, pos = {}, 8
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8].decode("ascii")
+        body = data[pos + 8 : pos + 8 + length]
+        if kind in ("tEXt", "iTXt", "zTXt"):
+            key, _, value = body.partition(b"\x00")
+            if kind == "zTXt":
+                value = zlib.decompress(value[1:])
+            chunks[key.decode("latin-1")] = value.decode("latin-1", "replace")
+        pos += 12 + length
+    return chunks
+
+
+def test_charts_render_from_a_small_warehouse(small_warehouse: Path, reports_out: Path) -> None:
+    result = _materialize()
+    metadata = _metadata(result)
+
+    for name, (width, height) in EXPECTED_PIXELS.items():
+        path = reports_out / f"{name}.png"
+        assert path.is_file(), name
+        assert metadata[f"path_{name}"] == str(path)
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            assert image.size == (width, height), name
+            # Not a blank canvas: a real chart has many distinct colours.
+            assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 50, name
+    assert metadata["chart_count"] == 3
+    assert metadata["charts_changed"] == 3
+    assert metadata["reports_dir"] == str(reports_out)
+    for name in EXPECTED_PIXELS:
+        assert f"`{reports_out / name}.png`" in metadata["charts"]
+        assert f"![{name}](data:image/png;base64," in metadata["preview"]
+
+    check = _check(result)
+    assert check.passed
+    assert {k: v.value for k, v in check.metadata.items() if k.startswith("rows_")} == {
+        f"rows_{name}": rows for name, rows in EXPECTED_ROWS.items()
+    }
+    assert sorted(p.name for p in reports_out.iterdir()) == sorted(
+        f"{name}.png" for name in EXPECTED_PIXELS
+    )  # no temp files left behind
+
+
+def test_unchanged_data_leaves_files_untouched(small_warehouse: Path, reports_out: Path) -> None:
+    _materialize()
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in reports_out.glob("*.png")}
+    metadata = _metadata(_materialize())
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in reports_out.glob("*.png")}
+    assert metadata["charts_changed"] == 0
+    assert after == before
+    for data, _ in after.values():
+        chunks = _png_text_chunks(data)
+        assert "Software" not in chunks and "Creation Time" not in chunks, chunks
+
+
+def test_changed_data_rewrites_only_that_chart(small_warehouse: Path, reports_out: Path) -> None:
+    _materialize()
+    before = {p.name: p.read_bytes() for p in reports_out.glob("*.png")}
+    with duckdb.connect(str(small_warehouse)) as con:
+        con.execute("UPDATE tco.chip_tco SET tco_usd_per_tbps_hour = 0.50 WHERE chip = 'GB200'")
+    metadata = _metadata(_materialize())
+    after = {p.name: p.read_bytes() for p in reports_out.glob("*.png")}
+    assert metadata["charts_changed"] == 1
+    assert [n for n in sorted(after) if after[n] != before[n]] == ["chip_tco.png"]
+
+
+def test_empty_warehouse_draws_placeholders_and_warns(
+    warehouse_file: Path, reports_out: Path
+) -> None:
+    result = _materialize()  # marts and tco tables do not exist yet
+    check = _check(result)
+    assert not check.passed
+    assert check.severity == dg.AssetCheckSeverity.WARN
+    assert check.metadata["empty_charts"].value == "capex_by_company, broadcom_ai_revenue, chip_tco"
+    for spec in CHART_SPECS:
+        assert (reports_out / f"{spec.name}.png").is_file()
+
+
+def test_reports_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(charts.REPORTS_DIR_ENV, raising=False)
+    monkeypatch.delenv(settings.WAREHOUSE_ENV, raising=False)
+    assert charts.reports_dir() == settings.REPO_ROOT / "reports"
+    monkeypatch.setenv(settings.WAREHOUSE_ENV, str(tmp_path / "scratch" / "w.duckdb"))
+    assert charts.reports_dir() == (tmp_path / "scratch" / "reports").resolve()
+    monkeypatch.setenv(charts.REPORTS_DIR_ENV, str(tmp_path / "elsewhere"))
+    assert charts.reports_dir() == (tmp_path / "elsewhere").resolve()
+
+
+def test_write_if_changed(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "chart.png"
+    assert charts.write_if_changed(path, b"one") is True
+    assert charts.write_if_changed(path, b"one") is False
+    assert charts.write_if_changed(path, b"two") is True
+    assert path.read_bytes() == b"two"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["chart.png"]
