@@ -62,7 +62,9 @@ def test_sends_declared_user_agent_and_accepts_gzip(httpserver: HTTPServer) -> N
     assert result.attempts == 1
 
 
-def test_rate_limit_holds_at_ten_requests_per_second_even_from_threads(httpserver: HTTPServer) -> None:
+def test_rate_limit_holds_at_ten_requests_per_second_even_from_threads(
+    httpserver: HTTPServer,
+) -> None:
     arrivals: list[float] = []
     lock = threading.Lock()
 
@@ -74,7 +76,9 @@ def test_rate_limit_holds_at_ten_requests_per_second_even_from_threads(httpserve
     httpserver.expect_request(PATH).respond_with_handler(record)
     client = SecClient(make_settings(httpserver.url_for("/")))
     url = httpserver.url_for(PATH)
-    threads = [threading.Thread(target=lambda: [client.get(url) for _ in range(4)]) for _ in range(3)]
+    threads = [
+        threading.Thread(target=lambda: [client.get(url) for _ in range(4)]) for _ in range(3)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -139,10 +143,13 @@ def test_429_with_retry_after_then_503_are_retried_then_succeed(httpserver: HTTP
 def test_retry_after_is_capped_and_backoff_doubles(httpserver: HTTPServer) -> None:
     slept: list[float] = []
     for status, headers in ((429, {"Retry-After": "120"}), (503, {}), (502, {})):
-        httpserver.expect_ordered_request(PATH).respond_with_data("", status=status, headers=headers)
+        httpserver.expect_ordered_request(PATH).respond_with_data(
+            "", status=status, headers=headers
+        )
     httpserver.expect_ordered_request(PATH).respond_with_data(b"{}")
     client = SecClient(
-        make_settings(httpserver.url_for("/"), backoff_s=1.0, backoff_max_s=30.0), sleep=slept.append
+        make_settings(httpserver.url_for("/"), backoff_s=1.0, backoff_max_s=30.0),
+        sleep=slept.append,
     )
     result = client.get(httpserver.url_for(PATH))
     assert result.waits == [30.0, 2.0, 4.0]  # Retry-After 120 capped at 30; then 1*2, 1*4
@@ -193,11 +200,22 @@ def test_connector_is_off_without_user_agent_and_refuses_an_agent_without_email(
     assert not config.enabled
     assert OFF_MESSAGE == "connector off (SEC_USER_AGENT not set)"
     assert config.base_url == "https://data.sec.gov"
-    assert [c.ticker for c in config.companies] == ["MSFT", "AMZN", "META", "GOOGL", "AVGO", "MRVL", "NVDA"]
+    assert [c.ticker for c in config.companies] == [
+        "MSFT",
+        "AMZN",
+        "META",
+        "GOOGL",
+        "AVGO",
+        "MRVL",
+        "NVDA",
+    ]
     assert {c.ticker: c.cik for c in config.companies}["NVDA"] == 1045810
     amazon = next(c for c in config.companies if c.ticker == "AMZN")
     assert amazon.capex_concepts == ("PaymentsToAcquireProductiveAssets",)
-    assert amazon.url(config.base_url) == "https://data.sec.gov/api/xbrl/companyfacts/CIK0001018724.json"
+    assert (
+        amazon.url(config.base_url)
+        == "https://data.sec.gov/api/xbrl/companyfacts/CIK0001018724.json"
+    )
     with pytest.raises(SecConfigError, match="contact e-mail"):
         SecClient(make_settings("http://127.0.0.1:1", user_agent="ledger"))
 

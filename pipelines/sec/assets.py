@@ -97,7 +97,9 @@ def _failure_table(failures: list[tuple[str, str, str]]) -> str:
 def sec_companyfacts(context: AssetExecutionContext) -> dg.MaterializeResult:
     config = _settings()
     if not config.enabled:
-        return dg.MaterializeResult(metadata={**_off(context), "landing_dir": str(config.landing_dir)})
+        return dg.MaterializeResult(
+            metadata={**_off(context), "landing_dir": str(config.landing_dir)}
+        )
     try:
         client = SecClient(config)
     except SecConfigError as error:
@@ -114,18 +116,27 @@ def sec_companyfacts(context: AssetExecutionContext) -> dg.MaterializeResult:
             fetched = client.get(url)
             result = land_bytes(fetched.body, company, config.landed_path(company))
         except SecFetchError as error:
-            failures.append((company.ticker, url, f"{error.reason}; {_kept(config, company.ticker)}"))
+            failures.append(
+                (company.ticker, url, f"{error.reason}; {_kept(config, company.ticker)}")
+            )
             if error.network:  # the server is unreachable: do not wait on every other company
                 for other in companies[index + 1 :]:
                     failures.append(
-                        (other.ticker, other.url(config.base_url),
-                         f"not attempted (server unreachable); {_kept(config, other.ticker)}")
+                        (
+                            other.ticker,
+                            other.url(config.base_url),
+                            f"not attempted (server unreachable); {_kept(config, other.ticker)}",
+                        )
                     )
                 break
             continue
         except LandingRejected as error:
             failures.append(
-                (company.ticker, url, f"response rejected: {error}; {_kept(config, company.ticker)}")
+                (
+                    company.ticker,
+                    url,
+                    f"response rejected: {error}; {_kept(config, company.ticker)}",
+                )
             )
             continue
         context.log.info(
@@ -147,7 +158,10 @@ def sec_companyfacts(context: AssetExecutionContext) -> dg.MaterializeResult:
             metadata={"failures": dg.MetadataValue.md(_failure_table(failures))},
         )
 
-    table = ["| ticker | file | bytes | facts | attempts | sha256 |", "| --- | --- | --- | --- | --- | --- |"]
+    table = [
+        "| ticker | file | bytes | facts | attempts | sha256 |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for company, result, fetched in landed:
         table.append(
             f"| {company.ticker} | {result.path.name} | {result.bytes:,} | {result.facts:,} | "
@@ -193,7 +207,8 @@ def sec_facts(context: AssetExecutionContext, warehouse: WarehouseResource) -> d
     missing = [str(p) for p in files if not p.exists()]
     if missing:
         raise dg.Failure(
-            description="SEC: no landed companyfacts file for " + ", ".join(missing)
+            description="SEC: no landed companyfacts file for "
+            + ", ".join(missing)
             + "; materialize sec/companyfacts first"
         )
     try:
@@ -204,7 +219,9 @@ def sec_facts(context: AssetExecutionContext, warehouse: WarehouseResource) -> d
     try:
         FactsModel.validate(facts, lazy=True)
     except (pa_errors.SchemaErrors, pa_errors.SchemaError) as error:
-        raise dg.Failure(description=f"SEC: sec.facts fails FactsModel: {str(error)[:4000]}") from error
+        raise dg.Failure(
+            description=f"SEC: sec.facts fails FactsModel: {str(error)[:4000]}"
+        ) from error
     with warehouse.connect() as con:
         rows = write_table(con, FACTS_TABLE, facts, table_doc(FactsModel))
     per_ticker = facts.group_by("ticker").len().sort("ticker")
@@ -297,10 +314,13 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
         return
     with warehouse.connect() as con:
         exists = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'sec' AND table_name = 'facts'"
+            "SELECT count(*) FROM duckdb_tables() "
+            "WHERE schema_name = 'sec' AND table_name = 'facts'"
         ).fetchone()
         if not exists or not exists[0]:
-            raise dg.Failure(description="SEC: table sec.facts is missing; materialize sec/facts first")
+            raise dg.Failure(
+                description="SEC: table sec.facts is missing; materialize sec/facts first"
+            )
         con.execute(f"CREATE OR REPLACE TEMP VIEW {FACTS_VIEW} AS SELECT * FROM {FACTS_TABLE}")
         latest, first = derive_quarterly(con, concept_map(config.companies))
         outputs = (
@@ -311,14 +331,21 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
             try:
                 model.validate(frame, lazy=True)
             except (pa_errors.SchemaErrors, pa_errors.SchemaError) as error:
-                raise dg.Failure(description=f"SEC: {table} fails {model.__name__}: {str(error)[:4000]}") from error
-        counts = {table: write_table(con, table, frame, table_doc(model)) for _, table, model, frame in outputs}
+                raise dg.Failure(
+                    description=f"SEC: {table} fails {model.__name__}: {str(error)[:4000]}"
+                ) from error
+        counts = {
+            table: write_table(con, table, frame, table_doc(model))
+            for _, table, model, frame in outputs
+        }
         con.execute(f"DROP VIEW IF EXISTS {FACTS_VIEW}")
     restated = latest.join(first, on=["ticker", "metric", "period_end"], suffix="_first").filter(
         pl.col("value") != pl.col("value_first")
     )
     for key, table, _, frame in outputs:
-        by_method = frame.group_by("ticker", "metric", "method").len().sort("ticker", "metric", "method")
+        by_method = (
+            frame.group_by("ticker", "metric", "method").len().sort("ticker", "metric", "method")
+        )
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={
@@ -339,9 +366,11 @@ def _mismatch_table(frame: pl.DataFrame) -> str:
     ]
     for r in frame.iter_rows(named=True):
         diff = r["relative_difference"]
+        fiscal = f"FY{r['fiscal_year']} Q{r['fiscal_quarter']}"
+        period = f"{r['period_start']}..{r['period_end']}"
         lines.append(
-            f"| {r['ticker']} | FY{r['fiscal_year']} Q{r['fiscal_quarter']} | {r['calendar_quarter']} | "
-            f"{r['period_start']}..{r['period_end']} | {r['sec_usd_m']:,.1f} | {r['curated_usd_m']:,.1f} | "
+            f"| {r['ticker']} | {fiscal} | {r['calendar_quarter']} | {period} | "
+            f"{r['sec_usd_m']:,.1f} | {r['curated_usd_m']:,.1f} | "
             f"{'n/a' if diff is None else f'{diff:+.3%}'} | {r['method']} |"
         )
     return "\n".join(lines)
@@ -358,7 +387,7 @@ def compare_capex(con: duckdb.DuckDBPyConnection, config: SecSettings) -> pl.Dat
     try:
         table = con.execute(
             settings.read_sql("sec/capex_vs_curated.sql"), {"tolerance": CAPEX_TOLERANCE}
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     finally:
         con.unregister("__sec_capex_metrics")
     frame = pl.from_arrow(table)
@@ -408,7 +437,9 @@ def sec_capex_matches_curated(
             "quarters_compared": compared.height,
             "mismatches": mismatches.height,
             "tolerance": CAPEX_TOLERANCE,
-            "mismatch_list": dg.MetadataValue.md(_mismatch_table(mismatches) if mismatches.height else "none"),
+            "mismatch_list": dg.MetadataValue.md(
+                _mismatch_table(mismatches) if mismatches.height else "none"
+            ),
             "compared": dg.MetadataValue.md(_mismatch_table(compared)),
         },
     )

@@ -108,7 +108,11 @@ class SecClient:
         self._sleep = sleep
 
     def _backoff(self, attempt: int, response: requests.Response | None) -> float:
-        header = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
+        header = (
+            retry_after_seconds(response.headers.get("Retry-After"))
+            if response is not None
+            else None
+        )
         delay = header if header is not None else self.config.backoff_s * (2**attempt)
         return min(delay, self.config.backoff_max_s)
 

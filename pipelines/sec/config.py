@@ -135,7 +135,9 @@ def load_companies(path: Path) -> tuple[Company, ...]:
         except (KeyError, TypeError, ValueError) as error:
             raise SecConfigError(f"{path}: company #{index} is incomplete ({error!r})") from error
         if company.cik <= 0 or company.cik >= 10**10:
-            raise SecConfigError(f"{path}: company {company.ticker} has an invalid CIK {company.cik}")
+            raise SecConfigError(
+                f"{path}: company {company.ticker} has an invalid CIK {company.cik}"
+            )
         companies.append(company)
     tickers = [c.ticker for c in companies]
     duplicates = sorted({t for t in tickers if tickers.count(t) > 1})

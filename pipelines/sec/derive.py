@@ -49,10 +49,7 @@ def add_calendar_quarter(frame: pl.DataFrame) -> pl.DataFrame:
     labels = pairs.with_columns(
         pl.Series(
             "calendar_quarter",
-            [
-                calendar_quarter_of_period(start, end)
-                for start, end in pairs.iter_rows()
-            ],
+            [calendar_quarter_of_period(start, end) for start, end in pairs.iter_rows()],
             dtype=pl.Utf8,
         )
     )
@@ -66,7 +63,7 @@ def derive_quarterly(
     ``__sec_facts`` of ``con``, for the concepts of ``concepts`` (see ``config.concept_map``)."""
     con.register(CONCEPTS_VIEW, concepts.to_arrow())
     try:
-        table = con.execute(quarterly_sql()).fetch_arrow_table()
+        table = con.execute(quarterly_sql()).to_arrow_table()
     finally:
         con.unregister(CONCEPTS_VIEW)
     result = pl.from_arrow(table)
@@ -77,7 +74,9 @@ def derive_quarterly(
     return latest, first
 
 
-def derive_from_frame(facts: pl.DataFrame, concepts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def derive_from_frame(
+    facts: pl.DataFrame, concepts: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`derive_quarterly` on an in-memory facts frame (tests, small inputs)."""
     with duckdb.connect() as con:
         con.register(FACTS_VIEW, facts.to_arrow())

@@ -54,7 +54,9 @@ def validate_file(path: Path, company: Company) -> tuple[pl.DataFrame, str | Non
     try:
         cik, entity, documents = read_entity(path)
     except duckdb.Error as error:
-        raise LandingRejected(f"not valid companyfacts JSON ({str(error).splitlines()[0]})") from None
+        raise LandingRejected(
+            f"not valid companyfacts JSON ({str(error).splitlines()[0]})"
+        ) from None
     if documents != 1:
         raise LandingRejected(f"expected one JSON object, found {documents}")
     if cik != company.cik:

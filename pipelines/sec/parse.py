@@ -70,7 +70,7 @@ def parse_files(files: Iterable[Path | str], companies: Mapping[int, str]) -> pl
     """The facts of ``files`` as a polars frame (schema :data:`FACTS_SCHEMA`)."""
     with duckdb.connect() as con:
         load_facts(con, files, companies, "facts")
-        frame = pl.from_arrow(con.execute("SELECT * FROM facts").fetch_arrow_table())
+        frame = pl.from_arrow(con.execute("SELECT * FROM facts").to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     return frame.cast(FACTS_SCHEMA)  # type: ignore[arg-type]
 
@@ -80,7 +80,8 @@ def read_entity(path: Path | str) -> tuple[int | None, str | None, int]:
     with duckdb.connect() as con:
         rows = con.execute(
             "SELECT cik, entityName FROM read_json(?, format = 'auto', "
-            "maximum_object_size = 2147483647, columns = {'cik': 'BIGINT', 'entityName': 'VARCHAR'})",
+            "maximum_object_size = 2147483647, "
+            "columns = {'cik': 'BIGINT', 'entityName': 'VARCHAR'})",
             [str(path)],
         ).fetchall()
     if not rows:
