@@ -81,6 +81,8 @@ def test_run_succeeds_and_error_checks_pass(built):
         marts.CAPEX_QUARTERLY_ADDS_UP,
     ):
         assert evaluations[name].passed, name
+    # Microsoft FY2024, FY2025 and Amazon 2024 have four reported quarters and a full year
+    assert evaluations[marts.CAPEX_QUARTERLY_ADDS_UP].metadata["years_checked"].value >= 3
     contradicted = evaluations[marts.CLAIM_CHECKS_CONTRADICTED]
     assert not contradicted.passed
     assert contradicted.severity == dg.AssetCheckSeverity.WARN
@@ -282,6 +284,9 @@ def test_claim_checks_statuses(sql):
     # confirmed: each company's 2Q25 growth, Broadcom's beats and guidance
     for claim in ("C048", "C059", "C060", "C061", "C062", "C018", "C020", "C022", "C024", "C065"):
         assert status[claim] == "confirmed", claim
+    # the beat is shown with the check: 15,952 vs the 15,840 consensus
+    (method,) = one(sql, "SELECT fact_method FROM marts.claim_checks WHERE claim_id = 'C018'")
+    assert f"{(15952 / 15840 - 1) * 100:+.2f} %" in method
     # not computable: MAMG 1Q24 growth (1Q23 incomplete); consensus known only from the seed
     assert status["C066"] == "not_computable"
     assert status["C019"] == "not_computable"

@@ -121,6 +121,8 @@ def discrete_figures(
             continue
         names = [f"Q{q}" for q in sorted(slot["discrete"])]
         names += [{2: "H1", 3: "9M", 4: "FY"}.get(k, f"YTD{k}") for k in sorted(slot["cumulative"])]
+        if (ticker, metric, fy) in notes:
+            names = [n if n != "FY" else "FY derived from the printed net figure" for n in names]
         inventory[(ticker, metric, fy)] = ", ".join(names) if names else "nothing"
         exact_discrete = {q: v for q, (v, rounded) in slot["discrete"].items() if not rounded}
         exact_cumulative = {q: v for q, (v, rounded) in slot["cumulative"].items() if not rounded}

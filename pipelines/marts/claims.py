@@ -442,18 +442,34 @@ def ai_revenue_facts(ai: pl.DataFrame, rules: dict[str, str]) -> list[dict[str, 
         labels = period_labels(
             rules[t], r["fiscal_year"], r["fiscal_quarter"], r["calendar_quarter"]
         )
+
+        def versus(level: str, expectation: str, what: str, r: dict[str, Any] = r) -> str:
+            """'; vs consensus 15840 m (published 2025-09-05, quoted_after_results): +0.71 %'"""
+            value, base = r[f"{level}_usd_m"], r[f"{expectation}_usd_m"]
+            if value is None or base is None:
+                return ""
+            change = pct_change(value, base)
+            when = r.get(f"{expectation}_published")
+            timing = r.get(f"{expectation}_timing")
+            dated = f" (published {when}" + (f", {timing})" if timing else ")") if when else ""
+            return f"; vs {what} {_fmt(base, 1)} m{dated}: {change:+.2f} %"
+
+        quarter = fiscal_label(r["fiscal_year"], r["fiscal_quarter"])
         items: list[tuple[str, float | None, str, str]] = [
             (
                 "revenue_usd_bn",
                 _bn(r["revenue_usd_m"]),
                 "USD_bn",
-                "revenue (marts.ai_revenue_quarterly)",
+                f"{t} {quarter} revenue {_fmt(r['revenue_usd_m'], 1)} m "
+                "(marts.ai_revenue_quarterly)"
+                + versus("revenue", "revenue_consensus", "consensus"),
             ),
             (
                 "ai_revenue_usd_bn",
                 _bn(r["ai_revenue_usd_m"]),
                 "USD_bn",
-                "AI revenue as reported (marts.ai_revenue_quarterly)",
+                f"{t} {quarter} AI revenue {_fmt(r['ai_revenue_usd_m'], 1)} m as reported"
+                + versus("ai_revenue", "ai_revenue_consensus", "consensus"),
             ),
             (
                 "data_center_revenue_usd_bn",
@@ -490,15 +506,16 @@ def ai_revenue_facts(ai: pl.DataFrame, rules: dict[str, str]) -> list[dict[str, 
                 "revenue_guidance_usd_bn",
                 _bn(r["revenue_guidance_usd_m"]),
                 "USD_bn",
-                "company revenue guidance for "
-                f"{fiscal_label(r['fiscal_year'], r['fiscal_quarter'])} given "
-                f"{r['revenue_guidance_published']}",
+                f"company revenue guidance for {quarter} given {r['revenue_guidance_published']}"
+                + versus("revenue_guidance", "revenue_consensus", "consensus"),
             ),
             (
                 "ai_revenue_guidance_usd_bn",
                 _bn(r["ai_revenue_guidance_usd_m"]),
                 "USD_bn",
-                f"company AI-revenue guidance given {r['ai_revenue_guidance_published']}",
+                f"company AI-revenue guidance for {quarter} given "
+                f"{r['ai_revenue_guidance_published']}"
+                + versus("ai_revenue_guidance", "ai_revenue_consensus", "consensus"),
             ),
         ]
         for metric, kind, column in (
@@ -513,8 +530,14 @@ def ai_revenue_facts(ai: pl.DataFrame, rules: dict[str, str]) -> list[dict[str, 
                         None,
                         "USD_bn",
                         f"not computable: the warehouse's {kind} for this quarter is the seed's "
-                        "own "
-                        f"figure ({source}); comparing it would be circular",
+                        f"own figure ({source}); comparing it would be circular. It is used as "
+                        "the consensus of marts.ai_revenue_quarterly"
+                        + versus(column.removesuffix("_consensus"), column, "it: reported").replace(
+                            "; vs it: reported", ", where the reported figure compares with"
+                        )
+                        + versus(
+                            column.removesuffix("_consensus") + "_guidance", column, "it"
+                        ).replace("; vs it", "; the company's guidance compares with"),
                     )
                 )
             else:
