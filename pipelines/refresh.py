@@ -89,30 +89,26 @@ def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
     )
 
 
-def swapped_in(path: Path, run_id: str) -> bool:
-    """Whether ``meta.refresh_log`` of the live file records ``run_id`` as swapped in."""
+def outcome(path: Path, run_id: str) -> tuple[bool, list[tuple[str, int]]]:
+    """Read-only look at the live file after a run: whether ``meta.refresh_log`` records
+    ``run_id`` as swapped in, and (table, rows) of every table except ``meta.*``."""
     if not path.exists():
-        return False
+        return False, []
     con = _read_only(path)
     try:
         row = con.execute(
             "SELECT count(*) FROM meta.refresh_log WHERE run_id = ? AND status = 'success'",
             [run_id],
         ).fetchone()
-        return bool(row and row[0])
-    finally:
-        con.close()
-
-
-def summarize(path: str | Path) -> list[tuple[str, int]]:
-    """(table, rows) of every table in the warehouse except ``meta.*``, read-only."""
-    con = _read_only(Path(path))
-    try:
         names = con.execute(
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
             "WHERE NOT internal AND schema_name <> 'meta' ORDER BY 1"
         ).fetchall()
-        return [(n, int(con.execute(f"SELECT count(*) FROM {n}").fetchone()[0])) for (n,) in names]  # type: ignore[index]
+        counts = [
+            (n, int(con.execute(f"SELECT count(*) FROM {n}").fetchone()[0]))  # type: ignore[index]
+            for (n,) in names
+        ]
+        return bool(row and row[0]), counts
     finally:
         con.close()
 
@@ -159,7 +155,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
         for message in failure_messages(result):
             print(f"\n{message}", file=sys.stderr)
         return 1
-    if not swapped_in(path, result.run_id):
+    swapped, counts = outcome(path, result.run_id)
+    if not swapped:
         print(
             f"refresh ran but its copy was not swapped in: {path} keeps its previous tables "
             "(see the log above).",
@@ -167,7 +164,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
         )
         return 1
     print(f"refresh succeeded in {elapsed:.1f} s: {path}")
-    for name, rows in summarize(path):
+    for name, rows in counts:
         print(f"  {name:<40} {rows:>6} rows")
     return 0
 

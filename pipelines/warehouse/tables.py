@@ -34,25 +34,29 @@ def write_table(
     transaction. Returns the row count."""
     schema, table = qualified_name.split(".", 1)
     view = f"__incoming_{table}"
+    statements = [
+        f"CREATE SCHEMA IF NOT EXISTS {schema}",
+        f"CREATE OR REPLACE TABLE {qualified_name} AS SELECT * FROM {view}",
+    ]
+    if doc is not None:
+        statements.append(f"COMMENT ON TABLE {qualified_name} IS {_quote_literal(doc.description)}")
+        statements += [
+            f"COMMENT ON COLUMN {qualified_name}.{_quote_ident(column)} "
+            f"IS {_quote_literal(doc.columns[column])}"
+            for column in frame.columns
+            if doc.columns.get(column)
+        ]
+    con.register(view, frame.to_arrow())
+    # One round trip: the table and all its comments in one transaction.
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        con.register(view, frame.to_arrow())
-        con.execute(f"CREATE OR REPLACE TABLE {qualified_name} AS SELECT * FROM {view}")
-        con.unregister(view)
-        if doc is not None:
-            con.execute(f"COMMENT ON TABLE {qualified_name} IS {_quote_literal(doc.description)}")
-            for column in frame.columns:
-                text = doc.columns.get(column)
-                if text:
-                    con.execute(
-                        f"COMMENT ON COLUMN {qualified_name}.{_quote_ident(column)} "
-                        f"IS {_quote_literal(text)}"
-                    )
+        con.execute(";\n".join(statements))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        con.unregister(view)
     return frame.height
 
 
