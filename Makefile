@@ -2,6 +2,8 @@
 #   make refresh   build or refresh the warehouse (data/warehouse.duckdb)
 #   make test      run the test suite
 # Both install pinned tools and dependencies first (uv + uv.lock) into .tools/ and .venv/.
+# Others: make ui (Dagster UI + schedule + sensor), make sql (DuckDB shell, read-only),
+#         make bench (refresh vs import floor), make lint.  CLI: .venv/bin/ledger --help
 
 PYTHON ?= python3
 UV_VERSION := 0.13.8
@@ -12,6 +14,10 @@ PY := $(VENV)/bin/python
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 WAREHOUSE ?= $(or $(LEDGER_WAREHOUSE),$(CURDIR)/data/warehouse.duckdb)
+# Extra arguments for `make refresh`, e.g. REFRESH_ARGS="--record" (keep the run in the UI's
+# history) or REFRESH_ARGS="raw/financials" (one asset).
+REFRESH_ARGS ?=
+BENCH_RUNS ?= 5
 
 .PHONY: install refresh test ui sql lint bench charts clean
 
@@ -19,14 +25,16 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: every process starts from .pyc files even where Python may not write
+# them (PYTHONDONTWRITEBYTECODE); without them a refresh spends seconds compiling imports.
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $(shell command -v $(PYTHON))
+	$(UV) sync --frozen --compile-bytecode --python $(shell command -v $(PYTHON))
 	touch $@
 
 install: $(VENV)/.installed  ## install pinned dependencies
 
 refresh: install  ## build or refresh the whole warehouse
-	$(PY) -m pipelines.refresh
+	$(PY) -m pipelines.refresh $(REFRESH_ARGS)
 
 test: install  ## run the test suite
 	$(PY) -m pytest -q
@@ -35,7 +43,11 @@ ui: install  ## Dagster UI (with schedule and sensor running) on http://127.0.0.
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 sql: install  ## DuckDB shell on the warehouse, read-only
-	$(VENV)/bin/duckdb -readonly $(WAREHOUSE)
+	@test -f "$(WAREHOUSE)" || { echo "no warehouse at $(WAREHOUSE): run make refresh first" >&2; exit 1; }
+	$(VENV)/bin/duckdb -readonly "$(WAREHOUSE)"
+
+bench: install  ## benchmark: full refresh vs import floor vs a CLI query (medians)
+	$(PY) bench/refresh_bench.py --runs $(BENCH_RUNS)
 
 lint: install
 	$(VENV)/bin/ruff check pipelines tests bench
