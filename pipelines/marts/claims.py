@@ -4,8 +4,11 @@ Interface between domains: every domain that can compute figures the seed's clai
 about publishes a *claim facts* table with the columns ``entity, metric, period,
 computed_value, unit, method`` in the claims' vocabulary (``raw.claims``; see
 raw/README.md). Optional columns: ``claim_id`` (the fact applies to that claim only),
-``basis`` (``warehouse`` or ``seed_internal``) and ``comparison`` (``equal``,
-``upper_bound``, ``lower_bound``). A fact with a NULL ``computed_value`` says the figure
+``basis`` (``warehouse`` or ``seed_internal``), ``comparison`` (``equal``,
+``upper_bound``, ``lower_bound``) and ``tolerance`` (a check tolerance the producer declares
+for a model reproduction, in the claim's unit — e.g. the TCO headline must be reproduced
+within ±0.01 USD/h and ±1 percentage point; the effective tolerance is the larger of this
+and the printed precision, and ``tolerance_rule`` says so). A fact with a NULL ``computed_value`` says the figure
 cannot be computed, and its ``method`` says why.
 
 ``marts.claim_checks`` joins every claim to the union of the facts tables on (entity,
@@ -52,6 +55,7 @@ FACT_COLUMNS = [
     "claim_id",
     "basis",
     "comparison",
+    "tolerance",
 ]
 FACT_SCHEMA = {
     "entity": pl.Utf8,
@@ -63,6 +67,7 @@ FACT_SCHEMA = {
     "claim_id": pl.Utf8,
     "basis": pl.Utf8,
     "comparison": pl.Utf8,
+    "tolerance": pl.Float64,
 }
 
 
@@ -86,11 +91,22 @@ def judge(
     decimals: int,
     qualifier: str | None = None,
     comparison: str = "equal",
+    declared_tolerance: float | None = None,
 ) -> Verdict:
     """Compare a stated figure with a computed one (see the module docstring for the rules)."""
     if computed is None or (isinstance(computed, float) and math.isnan(computed)):
         return Verdict("not_computable", None, None, None)
     base = half_unit(decimals)
+    if declared_tolerance is not None and declared_tolerance > base:
+        diff = computed - stated
+        ok = abs(diff) <= declared_tolerance + 1e-9 * max(1.0, abs(stated))
+        return Verdict(
+            "confirmed" if ok else "contradicted",
+            diff,
+            declared_tolerance,
+            f"|difference| <= {declared_tolerance:g} (reproduction tolerance declared by the "
+            f"producer; printed precision alone would allow {base:g})",
+        )
     diff = computed - stated
     eps = 1e-9 * max(1.0, abs(stated))  # float noise: 87.431 - 87.4 vs 0.05
     if comparison == "upper_bound":
@@ -815,6 +831,8 @@ def normalize_facts(frame: pl.DataFrame, domain: str) -> pl.DataFrame:
     frame = frame.with_columns(
         [pl.lit(v, dtype=pl.Utf8).alias(k) for k, v in defaults.items() if k not in frame.columns]
     )
+    if "tolerance" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("tolerance"))
     return frame.select([pl.col(c).cast(FACT_SCHEMA[c]) for c in FACT_COLUMNS]).with_columns(
         pl.lit(domain).alias("domain")
     )
@@ -869,6 +887,7 @@ def build_claim_checks(
             c["decimals"],
             c["qualifier"],
             chosen["comparison"] if chosen else "equal",
+            chosen.get("tolerance") if chosen else None,
         )
         if chosen is None:
             reason = (

@@ -319,6 +319,8 @@ def claim_facts_frame(
                     "computed_value": value,
                     "unit": unit,
                     "method": method,
+                    # reproduction tolerance for marts.claim_checks (None: printed precision)
+                    "tolerance": HEADLINE_KEYS.get((entity, metric, period)),
                 }
             )
 

@@ -288,6 +288,12 @@ class ClaimFactsModel(pa.DataFrameModel):
     computed_value: float = pa.Field(description="Value computed by the pipeline, in unit")
     unit: str = pa.Field(description="As raw.claims.unit")
     method: str = pa.Field(description="How the value was computed, from which tables and inputs")
+    tolerance: float = pa.Field(
+        nullable=True,
+        ge=0,
+        description="Reproduction tolerance for the check, in unit (headline TCO figures: "
+        "±0.01 USD/h, ±1 point); empty = printed precision of the claim",
+    )
 
     class Config:
         strict = True
