@@ -8,8 +8,8 @@ raw/README.md). Optional columns: ``claim_id`` (the fact applies to that claim o
 ``upper_bound``, ``lower_bound``) and ``tolerance`` (a check tolerance the producer declares
 for a model reproduction, in the claim's unit — e.g. the TCO headline must be reproduced
 within ±0.01 USD/h and ±1 percentage point; the effective tolerance is the larger of this
-and the printed precision, and ``tolerance_rule`` says so). A fact with a NULL ``computed_value`` says the figure
-cannot be computed, and its ``method`` says why.
+and the printed precision, and ``tolerance_rule`` says so). A fact with a NULL
+``computed_value`` says the figure cannot be computed, and its ``method`` says why.
 
 ``marts.claim_checks`` joins every claim to the union of the facts tables on (entity,
 metric, period) — or on ``claim_id`` for claim-specific facts — and judges it with
