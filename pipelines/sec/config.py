@@ -188,6 +188,8 @@ def check_user_agent(user_agent: str) -> None:
 
 
 CONCEPT_MAP_SCHEMA = {
+    "sid": pl.Int32,
+    "gid": pl.Int32,
     "ticker": pl.Utf8,
     "metric": pl.Utf8,
     "taxonomy": pl.Utf8,
@@ -198,12 +200,27 @@ CONCEPT_MAP_SCHEMA = {
 
 
 def concept_map(companies: tuple[Company, ...] | list[Company]) -> pl.DataFrame:
-    """(ticker, metric, taxonomy, concept, unit, priority): which concepts define each metric,
-    priority 1 first. Registered as ``__sec_concepts`` for ``sql/sec/quarterly.sql``."""
-    rows = [
-        (c.ticker, metric, c.taxonomy, concept, c.unit, priority)
-        for c in companies
-        for metric in METRICS
-        for priority, concept in enumerate(c.concepts(metric), start=1)
-    ]
+    """Which concepts define each metric: (sid, gid, ticker, metric, taxonomy, concept, unit,
+    priority), priority 1 first; ``sid`` numbers the rows and ``gid`` the (ticker, metric)
+    pairs. Registered as ``__sec_concepts`` for ``sql/sec/quarterly.sql``."""
+    rows = []
+    for company in companies:
+        for metric in METRICS:
+            concepts = company.concepts(metric)
+            if not concepts:
+                continue
+            gid = len({(r[2], r[3]) for r in rows}) + 1
+            for priority, concept in enumerate(concepts, start=1):
+                rows.append(
+                    (
+                        len(rows) + 1,
+                        gid,
+                        company.ticker,
+                        metric,
+                        company.taxonomy,
+                        concept,
+                        company.unit,
+                        priority,
+                    )
+                )
     return pl.DataFrame(rows, schema=CONCEPT_MAP_SCHEMA, orient="row")

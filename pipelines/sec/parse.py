@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from pipelines import settings
 
@@ -66,11 +67,23 @@ def load_facts(
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
 
 
+def facts_arrow(files: Iterable[Path | str], companies: Mapping[int, str]) -> pa.Table:
+    """The facts of ``files`` as an Arrow table, streamed out of DuckDB in record batches (the
+    result is never held twice). Raises ``duckdb.Error`` on bad JSON."""
+    paths = [str(p) for p in files]
+    if not paths:
+        raise ValueError("no companyfacts files to parse")
+    with duckdb.connect() as con:
+        con.execute("SET preserve_insertion_order = false")  # rows in any order: less memory
+        _register_companies(con, companies)
+        reader = con.execute(facts_sql(), [paths]).to_arrow_reader(batch_size=1 << 20)
+        table = pa.Table.from_batches(list(reader), schema=reader.schema)
+    return table
+
+
 def parse_files(files: Iterable[Path | str], companies: Mapping[int, str]) -> pl.DataFrame:
     """The facts of ``files`` as a polars frame (schema :data:`FACTS_SCHEMA`)."""
-    with duckdb.connect() as con:
-        load_facts(con, files, companies, "facts")
-        frame = pl.from_arrow(con.execute("SELECT * FROM facts").to_arrow_table())
+    frame = pl.from_arrow(facts_arrow(files, companies))
     assert isinstance(frame, pl.DataFrame)
     return frame.cast(FACTS_SCHEMA)  # type: ignore[arg-type]
 
