@@ -39,3 +39,11 @@ def query(warehouse_file: Path) -> Iterator:
             return con.execute(sql, params or []).fetchall()
 
     yield run
+
+
+@pytest.fixture(autouse=True)
+def _sec_connector_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches data.sec.gov: the SEC connector is off unless a test turns it on
+    (a developer's shell may have SEC_USER_AGENT set)."""
+    for name in ("SEC_USER_AGENT", "SEC_BASE_URL", "SEC_LANDING_DIR", "SEC_TICKERS"):
+        monkeypatch.delenv(name, raising=False)
