@@ -90,8 +90,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _text(value: Any) -> str:
-    """A cell of the readable table."""
+def _decimals(value: float) -> int:
+    """Decimals needed to show ``value`` (at most 6)."""
+    text = f"{value:.6f}".rstrip("0")
+    return len(text) - text.index(".") - 1
+
+
+def _text(value: Any, decimals: int | None = None) -> str:
+    """A cell of the readable table; floats get ``decimals`` places (default: as needed)."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -101,7 +107,7 @@ def _text(value: Any) -> str:
             return str(value)
         if value != 0 and abs(value) < 1e-4:
             return f"{value:.4g}"
-        return f"{value:.6f}".rstrip("0").rstrip(".")
+        return f"{value:.{_decimals(value) if decimals is None else decimals}f}"
     if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     return str(value)
@@ -118,7 +124,15 @@ def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_widt
         text = text.replace("\n", " ")
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
-    cells = [[cut(_text(v)) for v in row] for row in rows]
+    # floats of a column share their number of decimals, so that they line up
+    places = [
+        max(
+            (_decimals(r[i]) for r in rows if isinstance(r[i], float) and math.isfinite(r[i])),
+            default=0,
+        )
+        for i in range(len(columns))
+    ]
+    cells = [[cut(_text(v, places[i])) for i, v in enumerate(row)] for row in rows]
     widths = [len(c) for c in columns]
     for row in cells:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]

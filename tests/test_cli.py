@@ -73,7 +73,7 @@ def test_query_prints_an_aligned_table(tiny: Path, capsys):
         """\
          n | s    |       x
         ---+------+--------
-         1 | a    |     0.5
+         1 | a    |    0.50
          3 | NULL | 1234.25
         22 | bb   |    NULL
         (3 rows)
