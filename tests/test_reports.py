@@ -28,14 +28,14 @@ INSERT INTO marts.capex_quarterly VALUES
     ('AMZN', '2025Q2', 31400, 78.4, false),
     ('META', '2025Q2', NULL, NULL, NULL);   -- no figure: not plotted
 CREATE TABLE marts.ai_revenue_quarterly (
-    ticker VARCHAR, fiscal_year BIGINT, fiscal_quarter BIGINT, ai_revenue_usd_m DOUBLE,
-    ai_revenue_consensus_usd_m DOUBLE, ai_revenue_guidance_usd_m DOUBLE);
+    ticker VARCHAR, fiscal_year BIGINT, fiscal_quarter BIGINT, is_reported BOOLEAN,
+    ai_revenue_usd_m DOUBLE, ai_revenue_consensus_usd_m DOUBLE, ai_revenue_guidance_usd_m DOUBLE);
 INSERT INTO marts.ai_revenue_quarterly VALUES
-    ('AVGO', 2025, 2, 4400, 4300, 4400),
-    ('AVGO', 2025, 3, 5200, 5100, 5100),
-    ('AVGO', 2025, 4, NULL, 6000, 6200),     -- not reported yet: consensus and guidance only
-    ('AVGO', 2024, 1, NULL, NULL, NULL),     -- nothing to plot
-    ('MRVL', 2026, 2, NULL, 1500, NULL);     -- not Broadcom
+    ('AVGO', 2025, 2, true, 4400, 4300, 4400),
+    ('AVGO', 2025, 3, true, 5200, 5100, 5100),
+    ('AVGO', 2025, 4, false, NULL, 6000, 6200), -- not reported yet: consensus and guidance only
+    ('AVGO', 2024, 1, true, NULL, NULL, NULL),  -- nothing to plot
+    ('MRVL', 2026, 2, false, NULL, 1500, NULL); -- not Broadcom
 CREATE TABLE tco.chip_tco (
     chip VARCHAR, tco_usd_per_tbps_hour DOUBLE, tco_usd_per_pflop_hour DOUBLE,
     capital_source_kind VARCHAR);

@@ -95,6 +95,7 @@ def _empty_like(spec: ChartSpec) -> pl.DataFrame:
             "ticker": pl.String,
             "fiscal_year": pl.Int64,
             "fiscal_quarter": pl.Int64,
+            "is_reported": pl.Boolean,
             "ai_revenue_usd_m": pl.Float64,
             "ai_revenue_consensus_usd_m": pl.Float64,
             "ai_revenue_guidance_usd_m": pl.Float64,

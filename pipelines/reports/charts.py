@@ -10,6 +10,7 @@ rewritten only when their bytes change, so a refresh with unchanged data leaves 
 from __future__ import annotations
 
 import io
+import math
 import os
 import textwrap
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ import matplotlib
 import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from pipelines import settings
 
@@ -158,21 +160,21 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
                     bar.set_hatch(hatch)
                     bar.set_edgecolor("#333333")
 
-            ys = [
-                (q, lookup[(ticker, quarter)].get("capex_yoy_pct"))
-                for q, quarter in enumerate(quarters)
-                if (ticker, quarter) in lookup
+            # One point per quarter, NaN where growth is unknown: the line breaks at gaps
+            # instead of joining non-adjacent quarters.
+            growth = [
+                (lookup.get((ticker, quarter)) or {}).get("capex_yoy_pct") for quarter in quarters
             ]
-            ys = [(q, v) for q, v in ys if v is not None]
-            if ys:
+            known = [(q, v) for q, v in enumerate(growth) if v is not None]
+            if known:
                 bottom.plot(
-                    [q for q, _ in ys],
-                    [v for _, v in ys],
+                    range(len(quarters)),
+                    [math.nan if v is None else v for v in growth],
                     marker="o",
                     color=COLORS.get(ticker, "#999999"),
                     label=ticker,
                 )
-                last_q, last_v = ys[-1]
+                last_q, last_v = known[-1]
                 bottom.annotate(
                     f"{last_v:+.0f}%",
                     (last_q, last_v),
@@ -184,7 +186,12 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
                 )
         top.set_title(title, loc="left", fontweight="bold")
         top.set_ylabel("Cash capex, USD bn")
-        top.legend(ncols=len(tickers), loc="upper left", frameon=False, fontsize=9)
+        handles = [
+            Patch(facecolor=COLORS.get(t, "#999999"), label=f"{COMPANY_NAMES.get(t, t)} ({t})")
+            for t in tickers
+        ]
+        handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="///", label="derived"))
+        top.legend(handles=handles, ncols=len(handles), loc="upper left", frameon=False, fontsize=9)
         top.set_ylim(0, top.get_ylim()[1] * 1.12)
         bottom.axhline(0, color="#333333", linewidth=0.8)
         bottom.set_ylabel("Year-on-year growth, %")
@@ -194,9 +201,11 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
             figure,
             "Source: marts.capex_quarterly, from company releases and filings "
             "(raw/financials.csv). "
-            "Each company's own cash-capex definition (Amazon net of proceeds). Hatched: quarter "
-            "derived from year-to-date / full-year figures. Fiscal quarters placed on the calendar "
-            "quarter holding their midpoint.",
+            "Each company's own cash-capex definition (Amazon: purchases net of proceeds). Hatched "
+            "(derived): computed, not printed as a quarter - from year-to-date / full-year "
+            "figures, or Amazon's purchases minus proceeds. Fiscal quarters placed on the "
+            "calendar quarter holding their midpoint. Lines break where a year-earlier quarter "
+            "is missing.",
         )
         return _chart("capex_by_company", title, source, figure, data.height)
 
@@ -271,7 +280,7 @@ def broadcom_ai_revenue_chart(frame: pl.DataFrame) -> Chart:
         for x, r in zip(xs, rows, strict=True):
             if r["ai_revenue_usd_m"] is None:
                 ax.annotate(
-                    "not reported",
+                    "no AI figure on file" if r.get("is_reported") else "not reported yet",
                     (x, 0),
                     textcoords="offset points",
                     xytext=(0, 4),
