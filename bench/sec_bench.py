@@ -97,9 +97,9 @@ def child(impl: str, data: Path, out: Path, trace: bool, derive_all: bool) -> No
     else:
         import duckdb
 
-        from pipelines.sec.derive import FACTS_VIEW, derive_quarterly
+        from pipelines.sec.derive import FACTS_VIEW, derive_quarterly, parse_and_derive
         from pipelines.sec.models import FactsModel
-        from pipelines.sec.parse import facts_arrow, parse_files
+        from pipelines.sec.parse import parse_files
         from pipelines.warehouse.tables import write_table
 
     files, manifest, companies = _inputs(data)
@@ -119,15 +119,9 @@ def child(impl: str, data: Path, out: Path, trace: bool, derive_all: bool) -> No
         latest, first = sec_pandas.derive(facts, concepts.to_pandas())
         timings["derive_s"] = time.perf_counter() - t
         latest, first = pl.from_pandas(latest), pl.from_pandas(first)
-    elif impl == "ours":  # facts as an Arrow table in memory, derivation by DuckDB over it
-        facts = facts_arrow(files, companies)
+    elif impl == "ours":  # facts as an Arrow table in memory; derivation by DuckDB, by chunk
+        facts, latest, first = parse_and_derive(files, companies, concepts, timings=timings)
         n_facts = facts.num_rows
-        timings["parse_s"] = time.perf_counter() - started
-        t = time.perf_counter()
-        with duckdb.connect() as con:
-            con.register(FACTS_VIEW, facts)
-            latest, first = derive_quarterly(con, concepts)
-        timings["derive_s"] = time.perf_counter() - t
     else:  # the sec/facts + sec/quarterly assets: polars, pandera, DuckDB file (warehouse)
         db = out.with_suffix(".duckdb")
         db.unlink(missing_ok=True)

@@ -7,11 +7,17 @@ applied once per distinct (start, end) pair and joined back.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from pipelines import settings
 from pipelines.calendar.fiscal import calendar_quarter_of_period
+from pipelines.sec.parse import facts_arrow
 
 FACTS_VIEW = "__sec_facts"
 CONCEPTS_VIEW = "__sec_concepts"
@@ -81,3 +87,36 @@ def derive_from_frame(
     with duckdb.connect() as con:
         con.register(FACTS_VIEW, facts.to_arrow())
         return derive_quarterly(con, concepts)
+
+
+def parse_and_derive(
+    files: Sequence[Path | str],
+    companies: Mapping[int, str],
+    concepts: pl.DataFrame,
+    chunk_files: int = 250,
+    timings: dict[str, float] | None = None,
+) -> tuple[pa.Table, pl.DataFrame, pl.DataFrame]:
+    """Parse companyfacts ``files`` into the facts table and derive their quarters, a chunk of
+    files at a time: a company's quarters depend only on its own facts, so the derivation's
+    working memory stays that of ``chunk_files`` companies however many there are.
+    Returns (facts, latest filed, as first reported); adds parse_s / derive_s to ``timings``."""
+    tables, latest_parts, first_parts = [], [], []
+    parse_s = derive_s = 0.0
+    with duckdb.connect() as con:
+        for start in range(0, len(files), chunk_files):
+            t0 = time.perf_counter()
+            facts = facts_arrow(files[start : start + chunk_files], companies)
+            t1 = time.perf_counter()
+            con.register(FACTS_VIEW, facts)
+            latest, first = derive_quarterly(con, concepts)
+            con.unregister(FACTS_VIEW)
+            derive_s += time.perf_counter() - t1
+            parse_s += t1 - t0
+            tables.append(facts)
+            latest_parts.append(latest)
+            first_parts.append(first)
+    if timings is not None:
+        timings["parse_s"] = parse_s
+        timings["derive_s"] = derive_s
+    facts = pa.concat_tables(tables) if tables else pa.table({})
+    return facts, pl.concat(latest_parts).sort(SORT_KEY), pl.concat(first_parts).sort(SORT_KEY)
