@@ -61,11 +61,13 @@ class CompaniesModel(pa.DataFrameModel):
     cik: int = pa.Field(gt=0, lt=10_000_000_000, unique=True, description="SEC Central Index Key")
     group_name: str = pa.Field(
         isin=GROUPS,
-        description="MAMG = Microsoft, Amazon, Meta, Alphabet (hyperscalers); AI_SEMI = AI semiconductors",
+        description="MAMG = Microsoft, Amazon, Meta, Alphabet (hyperscalers); "
+        "AI_SEMI = AI semiconductors",
     )
     fiscal_year_end_rule: str = pa.Field(
         isin=list(FISCAL_RULES),
-        description="How the fiscal year ends: dec31, jun30, sunday_nearest_oct31, saturday_nearest_jan31",
+        description="How the fiscal year ends: dec31, jun30, sunday_nearest_oct31, "
+        "saturday_nearest_jan31",
     )
     source_title: str = pa.Field(str_length={"min_value": 3}, description="Source document title")
     source_date: dt.date = pa.Field(description="Date of the source document")
@@ -92,10 +94,12 @@ def _expected_dates(row: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
 
 
 class FinancialsModel(pa.DataFrameModel):
-    """Company financials, long format: one row per company × period × metric × kind × publication."""
+    """Company financials, long: one row per company × period × metric × kind × publication."""
 
     ticker: str = pa.Field(description="Company ticker (must exist in raw.companies)")
-    metric: str = pa.Field(isin=FINANCIAL_METRICS, description="What is measured (see raw/README.md)")
+    metric: str = pa.Field(
+        isin=FINANCIAL_METRICS, description="What is measured (see raw/README.md)"
+    )
     value_kind: str = pa.Field(
         isin=VALUE_KINDS,
         description="actual, consensus (sell-side), estimate (one analyst), guidance_low/mid/high",
@@ -123,7 +127,15 @@ class FinancialsModel(pa.DataFrameModel):
 
     class Config:
         strict = True
-        unique = ["ticker", "metric", "value_kind", "basis", "fiscal_year", "fiscal_quarter", "published"]
+        unique = [
+            "ticker",
+            "metric",
+            "value_kind",
+            "basis",
+            "fiscal_year",
+            "fiscal_quarter",
+            "published",
+        ]
         description = (
             "Quarterly and annual company financials (capex, revenue, AI revenue, EPS) as "
             "reported, with consensus, estimates and guidance, each with its source."
@@ -134,7 +146,9 @@ class FinancialsModel(pa.DataFrameModel):
         known = set(company_rules())
         return row_rule(data, lambda r: r["ticker"] in known)
 
-    @pa.dataframe_check(name="fiscal_quarter required for discrete/ytd and empty for fy [fiscal_quarter]")
+    @pa.dataframe_check(
+        name="fiscal_quarter required for discrete/ytd and empty for fy [fiscal_quarter]"
+    )
     def quarter_matches_basis(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             pl.when(pl.col("basis") == "fy")
@@ -154,7 +168,11 @@ class FinancialsModel(pa.DataFrameModel):
     def period_start_on_calendar(cls, data: pa.PolarsData) -> pl.LazyFrame:
         def ok(row: dict[str, Any]) -> bool:
             expected = _expected_dates(row)
-            return row["period_start"] is None or expected is None or row["period_start"] == expected[0]
+            return (
+                row["period_start"] is None
+                or expected is None
+                or row["period_start"] == expected[0]
+            )
 
         return row_rule(data, ok)
 
@@ -171,7 +189,8 @@ class FinancialsModel(pa.DataFrameModel):
         )
 
     @pa.dataframe_check(
-        name="year-to-date value must not be smaller than the year-to-date value one quarter earlier [value]"
+        name="year-to-date value must not be smaller than the year-to-date value "
+        "one quarter earlier [value]"
     )
     def ytd_not_decreasing(cls, data: pa.PolarsData) -> pl.LazyFrame:
         rows = data.lazyframe.collect().to_dicts()
@@ -180,12 +199,16 @@ class FinancialsModel(pa.DataFrameModel):
             if r["value_kind"] != "actual" or r["unit"] != "USD_m" or r["fiscal_quarter"] is None:
                 continue
             if r["basis"] == "ytd" or (r["basis"] == "discrete" and r["fiscal_quarter"] == 1):
-                cumulative[(r["ticker"], r["metric"], r["fiscal_year"], r["fiscal_quarter"])] = r["value"]
+                cumulative[(r["ticker"], r["metric"], r["fiscal_year"], r["fiscal_quarter"])] = r[
+                    "value"
+                ]
 
         def ok(r: dict[str, Any]) -> bool:
             if r["basis"] != "ytd" or r["value_kind"] != "actual" or r["fiscal_quarter"] is None:
                 return True
-            before = cumulative.get((r["ticker"], r["metric"], r["fiscal_year"], r["fiscal_quarter"] - 1))
+            before = cumulative.get(
+                (r["ticker"], r["metric"], r["fiscal_year"], r["fiscal_quarter"] - 1)
+            )
             return before is None or r["value"] >= before
 
         return pl.LazyFrame({"ok": [ok(r) for r in rows]}, schema={"ok": pl.Boolean})
@@ -205,20 +228,28 @@ class CapexGuidanceModel(pa.DataFrameModel):
 
     ticker: str = pa.Field(description="Company ticker (must exist in raw.companies)")
     guided_period: str = pa.Field(
-        str_matches=r"^FY\d{4}(Q[1-4])?$", description="Guided fiscal period, e.g. FY2025 or FY2026Q1"
+        str_matches=r"^FY\d{4}(Q[1-4])?$",
+        description="Guided fiscal period, e.g. FY2025 or FY2026Q1",
     )
     period_start: dt.date = pa.Field(nullable=True, description="First day of the guided period")
     period_end: dt.date = pa.Field(nullable=True, description="Last day of the guided period")
-    basis: str = pa.Field(isin=["fy", "discrete"], description="fy (full year) or discrete (quarter)")
+    basis: str = pa.Field(
+        isin=["fy", "discrete"], description="fy (full year) or discrete (quarter)"
+    )
     capex_definition: str = pa.Field(
         isin=CAPEX_DEFINITIONS,
-        description="cash_pp_e (cash purchases of property and equipment), incl_finance_leases, unspecified",
+        description="cash_pp_e (cash purchases of property and equipment), "
+        "incl_finance_leases, unspecified",
     )
     low_usd_m: float = pa.Field(nullable=True, ge=0, description="Low end, USD millions")
-    mid_usd_m: float = pa.Field(nullable=True, ge=0, description="Point estimate or midpoint, USD millions")
+    mid_usd_m: float = pa.Field(
+        nullable=True, ge=0, description="Point estimate or midpoint, USD millions"
+    )
     high_usd_m: float = pa.Field(nullable=True, ge=0, description="High end, USD millions")
     qualifier: str = pa.Field(nullable=True, isin=QUALIFIERS, description="e.g. more_than, about")
-    given_on: dt.date = pa.Field(nullable=True, description="Date the guidance was given, when known")
+    given_on: dt.date = pa.Field(
+        nullable=True, description="Date the guidance was given, when known"
+    )
     given_before: dt.date = pa.Field(
         nullable=True,
         description="When given_on is unknown: a date the guidance is known to predate "
@@ -237,7 +268,10 @@ class CapexGuidanceModel(pa.DataFrameModel):
     class Config:
         strict = True
         unique = ["ticker", "guided_period", "capex_definition", "reported_on", "source_title"]
-        description = "Capex guidance as stated by the companies (or reported by brokers), with the date given."
+        description = (
+            "Capex guidance as stated by the companies (or reported by brokers), "
+            "with the date given."
+        )
 
     @pa.dataframe_check(name="ticker must exist in raw.companies [ticker]")
     def known_ticker(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -255,7 +289,9 @@ class CapexGuidanceModel(pa.DataFrameModel):
 
     @pa.dataframe_check(name="given_on or given_before is required [given_on]")
     def dated(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col("given_on").is_not_null() | pl.col("given_before").is_not_null())
+        return data.lazyframe.select(
+            pl.col("given_on").is_not_null() | pl.col("given_before").is_not_null()
+        )
 
     @pa.dataframe_check(name="given_on must not be after reported_on [given_on]")
     def given_before_reported(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -279,7 +315,8 @@ class ClaimsModel(pa.DataFrameModel):
     article_title: str = pa.Field(description="Article title in English")
     publisher: str = pa.Field(description="Publisher")
     publish_date: str = pa.Field(
-        str_matches=r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?$", description="Article date and time as printed"
+        str_matches=r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?$",
+        description="Article date and time as printed",
     )
     citation: str = pa.Field(description="Footnote markers in the article, e.g. [1][4]")
     entity: str = pa.Field(description="Normalized entity: ticker, MAMG, chip or system name")
@@ -287,10 +324,16 @@ class ClaimsModel(pa.DataFrameModel):
     period: str = pa.Field(description="Normalized period, e.g. 2025Q2, FY2025Q3, 2025, spec")
     stated_value: float = pa.Field(description="Number as printed, in unit")
     unit: str = pa.Field(description="Unit of stated_value")
-    decimals: int = pa.Field(ge=0, le=6, description="Decimals as printed; sets the check tolerance")
-    qualifier: str = pa.Field(nullable=True, isin=QUALIFIERS, description="about, more_than, nearly, ...")
+    decimals: int = pa.Field(
+        ge=0, le=6, description="Decimals as printed; sets the check tolerance"
+    )
+    qualifier: str = pa.Field(
+        nullable=True, isin=QUALIFIERS, description="about, more_than, nearly, ..."
+    )
     related_claim_ids: str = pa.Field(
-        nullable=True, str_matches=r"^C\d{3}(;C\d{3})*$", description="Claims this one is checked against"
+        nullable=True,
+        str_matches=r"^C\d{3}(;C\d{3})*$",
+        description="Claims this one is checked against",
     )
     quote_zh: str = pa.Field(description="Chinese quote from the seed")
     meaning_en: str = pa.Field(description="Meaning in English")
@@ -298,7 +341,10 @@ class ClaimsModel(pa.DataFrameModel):
 
     class Config:
         strict = True
-        description = "Claims stated by the seed articles: checked in marts.claim_checks, never used as outputs."
+        description = (
+            "Claims stated by the seed articles: checked in marts.claim_checks, "
+            "never used as outputs."
+        )
 
     @pa.dataframe_check(name="related_claim_ids must name existing claims [related_claim_ids]")
     def related_exist(cls, data: pa.PolarsData) -> pl.LazyFrame:
