@@ -213,8 +213,12 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[list[str],
             results.append((columns, rows))
         except duckdb.Error as error:
             text = str(error)
-            if "read-only" in text:
-                raise _refusal(str(statement.type).rsplit(".", 1)[-1]) from None
+            if "read-only" in text:  # the backstop: e.g. SELECT nextval('a_sequence')
+                raise CliError(
+                    "refused: this statement would write to the warehouse, which `ledger` "
+                    f"opens read-only ({text})",
+                    EXIT_REFUSED,
+                ) from None
             raise CliError(f"SQL error: {text}") from None
     return results
 

@@ -125,6 +125,19 @@ def test_query_refuses_statements_that_write(warehouse: Path, capsys, sql: str, 
         )
 
 
+def test_query_turns_the_read_only_error_into_a_refusal(tmp_path: Path, capsys):
+    """A statement that passes the type check but writes (nextval advances a sequence) is
+    stopped by the read-only connection, and reported as a refusal."""
+    path = tmp_path / "seq.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SEQUENCE ids START 7")
+    code, out, err = run(capsys, "query", "--warehouse", str(path), "SELECT nextval('ids')")
+    assert code == 3 and out == ""
+    assert "refused: this statement would write to the warehouse" in err
+    with duckdb.connect(str(path)) as con:  # the sequence did not move
+        assert con.execute("SELECT nextval('ids')").fetchone()[0] == 7
+
+
 def test_query_refuses_copy_to_a_file(warehouse: Path, tmp_path: Path, capsys):
     target = tmp_path / "out.csv"
     code, _, err = run(
