@@ -114,8 +114,9 @@ def test_chip_tco_ranks_chips_by_tco_per_tbps(built: Built) -> None:
     # Trainium2: 14,280 x 0.2637975 / 8,760 = 0.4300 capital; 0.064 power + 0.1370 rent +
     # 0.0326 maintenance = 0.2336 operating; 0.6636 / 2.9 TB/s = 0.2288 per TB/s-hour.
     # GB200: 59,200 x 0.2637975 / 8,760 = 1.7827; + 0.5999 = 2.3827; / 8 TB/s = 0.2978.
+    # (the other four chips: test_shipped_ranking_matches_hand_order)
     expected_order = sorted(hand, key=lambda chip: hand[chip]["per_tbps"])
-    assert expected_order == ["Trainium2", "GB200"]
+    assert expected_order == ["MI300X", "Trainium2", "B200", "GB200", "H200", "H100"]
 
     rows = built.query("SELECT * FROM tco.chip_tco ORDER BY tco_usd_per_tbps_hour")
     columns = [c for (c,) in built.query(
@@ -153,6 +154,81 @@ def test_chip_tco_ranks_chips_by_tco_per_tbps(built: Built) -> None:
     assert hand["GB200"]["total"] == pytest.approx(2.3827, abs=1e-4)
 
 
+# The shipped cost inputs, written out (raw/tco_assumptions.csv, raw/accelerators.csv):
+# chip: (capital_usd, it_power_kw, hbm_tbps, bf16_dense_tflops). Shared by every chip: 5 years,
+# 10 %, utilisation 0.8, PUE 1.25, 0.08 USD/kWh, 125 USD/kW-month, maintenance 2 %.
+SHIPPED_INPUTS = {
+    "Trainium2": (14_280, 0.8, 2.9, 667.0),
+    "GB200": (59_200, 1.85, 8.0, 2500.0),
+    "H100": (42_190, 1.12, 3.35, 989.4),
+    "H200": (41_420, 1.12, 4.8, 989.4),
+    "B200": (53_690, 1.6, 7.7, 2250.0),
+    "MI300X": (19_180, 1.2, 5.3, 1307.4),
+}
+# By hand, USD per chip-hour: capital = capex x 0.2637975 / 8,760; operating = kW x 0.8 x 1.25 x
+# 0.08 (power) + kW x 125 x 12 / 8,760 (rent) + capex x 0.02 / 8,760 (maintenance).
+#   MI300X    0.5776 + (0.0960 + 0.2055 + 0.0438) = 0.9229 / 5.3  = 0.1741 per TB/s-hour
+#   Trainium2 0.4300 + (0.0640 + 0.1370 + 0.0326) = 0.6636 / 2.9  = 0.2288
+#   B200      1.6168 + (0.1280 + 0.2740 + 0.1226) = 2.1414 / 7.7  = 0.2781
+#   GB200     1.7827 + (0.1480 + 0.3168 + 0.1352) = 2.3827 / 8.0  = 0.2978
+#   H200      1.2473 + (0.0896 + 0.1918 + 0.0946) = 1.6233 / 4.8  = 0.3382
+#   H100      1.2705 + (0.0896 + 0.1918 + 0.0963) = 1.6482 / 3.35 = 0.4920
+HAND_PER_TBPS = {
+    "MI300X": 0.1741,
+    "Trainium2": 0.2288,
+    "B200": 0.2781,
+    "GB200": 0.2978,
+    "H200": 0.3382,
+    "H100": 0.4920,
+}
+HAND_PER_PFLOP = {  # total / (TFLOP/s / 1,000)
+    "MI300X": 0.7059,
+    "Trainium2": 0.9949,
+    "B200": 0.9517,
+    "GB200": 0.9531,
+    "H200": 1.6407,
+    "H100": 1.6659,
+}
+
+
+def test_shipped_ranking_matches_hand_order(built: Built) -> None:
+    # the CSVs hold exactly the inputs written out above
+    specs = {r["chip"]: r for r in rows_of(built.raw / "accelerators.csv")}
+    csv_inputs = {
+        r["chip"]: (
+            float(r["capital_usd"]),
+            float(r["it_power_kw"]),
+            float(specs[r["chip"]]["hbm_tbps"]),
+            float(specs[r["chip"]]["bf16_dense_tflops"]),
+        )
+        for r in rows_of(built.raw / "tco_assumptions.csv")
+    }
+    assert csv_inputs == SHIPPED_INPUTS
+    for r in rows_of(built.raw / "tco_assumptions.csv"):
+        shared = [r[f] for f in ("life_years", "cost_of_capital", "power_utilisation", "pue")]
+        shared += [r["electricity_usd_per_kwh"], r["rent_usd_per_kw_month"]]
+        shared += [r["maintenance_pct_of_capital_per_year"]]
+        assert [float(v) for v in shared] == [5, 0.1, 0.8, 1.25, 0.08, 125, 0.02], r["chip"]
+
+    hand_order = sorted(HAND_PER_TBPS, key=HAND_PER_TBPS.__getitem__)
+    assert hand_order == ["MI300X", "Trainium2", "B200", "GB200", "H200", "H100"]
+    rows = built.query(
+        "SELECT chip, tco_usd_per_tbps_hour, tco_usd_per_pflop_hour, rank_by_tbps "
+        "FROM tco.chip_tco ORDER BY tco_usd_per_tbps_hour"
+    )
+    assert [r[0] for r in rows] == hand_order
+    for chip, per_tbps, per_pflop, rank in rows:
+        assert per_tbps == pytest.approx(HAND_PER_TBPS[chip], abs=5e-5), chip
+        assert per_pflop == pytest.approx(HAND_PER_PFLOP[chip], abs=5e-5), chip
+        assert rank == hand_order.index(chip) + 1
+    # per dense PFLOP/s the order differs: B200 edges GB200, Trainium2 falls behind both
+    assert sorted(HAND_PER_PFLOP, key=HAND_PER_PFLOP.__getitem__) == [
+        "MI300X", "B200", "GB200", "Trainium2", "H200", "H100"
+    ]  # fmt: skip
+    # the chart reads the same table: every costed chip has both per-unit costs
+    assert all(r[1] is not None and r[2] is not None for r in rows)
+
+
 def test_chip_tco_keeps_calibration_visible_and_documents_itself(built: Built) -> None:
     [(kind, reasoning, calibrated)] = built.query(
         "SELECT capital_source_kind, capital_reasoning, calibrated_fields FROM tco.chip_tco "
@@ -167,7 +243,16 @@ def test_chip_tco_keeps_calibration_visible_and_documents_itself(built: Built) -
     )
     assert comment.startswith("USD per TB/s-hour of HBM bandwidth")
     materialization = built.result.asset_materializations_for_node("tco__chip_tco")[0]
-    assert materialization.metadata["dagster/row_count"].value == 2
+    assert materialization.metadata["dagster/row_count"].value == len(SHIPPED_INPUTS) == 6
+    # chips costed from a published chip price carry the source, and are not marked calibrated
+    costed = built.query(
+        "SELECT chip, capital_source_kind, calibrated_fields, capital_reasoning FROM tco.chip_tco "
+        "WHERE chip IN ('H100', 'H200', 'B200', 'MI300X') ORDER BY chip"
+    )
+    assert [r[0] for r in costed] == ["B200", "H100", "H200", "MI300X"]
+    for chip, kind, calibrated, reasoning in costed:
+        assert (kind, calibrated) == ("assumption", None), chip
+        assert "x 1.5341" in reasoning and "1.235" in reasoning, chip
     lineage = materialization.metadata["dagster/column_lineage"].value
     deps = {
         (d.asset_key.to_user_string(), d.column_name)
@@ -263,8 +348,10 @@ def test_sensitivity_grid_has_no_flip_with_shipped_inputs(built: Built) -> None:
         "SELECT count(DISTINCT scenario_id), count(*), count(*) FILTER (WHERE ranking_flipped) "
         "FROM tco.tco_sensitivity"
     )
-    assert scenarios == 7 * 6 * 5 * 6 and rows == 2 * scenarios
-    assert flipped == 0  # breakeven electricity is ~1.63 USD/kWh, the grid stops at 0.20
+    assert scenarios == 7 * 6 * 5 * 6 and rows == 6 * scenarios
+    # no grid point reorders the six chips (Trainium2 / GB200 break even at ~1.63 USD/kWh,
+    # the grid stops at 0.20)
+    assert flipped == 0
     hand = hand_tco(built.raw)
     shipped = dict(
         built.query(
@@ -304,24 +391,31 @@ def test_sensitivity_flips_past_breakeven_and_reference_is_configurable(
         }
     }
     assert materialize_tco(config).success
-    # at 2 USD/kWh (above the ~1.63 breakeven) GB200 becomes cheaper per TB/s:
+    # at 2 USD/kWh (above the ~1.63 breakeven) GB200 becomes cheaper per TB/s than Trainium2:
     # Trainium2 (0.4300 + 0.8 x 0.8 x 1.25 x 2 + 0.1370 + 0.0326) / 2.9 = 0.7585
     # GB200     (1.7827 + 1.85 x 0.8 x 1.25 x 2 + 0.3168 + 0.1352) / 8   = 0.7418
+    # and B200 (0.6771) passes both; MI300X (0.6088) stays first, H200 and H100 last.
     hand = hand_tco(raw_copy)
-    t = (hand["Trainium2"]["total"] + 0.8 * 0.8 * 1.25 * (2.0 - 0.08)) / 2.9
-    g = (hand["GB200"]["total"] + 1.85 * 0.8 * 1.25 * (2.0 - 0.08)) / 8.0
+    kw = {r["chip"]: float(r["it_power_kw"]) for r in rows_of(raw_copy / "tco_assumptions.csv")}
+    tbps = {r["chip"]: float(r["hbm_tbps"]) for r in rows_of(raw_copy / "accelerators.csv")}
+    at_2 = {c: (hand[c]["total"] + kw[c] * 0.8 * 1.25 * (2.0 - 0.08)) / tbps[c] for c in hand}
+    t, g = at_2["Trainium2"], at_2["GB200"]
     assert g < t
+    assert t == pytest.approx(0.7585, abs=1e-4) and g == pytest.approx(0.7418, abs=1e-4)
+    shipped = "MI300X < Trainium2 < B200 < GB200 < H200 < H100"
+    flipped = "MI300X < B200 < GB200 < Trainium2 < H200 < H100"
+    assert " < ".join(sorted(at_2, key=at_2.__getitem__)) == flipped
     rows = query(
         "SELECT electricity_usd_per_kwh, chip, tco_usd_per_tbps_hour, rank_by_tbps, "
         "ranking_by_tbps, ranking_flipped FROM tco.tco_sensitivity ORDER BY 1, 4"
     )
     assert [r[:2] + r[3:] for r in rows] == [
-        (0.08, "Trainium2", 1, "Trainium2 < GB200", False),
-        (0.08, "GB200", 2, "Trainium2 < GB200", False),
-        (2.0, "GB200", 1, "GB200 < Trainium2", True),
-        (2.0, "Trainium2", 2, "GB200 < Trainium2", True),
-    ]
-    assert rows[2][2] == pytest.approx(g) and rows[3][2] == pytest.approx(t)
+        (0.08, chip, rank, shipped, False)
+        for rank, chip in enumerate(shipped.split(" < "), start=1)
+    ] + [(2.0, chip, rank, flipped, True) for rank, chip in enumerate(flipped.split(" < "), 1)]
+    for price, chip, per_tbps, *_ in rows:
+        want = at_2[chip] if price == 2.0 else hand[chip]["per_tbps"]
+        assert per_tbps == pytest.approx(want), (price, chip)
     # reference chip from config: GB200 is dearer per TB/s than Trainium2 -> negative advantage
     [(reference, adv)] = query(
         "SELECT reference_chip, advantage_per_tbps_pct FROM tco.tco_comparison WHERE chip = 'GB200'"

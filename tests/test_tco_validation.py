@@ -90,15 +90,17 @@ def test_boundary_values_are_accepted(raw_copy: Path) -> None:
 
 def test_duplicate_chip_and_unknown_chip_rejected(raw_copy: Path) -> None:
     rows = rows_of(raw_copy / "tco_assumptions.csv")
+    duplicate_row = len(rows) + 2  # file row numbers: header is row 1, first chip row 2
     rows.append(dict(rows[0]))  # Trainium2 twice
     rows.append({**rows[1], "chip": "Maia 100"})  # not in accelerators.csv
     write_rows(raw_copy / "tco_assumptions.csv", rows)
     found = problems(raw_copy, "tco_assumptions")
     assert any(
-        "row 4 (chip 'Trainium2'), column 'chip'" in p and "field_uniqueness" in p for p in found
+        f"row {duplicate_row} (chip 'Trainium2'), column 'chip'" in p and "field_uniqueness" in p
+        for p in found
     )
     assert any(
-        "row 5 (chip 'Maia 100'), column 'chip', value 'Maia 100': "
+        f"row {duplicate_row + 1} (chip 'Maia 100'), column 'chip', value 'Maia 100': "
         "chip must exist in accelerators.csv" in p
         for p in found
     )
