@@ -311,6 +311,8 @@ def main() -> None:
         print(f"\nRESULTS DIFFER on the {sample}-company sample:")
         for problem in problems:
             print("  " + problem)
+    elif len(impls) == 1:
+        print("\nonly one implementation ran: nothing to compare")
     else:
         print(
             f"\nsame result: every row of both vintages for a sample of {sample} companies agrees"
