@@ -54,10 +54,16 @@ EXPECTED_LINEAGE: dict[str, tuple[str, set[str]]] = {
         },
     ),
     "marts/claim_checks": ("marts", {"marts/claim_facts", "tco/claim_facts", "raw/claims"}),
-    # tco: chip TCO from chip specs and TCO assumptions, then comparisons and claim facts
+    # tco: chip TCO from chip specs and TCO assumptions (and their sources, named in
+    # spec_sources / assumption_sources), then comparisons and claim facts
     "tco/chip_tco": (
         "tco",
-        {"raw/accelerators", "raw/tco_assumptions", "raw/tco_assumption_sources"},
+        {
+            "raw/accelerators",
+            "raw/accelerator_sources",
+            "raw/tco_assumptions",
+            "raw/tco_assumption_sources",
+        },
     ),
     "tco/tco_comparison": ("tco", {"tco/chip_tco"}),
     "tco/tco_sensitivity": ("tco", {"tco/chip_tco"}),

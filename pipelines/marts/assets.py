@@ -16,6 +16,7 @@ from pandera.errors import SchemaError, SchemaErrors
 
 from pipelines import settings
 from pipelines.marts import checks
+from pipelines.marts import lineage as column_lineage
 from pipelines.marts.ai_revenue import build_ai_revenue_quarterly
 from pipelines.marts.capex import build_capex_quarterly
 from pipelines.marts.claims import (
@@ -119,17 +120,6 @@ def _validated(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFr
         ) from error
 
 
-def _lineage(spec: dict[str, list[tuple[dg.AssetKey, list[str]]]]) -> dg.TableColumnLineage:
-    return dg.TableColumnLineage(
-        deps_by_column={
-            column: [
-                dg.TableColumnDep(asset_key=key, column_name=c) for key, cols in deps for c in cols
-            ]
-            for column, deps in spec.items()
-        }
-    )
-
-
 def _write(
     con: duckdb.DuckDBPyConnection,
     key: dg.AssetKey,
@@ -179,14 +169,6 @@ def _asset_kwargs(
     }
 
 
-def _fin(*columns: str) -> tuple[dg.AssetKey, list[str]]:
-    return RAW_FINANCIALS, list(columns)
-
-
-_RULE = (RAW_COMPANIES, ["fiscal_year_end_rule"])
-_FIN_VALUE = _fin("value", "metric", "basis", "fiscal_year", "fiscal_quarter")
-
-
 # ---------------------------------------------------------------------- assets
 @dg.asset(
     **_asset_kwargs(
@@ -213,33 +195,7 @@ def capex_quarterly(
         derived = frame.filter(pl.col("capex_is_derived").fill_null(False))
         missing = frame.filter(pl.col("capex_usd_m").is_null())
         context.log.info(f"{frame.height} rows; {derived.height} derived; {missing.height} missing")
-        lineage = _lineage(
-            {
-                "calendar_quarter": [_fin("fiscal_year", "fiscal_quarter"), _RULE],
-                "period_start": [_RULE],
-                "period_end": [_RULE],
-                **{
-                    c: [_FIN_VALUE]
-                    for c in (
-                        "capex_usd_m",
-                        "capex_qoq_pct",
-                        "capex_yoy_pct",
-                        "capex_ttm_usd_m",
-                        "capex_ttm_yoy_pct",
-                        "capex_purchases_gross_usd_m",
-                        "proceeds_pp_e_usd_m",
-                        "capex_purchases_gross_yoy_pct",
-                        "capex_incl_finance_leases_usd_m",
-                        "capex_incl_finance_leases_yoy_pct",
-                        "revenue_usd_m",
-                        "capex_to_revenue_pct",
-                        "capex_to_revenue_change_pct_points",
-                        "capex_derivation",
-                    )
-                },
-                "capex_definition": [_fin("metric")],
-            }
-        )
+        lineage = column_lineage.capex_quarterly()
         return _write(
             con,
             CAPEX_QUARTERLY,
@@ -285,26 +241,7 @@ def capex_group_quarterly(
         )
         capex = read_table(con, "marts.capex_quarterly")
         frame = build_capex_group_quarterly(totals, capex)
-        src = [(CAPEX_QUARTERLY, ["capex_usd_m"])]
-        lineage = _lineage(
-            {
-                "calendar_quarter": [(CAPEX_QUARTERLY, ["calendar_quarter"])],
-                "group_name": [(RAW_COMPANIES, ["group_name"])],
-                "incomplete_reason": [(CAPEX_QUARTERLY, ["missing_reason"])],
-                **{
-                    c: src
-                    for c in (
-                        "capex_usd_m",
-                        "capex_qoq_pct",
-                        "capex_yoy_pct",
-                        "capex_ttm_usd_m",
-                        "capex_ttm_yoy_pct",
-                        *[f"{t.lower()}_capex_usd_m" for t in MEMBERS],
-                        *[f"{t.lower()}_share_pct" for t in MEMBERS],
-                    )
-                },
-            }
-        )
+        lineage = column_lineage.capex_group_quarterly()
         incomplete = frame.filter(~pl.col("is_complete"))["calendar_quarter"].to_list()
         context.log.info(f"incomplete quarters: {incomplete}")
         return _write(
@@ -337,34 +274,7 @@ def capex_guidance(
         raw = read_table(con, "raw.capex_guidance")
         capex = read_table(con, "marts.capex_quarterly")
         frame = build_capex_guidance(raw, capex, _rules(con))
-        g = [(RAW_GUIDANCE, ["low_usd_m", "mid_usd_m", "high_usd_m", "given_on", "given_before"])]
-        q = [(CAPEX_QUARTERLY, ["capex_usd_m", "capex_incl_finance_leases_usd_m"])]
-        lineage = _lineage(
-            {
-                **{
-                    c: g
-                    for c in (
-                        "low_usd_m",
-                        "mid_usd_m",
-                        "high_usd_m",
-                        "point_usd_m",
-                        "previous_point_usd_m",
-                        "revision_point_usd_m",
-                        "revision_point_pct",
-                    )
-                },
-                **{c: q for c in ("reported_to_date_usd_m", "last_reported_quarter_usd_m")},
-                **{
-                    c: g + q
-                    for c in (
-                        "implied_remaining_point_usd_m",
-                        "implied_per_quarter_point_usd_m",
-                        "implied_per_quarter_vs_last_pct",
-                        "reported_vs_point_pct",
-                    )
-                },
-            }
-        )
+        lineage = column_lineage.capex_guidance()
         context.log.info(f"{frame.height} guided periods")
         return _write(con, CAPEX_GUIDANCE, frame, CapexGuidanceMartModel, lineage)
 
@@ -400,29 +310,7 @@ def ai_revenue_quarterly(
                 con.unregister("expectation_requests")
 
         frame = build_ai_revenue_quarterly(actuals, expectations, _rules(con, AI_SEMI), pick)
-        v = [_fin("value", "value_kind", "published", "fiscal_year", "fiscal_quarter")]
-        lineage = _lineage(
-            {
-                c: v
-                for c in (
-                    "revenue_usd_m",
-                    "ai_revenue_usd_m",
-                    "data_center_revenue_usd_m",
-                    "revenue_yoy_pct",
-                    "ai_revenue_yoy_pct",
-                    "revenue_consensus_usd_m",
-                    "revenue_surprise_pct",
-                    "ai_revenue_consensus_usd_m",
-                    "ai_revenue_surprise_pct",
-                    "next_q_revenue_guidance_usd_m",
-                    "next_q_guidance_vs_consensus_pct",
-                    "ai_revenue_estimate_usd_m",
-                    "eps_adjusted_usd",
-                    "eps_surprise_pct",
-                )
-            }
-            | {"calendar_quarter": [_fin("fiscal_year", "fiscal_quarter"), _RULE]}
-        )
+        lineage = column_lineage.ai_revenue_quarterly()
         context.log.info(f"{frame.height} fiscal quarters")
         return _write(con, AI_REVENUE_QUARTERLY, frame, AiRevenueQuarterlyModel, lineage)
 
@@ -467,20 +355,7 @@ def claim_facts(
         )
         facts += seed_internal_facts(read_table(con, "raw.claims"), facts)
         frame = facts_frame(facts)
-        lineage = _lineage(
-            {
-                "computed_value": [
-                    (CAPEX_QUARTERLY, ["capex_usd_m", "capex_yoy_pct", "capex_to_revenue_pct"]),
-                    (CAPEX_GROUP_QUARTERLY, ["capex_usd_m", "capex_yoy_pct"]),
-                    (CAPEX_GUIDANCE, ["low_usd_m", "mid_usd_m", "high_usd_m"]),
-                    (
-                        AI_REVENUE_QUARTERLY,
-                        ["revenue_usd_m", "ai_revenue_usd_m", "revenue_consensus_usd_m"],
-                    ),
-                    (RAW_CLAIMS, ["stated_value", "related_claim_ids"]),
-                ]
-            }
-        )
+        lineage = column_lineage.claim_facts()
         context.log.info(
             f"{frame.height} facts, {frame.filter(pl.col('computed_value').is_null()).height} NULL"
         )
@@ -524,21 +399,7 @@ def claim_checks(
         context.log.info(
             f"claim checks: {counts}; tco.claim_facts {'read' if tco_present else 'absent'}"
         )
-        lineage = _lineage(
-            {
-                "stated_value": [(RAW_CLAIMS, ["stated_value"])],
-                "computed_value": [
-                    (CLAIM_FACTS, ["computed_value"]),
-                    (TCO_CLAIM_FACTS, ["computed_value"]),
-                ],
-                "difference": [(RAW_CLAIMS, ["stated_value"]), (CLAIM_FACTS, ["computed_value"])],
-                "tolerance": [(RAW_CLAIMS, ["decimals", "qualifier"])],
-                "status": [
-                    (RAW_CLAIMS, ["stated_value", "decimals", "qualifier"]),
-                    (CLAIM_FACTS, ["computed_value"]),
-                ],
-            }
-        )
+        lineage = column_lineage.claim_checks()
         return _write(
             con,
             CLAIM_CHECKS,

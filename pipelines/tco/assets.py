@@ -1,11 +1,12 @@
 """Chip TCO assets (schema ``tco``, group ``tco``), downstream of the raw chip and assumption
 tables, and the asset checks that reproduce the seed's headline figures.
 
-Flow: ``raw.tco_assumptions`` + ``raw.tco_assumption_sources`` + ``raw.accelerators``
--> ``sql/tco/chip_inputs.sql`` -> ``tco.chip_tco`` (formulas of ``pipelines/tco/model.py``)
--> ``tco.tco_comparison`` and ``tco.tco_sensitivity``; ``raw.systems`` + ``raw.accelerators``
--> ``sql/tco/cluster_comparison.sql`` -> ``tco.cluster_comparison``; all of it ->
-``tco.claim_facts`` (values in the vocabulary of ``raw.claims``, read by marts.claim_checks).
+Flow: ``raw.tco_assumptions`` + ``raw.tco_assumption_sources`` + ``raw.accelerators`` +
+``raw.accelerator_sources`` -> ``sql/tco/chip_inputs.sql`` -> ``tco.chip_tco`` (formulas of
+``pipelines/tco/model.py``) -> ``tco.tco_comparison`` and ``tco.tco_sensitivity``;
+``raw.systems`` + ``raw.accelerators`` -> ``sql/tco/cluster_comparison.sql`` ->
+``tco.cluster_comparison``; all of it -> ``tco.claim_facts`` (values in the vocabulary of
+``raw.claims``, read by marts.claim_checks).
 """
 
 import math
@@ -99,6 +100,7 @@ _INPUT_COLUMNS = [
 _A = raw_key("tco_assumptions")
 _ACC = raw_key("accelerators")
 _SRC = raw_key("tco_assumption_sources")
+_ACC_SRC = raw_key("accelerator_sources")
 
 
 def _chip_tco_lineage() -> dg.TableColumnLineage:
@@ -128,10 +130,14 @@ def _chip_tco_lineage() -> dg.TableColumnLineage:
         "bf16_dense_tflops": [(_ACC, "bf16_dense_tflops")],
         "hbm_tbps": [(_ACC, "hbm_tbps")],
         "hbm_gb": [(_ACC, "hbm_gb")],
-        "capital_source_kind": [(_SRC, "source_kind")],
-        "capital_reasoning": [(_SRC, "reasoning")],
-        "assumed_fields": [(_SRC, "field"), (_SRC, "source_kind")],
-        "calibrated_fields": [(_SRC, "field"), (_SRC, "reasoning")],
+        "capital_method": [],  # the annuity method, fixed in code
+        # provenance: the chip's own source row for a field, else the shared '*' row
+        "capital_source_kind": [(_SRC, "source_kind"), (_SRC, "field"), (_SRC, "chip")],
+        "capital_reasoning": [(_SRC, "reasoning"), (_SRC, "field"), (_SRC, "chip")],
+        "assumed_fields": [(_SRC, "field"), (_SRC, "source_kind"), (_SRC, "chip")],
+        "calibrated_fields": [(_SRC, "field"), (_SRC, "reasoning"), (_SRC, "chip")],
+        "assumption_sources": [(_SRC, "source_title"), (_SRC, "field"), (_SRC, "chip")],
+        "spec_sources": [(_ACC_SRC, "source_title"), (_ACC_SRC, "field"), (_ACC_SRC, "chip")],
     }
     columns.update({c: [(_A, c)] for c in _INPUT_COLUMNS})
     return _lineage(columns)
@@ -140,7 +146,7 @@ def _chip_tco_lineage() -> dg.TableColumnLineage:
 @dg.asset(
     key=tco_key("chip_tco"),
     group_name="tco",
-    deps=[_A, _SRC, _ACC],
+    deps=[_A, _SRC, _ACC, _ACC_SRC],
     kinds=KINDS,
     owners=OWNERS,
     tags=TAGS,
@@ -151,7 +157,8 @@ def _chip_tco_lineage() -> dg.TableColumnLineage:
         "and the same cost per dense-BF16 PFLOP/s-hour, per TB/s-hour of HBM bandwidth and per "
         "GB-hour of HBM. Every input used is a column. `ORDER BY tco_usd_per_tbps_hour` ranks "
         "the chips. Capital figures are assumptions (GB200's is calibrated; see "
-        "capital_reasoning)."
+        "capital_reasoning); spec_sources and assumption_sources name the documents behind "
+        "the specs and inputs."
     ),
     metadata=_definition_metadata("tco.chip_tco", ChipTcoModel),
 )
@@ -227,13 +234,17 @@ def tco_comparison(
         per_unit = ["hour", "pflop", "tbps", "hbm_gb"]
         lineage: dict[str, list[tuple[dg.AssetKey, str]]] = {
             "chip": [(_CT, "chip")],
+            # asset config, not data
+            "reference_chip": [],
+            "advantage_reading": [],
+            "advantage_definition": [],
             "tco_usd_per_hour": [(_CT, "tco_usd_per_hour")],
             "reference_tco_usd_per_hour": [(_CT, "tco_usd_per_hour")],
             "advantage_per_tbps_cost_saving_pct": [(_CT, "tco_usd_per_tbps_hour")],
             "advantage_per_tbps_reference_premium_pct": [(_CT, "tco_usd_per_tbps_hour")],
             "breakeven_electricity_usd_per_kwh": [(_CT, c) for c in _INPUT_COLUMNS]
             + [(_CT, "hbm_tbps")],
-            "caveat": [(_CT, "capital_source_kind"), (_CT, "calibrated_fields")],
+            "caveat": [(_CT, "chip"), (_CT, "capital_source_kind"), (_CT, "calibrated_fields")],
         }
         for unit in per_unit:
             source = "tco_usd_per_hour" if unit == "hour" else f"tco_usd_per_{unit}_hour"
@@ -317,6 +328,7 @@ def cluster_comparison(
             "hbm_tbps_system_over_reference_x": hbm,
             "hbm_tbps_reference_over_system_x": hbm,
             "chip_hbm_tbps_reference_over_system_x": [(_ACC, "hbm_tbps")],
+            "reference_system": [],  # asset config
         }
         return _publish(
             con,
@@ -368,14 +380,18 @@ def tco_sensitivity(
         frame = frames.sensitivity_frame(read_table(con, "tco.chip_tco"), grid)
         flipped = frame.filter(pl.col("ranking_flipped"))["scenario_id"].n_unique()
         scenarios = frame["scenario_id"].n_unique()
-        grid_cols = [(_CT, c) for c in _INPUT_COLUMNS] + [(_CT, "hbm_tbps")]
+        # the four grid inputs come from the asset config; the chip's other inputs as shipped
+        kept = [(_CT, c) for c in _INPUT_COLUMNS if c not in frames.GRID_FIELDS]
+        per_tbps = [*kept, (_CT, "hbm_tbps")]
         lineage = {
-            "chip": [(_CT, "chip")],
-            "tco_usd_per_hour": grid_cols,
-            "tco_usd_per_tbps_hour": grid_cols,
-            "rank_by_tbps": grid_cols,
-            "ranking_by_tbps": grid_cols,
-            "ranking_flipped": [*grid_cols, (_CT, "tco_usd_per_tbps_hour")],
+            "scenario_id": [],  # numbers the grid points
+            **{f: [] for f in frames.GRID_FIELDS},  # asset config
+            "chip": [(_CT, "chip"), (_CT, "hbm_tbps")],  # chips with an HBM bandwidth
+            "tco_usd_per_hour": kept,
+            "tco_usd_per_tbps_hour": per_tbps,
+            "rank_by_tbps": per_tbps,
+            "ranking_by_tbps": [*per_tbps, (_CT, "chip")],
+            "ranking_flipped": [*per_tbps, (_CT, "chip"), (_CT, "tco_usd_per_tbps_hour")],
             "is_shipped_case": [(_CT, f) for f in frames.GRID_FIELDS],
         }
         return _publish(
@@ -424,18 +440,39 @@ def claim_facts(
             (_CT, "tco_usd_per_hour"),
             (_CT, "tco_usd_per_tbps_hour"),
             (_CC, "total_hbm_tbps"),
+            (_CC, "total_hbm_tbps_basis"),  # a stated total is not a fact about itself
             (_CC, "total_bf16_pflops"),
             (_ACC, "bf16_dense_tflops"),
             (_ACC, "hbm_gb"),
             (_ACC, "hbm_tbps"),
         ]
-        return _publish(
-            con,
-            "tco.claim_facts",
-            frame,
-            ClaimFactsModel,
-            _lineage({"computed_value": value_deps, "method": value_deps}),
-        )
+        # the method text quotes the inputs and the calibration caveats
+        method_deps = [
+            *value_deps,
+            *[(_CT, c) for c in _INPUT_COLUMNS],
+            (_CT, "power_usd_per_hour"),
+            (_CT, "rent_usd_per_hour"),
+            (_CT, "maintenance_usd_per_hour"),
+            (_CT, "capital_source_kind"),
+            (_CT, "capital_reasoning"),
+            (_CT, "calibrated_fields"),
+            (_CC, "chip_count"),
+            (_CC, "chip_hbm_tbps"),
+            (_CC, "chip_bf16_dense_tflops"),
+            (_CC, "total_bf16_pflops_basis"),
+        ]
+        lineage = {
+            # the chips and systems the facts are about, named as in raw.claims
+            "entity": [(_CT, "chip"), (_CC, "system"), (_ACC, "chip")],
+            # the claims' vocabulary and the headline tolerances are fixed in code
+            "metric": [],
+            "period": [],
+            "unit": [],
+            "tolerance": [],
+            "computed_value": value_deps,
+            "method": method_deps,
+        }
+        return _publish(con, "tco.claim_facts", frame, ClaimFactsModel, _lineage(lineage))
 
 
 # --------------------------------------------------------------------------- checks

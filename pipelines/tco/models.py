@@ -104,6 +104,16 @@ class ChipTcoModel(pa.DataFrameModel):
         description="Inputs whose stated reasoning says they were calibrated or tuned to hit a "
         "target (e.g. the seed's figures): agreement with that target is by construction",
     )
+    spec_sources: str = pa.Field(
+        nullable=True,
+        description="Sources of the specs used (bf16_dense_tflops, hbm_tbps, hbm_gb), as "
+        "'fields: source title; ...' (raw.accelerator_sources)",
+    )
+    assumption_sources: str = pa.Field(
+        nullable=True,
+        description="Sources of the TCO inputs, as 'fields: source title; ...' "
+        "(raw.tco_assumption_sources: the chip's own row, else the shared '*' row)",
+    )
 
     class Config:
         strict = True
