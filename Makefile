@@ -19,7 +19,7 @@ WAREHOUSE ?= $(or $(LEDGER_WAREHOUSE),$(CURDIR)/data/warehouse.duckdb)
 REFRESH_ARGS ?=
 BENCH_RUNS ?= 5
 
-.PHONY: install refresh test ui sql lint bench charts clean
+.PHONY: install refresh test ui sql lint bench bench-sec charts screenshot clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -49,9 +49,18 @@ sql: install  ## DuckDB shell on the warehouse, read-only
 bench: install  ## benchmark: full refresh vs import floor vs a CLI query (medians)
 	$(PY) bench/refresh_bench.py --runs $(BENCH_RUNS)
 
+bench-sec: install  ## benchmark: SEC parse + derivation vs pandas (see README)
+	$(PY) bench/sec_bench.py
+
+charts: install  ## re-render the PNG charts in reports/ from the current warehouse
+	$(PY) -m pipelines.refresh reports/charts
+
+screenshot: install  ## PNG of the asset graph in the Dagster UI (needs Debian's chromium)
+	$(PY) scripts/screenshot_lineage.py
+
 lint: install
-	$(VENV)/bin/ruff check pipelines tests bench
-	$(VENV)/bin/ruff format --check pipelines tests bench
+	$(VENV)/bin/ruff check pipelines tests bench scripts
+	$(VENV)/bin/ruff format --check pipelines tests bench scripts
 
 clean:
 	rm -rf data/*.building* .pytest_cache
