@@ -6,7 +6,11 @@ Each measurement is the wall time of a fresh process, taken ``--runs`` times (in
 after one warm-up round that is not counted), and the medians are printed:
 
 - refresh: ``python -m pipelines.refresh`` — a full refresh of the shipped raw files in one
-  process, exactly what ``make refresh`` runs (ephemeral Dagster instance);
+  process, exactly what ``make refresh`` runs (ephemeral Dagster instance), into the same
+  warehouse each time: the charts asset reuses a PNG whose data and drawing code did not
+  change (``pipelines.reports.assets``), as it does on a real repeated refresh;
+- refresh, charts redrawn: the same, after deleting the charts' render cache, so all three
+  charts are drawn (matplotlib imported): what a refresh costs when the charted data changed;
 - floor: ``python -c "import dagster, duckdb, polars, pandera.polars"`` — just importing the
   libraries the refresh uses, the least any refresh process can cost;
 - query: ``python -m pipelines.cli query --format csv "<typical query>"`` — the ``ledger``
@@ -34,6 +38,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# = pipelines.reports.assets.CACHE_DIR_NAME (not imported: this script loads no Dagster)
+CACHE_DIR_NAME = ".render-cache"
 FLOOR_IMPORTS = "import dagster, duckdb, polars, pandera.polars"
 TYPICAL_QUERY = (
     "SELECT c.group_name, f.ticker, f.fiscal_year, count(*) AS quarters, "
@@ -72,7 +78,9 @@ def machine() -> dict[str, str]:
     }
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
+def timed(command: list[str], env: dict[str, str], before: Path | None = None) -> float:
+    if before is not None:
+        shutil.rmtree(before, ignore_errors=True)  # not timed
     started = time.perf_counter()
     proc = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
@@ -103,15 +111,23 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copyfile(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
         recorded_env["DAGSTER_HOME"] = str(home)
 
-        commands = {
-            "floor": ([py, "-c", FLOOR_IMPORTS], env),
-            "refresh": ([py, "-m", "pipelines.refresh"], env),
-            "query": ([py, "-m", "pipelines.cli", "query", "--format", "csv", TYPICAL_QUERY], env),
+        # The charts of a LEDGER_WAREHOUSE warehouse go to reports/ next to it.
+        render_cache = Path(tmp) / "reports" / CACHE_DIR_NAME
+        commands: dict[str, tuple[list[str], dict[str, str], Path | None]] = {
+            "floor": ([py, "-c", FLOOR_IMPORTS], env, None),
+            "refresh": ([py, "-m", "pipelines.refresh"], env, None),
+            "refresh, charts redrawn": ([py, "-m", "pipelines.refresh"], env, render_cache),
+            "query": (
+                [py, "-m", "pipelines.cli", "query", "--format", "csv", TYPICAL_QUERY],
+                env,
+                None,
+            ),
         }
         if args.recorded:
             commands["refresh --record"] = (
                 [py, "-m", "pipelines.refresh", "--record"],
                 recorded_env,
+                None,
             )
 
         info = machine()
@@ -121,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
         times: dict[str, list[float]] = {name: [] for name in commands}
         for round_ in range(args.runs + 1):
-            for name, (command, command_env) in commands.items():
-                elapsed = timed(command, command_env)
+            for name, (command, command_env, before) in commands.items():
+                elapsed = timed(command, command_env, before)
                 if round_:  # round 0 warms caches (and builds the warehouse for the query)
                     times[name].append(elapsed)
             if round_:
@@ -133,9 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nmedian wall time (fresh process each)")
     for name, value in medians.items():
         spread = f"min {min(times[name]):.2f} s, max {max(times[name]):.2f} s"
-        print(f"  {name:<18} {value:6.2f} s   ({spread})")
+        print(f"  {name:<24} {value:6.2f} s   ({spread})")
     ratio = medians["refresh"] / medians["floor"]
     print(f"\nrefresh / floor = {ratio:.2f}  (target < 3)")
+    redrawn = medians["refresh, charts redrawn"] / medians["floor"]
+    print(f"refresh, charts redrawn / floor = {redrawn:.2f}")
     if "refresh --record" in medians:
         print(f"refresh --record / floor = {medians['refresh --record'] / medians['floor']:.2f}")
     return 0

@@ -1,8 +1,10 @@
 """The charts asset: renders PNGs from the warehouse into the reports folder, lists them in
 its metadata, and rewrites a file only when its bytes change."""
 
+import dataclasses
 import struct
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
@@ -11,8 +13,16 @@ import pytest
 from PIL import Image
 
 from pipelines import settings
+from pipelines.reports import assets as report_assets
 from pipelines.reports import charts
-from pipelines.reports.assets import CHART_SPECS, CHARTS_KEY, CHECK_NAME, charts_asset
+from pipelines.reports.assets import (
+    CACHE_DIR_NAME,
+    CHART_SPECS,
+    CHARTS_KEY,
+    CHECK_NAME,
+    charts_asset,
+    read_chart_data,
+)
 from pipelines.warehouse import WarehouseResource
 
 SMALL_WAREHOUSE = """
@@ -128,9 +138,13 @@ def test_charts_render_from_a_small_warehouse(small_warehouse: Path, reports_out
     assert {k: v.value for k, v in check.metadata.items() if k.startswith("rows_")} == {
         f"rows_{name}": rows for name, rows in EXPECTED_ROWS.items()
     }
+    assert metadata["charts_drawn"] == 3
     assert sorted(p.name for p in reports_out.iterdir()) == sorted(
-        f"{name}.png" for name in EXPECTED_PIXELS
+        [f"{name}.png" for name in EXPECTED_PIXELS] + [CACHE_DIR_NAME]
     )  # no temp files left behind
+    assert sorted(p.name for p in (reports_out / CACHE_DIR_NAME).iterdir()) == sorted(
+        f"{name}.json" for name in EXPECTED_PIXELS
+    )
 
 
 def test_unchanged_data_leaves_files_untouched(small_warehouse: Path, reports_out: Path) -> None:
@@ -154,6 +168,88 @@ def test_changed_data_rewrites_only_that_chart(small_warehouse: Path, reports_ou
     after = {p.name: p.read_bytes() for p in reports_out.glob("*.png")}
     assert metadata["charts_changed"] == 1
     assert [n for n in sorted(after) if after[n] != before[n]] == ["chip_tco.png"]
+
+
+@pytest.fixture
+def draw_counter(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    """Counts calls of each chart's drawing function during the test."""
+    calls: Counter = Counter()
+
+    def counted(spec):  # type: ignore[no-untyped-def]
+        def render(frame):  # type: ignore[no-untyped-def]
+            calls[spec.name] += 1
+            return spec.render(frame)
+
+        return dataclasses.replace(spec, render=render)
+
+    monkeypatch.setattr(report_assets, "CHART_SPECS", tuple(counted(s) for s in CHART_SPECS))
+    return calls
+
+
+def test_unchanged_data_is_not_redrawn(
+    small_warehouse: Path, reports_out: Path, draw_counter: Counter
+) -> None:
+    first = _materialize()
+    assert draw_counter == {name: 1 for name in EXPECTED_PIXELS}
+    assert _metadata(first)["charts_drawn"] == 3
+    mtimes = {p.name: p.stat().st_mtime_ns for p in reports_out.glob("*.png")}
+
+    second = _materialize()
+    assert draw_counter == {name: 1 for name in EXPECTED_PIXELS}  # no new drawing
+    metadata = _metadata(second)
+    assert metadata["charts_drawn"] == 0
+    assert metadata["charts_changed"] == 0
+    assert {p.name: p.stat().st_mtime_ns for p in reports_out.glob("*.png")} == mtimes
+    # The reused run reports the same rows, sizes and previews as a drawing run.
+    for key in ("preview", "chart_count"):
+        assert metadata[key] == _metadata(first)[key], key
+    assert metadata["charts"] == _metadata(first)["charts"].replace("| yes |", "| no |")
+    assert {k: v.value for k, v in _check(second).metadata.items()} == {
+        k: v.value for k, v in _check(first).metadata.items()
+    }
+    # And the reused files are exactly what drawing the same data gives now.
+    with duckdb.connect(str(small_warehouse), read_only=True) as con:
+        for spec in CHART_SPECS:
+            fresh = spec.render(read_chart_data(con, spec))
+            assert (reports_out / f"{spec.name}.png").read_bytes() == fresh.png, spec.name
+
+
+def test_changed_data_is_redrawn(
+    small_warehouse: Path, reports_out: Path, draw_counter: Counter
+) -> None:
+    _materialize()
+    with duckdb.connect(str(small_warehouse)) as con:
+        # A value change that moves no bar label's rounding still changes the input hash.
+        con.execute("UPDATE marts.ai_revenue_quarterly SET ai_revenue_usd_m = 5200.000001 "
+                    "WHERE fiscal_quarter = 3")  # fmt: skip
+    metadata = _metadata(_materialize())
+    assert draw_counter == {"capex_by_company": 1, "broadcom_ai_revenue": 2, "chip_tco": 1}
+    assert metadata["charts_drawn"] == 1
+
+
+def test_edited_or_missing_png_is_redrawn(
+    small_warehouse: Path, reports_out: Path, draw_counter: Counter
+) -> None:
+    _materialize()
+    original = (reports_out / "chip_tco.png").read_bytes()
+    (reports_out / "chip_tco.png").write_bytes(b"not the chart")
+    (reports_out / "capex_by_company.png").unlink()
+    metadata = _metadata(_materialize())
+    assert draw_counter == {"capex_by_company": 2, "broadcom_ai_revenue": 1, "chip_tco": 2}
+    assert metadata["charts_drawn"] == 2
+    assert (reports_out / "chip_tco.png").read_bytes() == original
+    assert (reports_out / "capex_by_company.png").is_file()
+
+
+def test_code_fingerprint_is_part_of_the_key(small_warehouse: Path, reports_out: Path) -> None:
+    spec = CHART_SPECS[2]
+    with duckdb.connect(str(small_warehouse), read_only=True) as con:
+        frame = read_chart_data(con, spec)
+    code = report_assets._code_fingerprint()
+    key = report_assets.render_key(spec, frame, code)
+    assert key == report_assets.render_key(spec, frame.clone(), code)
+    assert key != report_assets.render_key(spec, frame, "other code")
+    assert key != report_assets.render_key(spec, frame.head(1), code)
 
 
 def test_empty_warehouse_draws_placeholders_and_warns(

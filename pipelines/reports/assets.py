@@ -3,18 +3,30 @@ refresh (``$LEDGER_REPORTS_DIR`` overrides; see ``pipelines.reports.charts.repor
 
 It reads the warehouse only (``warehouse.connect()``: inside a run, the run's own copy, so
 the charts show the tables this run built) and writes nothing to it.
+
+A chart is drawn again only when what it depends on changed. Next to the PNGs,
+``.render-cache/<name>.json`` records the render key of the last drawing (a SHA-256 of the
+rows the chart plots, as Arrow IPC, and of the code and library versions that draw it: this
+module, ``charts.py``, matplotlib, Pillow, polars), the SHA-256 of the PNG it produced, and
+what the metadata needs (rows plotted, size, thumbnail). When the key matches and the PNG on
+disk still has that SHA-256, the file is reused as it is; otherwise the chart is drawn. Same
+inputs, same code: same bytes, so reusing the file gives exactly what drawing would.
 """
 
 import base64
+import hashlib
+import importlib.metadata
 import io
+import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import polars as pl
 from dagster import AssetExecutionContext
-from PIL import Image
 
 from pipelines.metadata import OWNERS
 from pipelines.reports import charts
@@ -77,8 +89,74 @@ def read_chart_data(con: duckdb.DuckDBPyConnection, spec: ChartSpec) -> pl.DataF
 
 
 def render_charts(con: duckdb.DuckDBPyConnection) -> list[charts.Chart]:
-    """Every chart of ``CHART_SPECS`` from the warehouse behind ``con``."""
+    """Every chart of ``CHART_SPECS`` from the warehouse behind ``con`` (always drawn)."""
     return [spec.render(read_chart_data(con, spec)) for spec in CHART_SPECS]
+
+
+CACHE_DIR_NAME = ".render-cache"
+CACHE_FORMAT = 1
+_CODE_FILES = (Path(__file__), Path(charts.__file__))
+_LIBRARIES = ("matplotlib", "pillow", "polars")
+
+
+def _code_fingerprint() -> str:
+    """What, besides the data, decides a chart's bytes: the drawing code and library versions."""
+    digest = hashlib.sha256(f"format {CACHE_FORMAT}\n".encode())
+    for path in _CODE_FILES:
+        digest.update(path.read_bytes())
+    for library in _LIBRARIES:
+        digest.update(f"{library} {importlib.metadata.version(library)}\n".encode())
+    return digest.hexdigest()
+
+
+def render_key(spec: ChartSpec, frame: pl.DataFrame, code: str) -> str:
+    """SHA-256 of a chart's name, its drawing code (``code``) and the exact rows it plots."""
+    buffer = io.BytesIO()
+    frame.rechunk().write_ipc(buffer, compression="uncompressed")  # schema + values, exact
+    digest = hashlib.sha256(f"{spec.name}\n{code}\n".encode())
+    digest.update(buffer.getvalue())
+    return digest.hexdigest()
+
+
+def _cache_path(out_dir: Path, name: str) -> Path:
+    return out_dir / CACHE_DIR_NAME / f"{name}.json"
+
+
+def _cached_chart(out_dir: Path, name: str, key: str) -> tuple[charts.Chart, str] | None:
+    """The chart and thumbnail recorded for ``key``, if the PNG on disk is still the one
+    that drawing produced; else None (draw it)."""
+    try:
+        entry = json.loads(_cache_path(out_dir, name).read_text(encoding="utf-8"))
+        if entry.get("key") != key:
+            return None
+        png = (out_dir / f"{name}.png").read_bytes()
+    except (OSError, ValueError):
+        return None
+    if hashlib.sha256(png).hexdigest() != entry.get("png_sha256"):
+        return None
+    chart = charts.Chart(
+        name, entry["title"], entry["source"], png, entry["rows"], entry["width_px"],
+        entry["height_px"],
+    )  # fmt: skip
+    return chart, entry["thumbnail"]
+
+
+def _store_cache(out_dir: Path, chart: charts.Chart, key: str, thumbnail: str) -> None:
+    entry = {
+        "key": key,
+        "png_sha256": hashlib.sha256(chart.png).hexdigest(),
+        "title": chart.title,
+        "source": chart.source,
+        "rows": chart.rows,
+        "width_px": chart.width_px,
+        "height_px": chart.height_px,
+        "thumbnail": thumbnail,
+    }
+    path = _cache_path(out_dir, chart.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(entry, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _empty_like(spec: ChartSpec) -> pl.DataFrame:
@@ -112,6 +190,8 @@ def _empty_like(spec: ChartSpec) -> pl.DataFrame:
 
 def _thumbnail_data_uri(png: bytes) -> str:
     """A small copy of a chart as a ``data:`` URI, for the markdown preview in the UI."""
+    from PIL import Image
+
     with Image.open(io.BytesIO(png)) as image:
         height = round(image.height * THUMBNAIL_WIDTH_PX / image.width)
         small = image.convert("RGB").resize((THUMBNAIL_WIDTH_PX, height), Image.Resampling.LANCZOS)
@@ -164,23 +244,38 @@ def _markdown_table(rows: list[tuple[charts.Chart, str, bool]]) -> str:
     ],
 )
 def charts_asset(context: AssetExecutionContext, warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
-    with warehouse.connect() as con:
-        rendered = render_charts(con)
     out_dir = charts.reports_dir()
+    code = _code_fingerprint()
+    rendered: list[charts.Chart] = []
+    thumbnails: dict[str, str] = {}
     written: list[tuple[charts.Chart, str, bool]] = []
     metadata: dict[str, dg.RawMetadataValue] = {}
-    for chart in rendered:
+    drawn = 0
+    with warehouse.connect() as con:
+        frames = [(spec, read_chart_data(con, spec)) for spec in CHART_SPECS]
+    for spec, frame in frames:
+        key = render_key(spec, frame, code)
+        cached = _cached_chart(out_dir, spec.name, key)
+        if cached is None:
+            chart = spec.render(frame)
+            thumbnails[chart.name] = _thumbnail_data_uri(chart.png)
+            drawn += 1
+        else:
+            chart, thumbnails[spec.name] = cached
         path = out_dir / f"{chart.name}.png"
         changed = charts.write_if_changed(path, chart.png)
+        if cached is None:
+            _store_cache(out_dir, chart, key, thumbnails[chart.name])
+        rendered.append(chart)
         written.append((chart, str(path), changed))
         metadata[f"path_{chart.name}"] = dg.MetadataValue.path(str(path))
         context.log.info(
             f"{path}: {chart.rows} rows from {chart.source}, "
+            f"{'drawn' if cached is None else 'same data and code: not redrawn'}, "
             f"{'rewritten' if changed else 'unchanged'}"
         )
     previews = "\n\n".join(
-        f"**{c.title}** (`{c.name}.png`)\n\n![{c.name}]({_thumbnail_data_uri(c.png)})"
-        for c in rendered
+        f"**{c.title}** (`{c.name}.png`)\n\n![{c.name}]({thumbnails[c.name]})" for c in rendered
     )
     empty = [chart.name for chart in rendered if chart.rows == 0]
     yield dg.MaterializeResult(
@@ -190,6 +285,7 @@ def charts_asset(context: AssetExecutionContext, warehouse: WarehouseResource): 
             "reports_dir": dg.MetadataValue.path(str(out_dir)),
             "chart_count": len(rendered),
             "charts_changed": sum(1 for _, _, changed in written if changed),
+            "charts_drawn": drawn,
             "charts": dg.MetadataValue.md(_markdown_table(written)),
             "preview": dg.MetadataValue.md(previews),
         },

@@ -5,6 +5,10 @@ Rendered with matplotlib's Agg backend (no display, no browser, no server) throu
 byte-for-byte reproducible for the same data and matplotlib version: bundled DejaVu Sans
 font, fixed size and dpi, and no ``Software``/date entries in the PNG metadata. Files are
 rewritten only when their bytes change, so a refresh with unchanged data leaves git clean.
+
+matplotlib is imported when a chart is drawn, not when this module is imported: loading
+the Dagster code (every refresh, every ``dagster dev`` reload) does not pay for it, and a
+refresh whose chart data did not change never imports it (see ``pipelines.reports.assets``).
 """
 
 from __future__ import annotations
@@ -16,14 +20,14 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import polars as pl
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from pipelines import settings
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Environment variable that overrides where charts are written.
 REPORTS_DIR_ENV = "LEDGER_REPORTS_DIR"
@@ -81,7 +85,17 @@ class Chart:
 
 
 # ----------------------------------------------------------------------------- helpers
+def _rc_context() -> Any:
+    """matplotlib's ``rc_context(RC)``; the first call imports matplotlib."""
+    import matplotlib
+
+    return matplotlib.rc_context(RC)
+
+
 def _figure(width_in: float, height_in: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     return figure
@@ -124,7 +138,7 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
     capex_is_derived)."""
     title = "Hyperscaler capex by company and calendar quarter"
     source = "marts.capex_quarterly"
-    with matplotlib.rc_context(RC):
+    with _rc_context():
         figure = _figure(12, 7.5)
         data = frame.filter(pl.col("capex_usd_m").is_not_null())
         if data.is_empty():
@@ -186,6 +200,8 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
                 )
         top.set_title(title, loc="left", fontweight="bold")
         top.set_ylabel("Cash capex, USD bn")
+        from matplotlib.patches import Patch
+
         handles = [
             Patch(facecolor=COLORS.get(t, "#999999"), label=f"{COMPANY_NAMES.get(t, t)} ({t})")
             for t in tickers
@@ -222,7 +238,7 @@ def broadcom_ai_revenue_chart(frame: pl.DataFrame) -> Chart:
     title = "Broadcom AI semiconductor revenue vs consensus and guidance"
     source = "marts.ai_revenue_quarterly"
     value_columns = ["ai_revenue_usd_m", "ai_revenue_consensus_usd_m", "ai_revenue_guidance_usd_m"]
-    with matplotlib.rc_context(RC):
+    with _rc_context():
         figure = _figure(11, 6)
         data = (
             frame.filter(pl.col("ticker") == "AVGO")
@@ -308,7 +324,7 @@ def chip_tco_chart(frame: pl.DataFrame) -> Chart:
     bars, USD). ``frame``: rows of ``tco.chip_tco``."""
     title = "Chip TCO per unit of capability (USD per hour)"
     source = "tco.chip_tco"
-    with matplotlib.rc_context(RC):
+    with _rc_context():
         data = frame.filter(
             pl.col("tco_usd_per_tbps_hour").is_not_null()
             | pl.col("tco_usd_per_pflop_hour").is_not_null()

@@ -9,10 +9,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import requests
+from typing import TYPE_CHECKING
 
 from pipelines.sec.config import SecSettings, check_user_agent
+
+if TYPE_CHECKING:  # imported when a client is made: the connector is off by default
+    import requests
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -95,6 +97,8 @@ class SecClient:
         if not config.user_agent:
             raise ValueError("the SEC connector is off: no User-Agent configured")
         check_user_agent(config.user_agent)
+        import requests
+
         self.config = config
         self.session = session or requests.Session()
         self.session.headers.update(
@@ -118,6 +122,8 @@ class SecClient:
 
     def get(self, url: str) -> FetchResult:
         """The body of ``url`` (decompressed), or :class:`SecFetchError`."""
+        import requests
+
         attempts = self.config.max_retries + 1
         waits: list[float] = []
         last_reason = "no attempt made"
