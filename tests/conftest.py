@@ -1,5 +1,6 @@
 """Shared fixtures: every test gets its own warehouse file and its own copy of raw/."""
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,3 +48,26 @@ def _sec_connector_off(monkeypatch: pytest.MonkeyPatch) -> None:
     (a developer's shell may have SEC_USER_AGENT set)."""
     for name in ("SEC_USER_AGENT", "SEC_BASE_URL", "SEC_LANDING_DIR", "SEC_TICKERS"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def refreshed_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse refreshed once per test session from the shipped raw files.
+
+    Shared by every test that only reads a full warehouse; a test that changes it must work
+    on a copy."""
+    from pipelines.refresh import failure_messages, run_refresh
+
+    root = tmp_path_factory.mktemp("refreshed")
+    raw = root / "raw"
+    shutil.copytree(REPO_RAW, raw, ignore=shutil.ignore_patterns("sec"))
+    path = root / "warehouse.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(settings.RAW_DIR_ENV, str(raw))
+        mp.setenv(settings.WAREHOUSE_ENV, str(path))
+        mp.delenv("DAGSTER_HOME", raising=False)
+        for name in [n for n in os.environ if n.startswith("SEC_")]:
+            mp.delenv(name, raising=False)
+        result = run_refresh()
+    assert result.success, failure_messages(result)
+    return path

@@ -16,7 +16,6 @@ from pipelines import settings
 from pipelines.cli import main
 from pipelines.metadata import table_doc
 from pipelines.raw.models import CompaniesModel, FinancialsModel
-from pipelines.refresh import failure_messages, run_refresh
 
 REPO = settings.REPO_ROOT
 
@@ -27,20 +26,9 @@ def csv_rows(name: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse refreshed once from the shipped raw files."""
-    root = tmp_path_factory.mktemp("cli")
-    raw = root / "raw"
-    shutil.copytree(REPO / "raw", raw, ignore=shutil.ignore_patterns("sec"))
-    path = root / "warehouse.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(settings.RAW_DIR_ENV, str(raw))
-        mp.setenv(settings.WAREHOUSE_ENV, str(path))
-        mp.delenv("DAGSTER_HOME", raising=False)
-        mp.delenv("SEC_USER_AGENT", raising=False)
-        result = run_refresh()
-    assert result.success, failure_messages(result)
-    return path
+def warehouse(refreshed_warehouse: Path) -> Path:
+    """A warehouse refreshed once from the shipped raw files (read-only here)."""
+    return refreshed_warehouse
 
 
 @pytest.fixture

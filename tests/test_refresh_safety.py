@@ -41,20 +41,9 @@ def leftovers(live: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def golden(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse refreshed once from the shipped raw files."""
-    root = tmp_path_factory.mktemp("golden")
-    raw = root / "raw"
-    shutil.copytree(REPO / "raw", raw, ignore=shutil.ignore_patterns("sec"))
-    path = root / "warehouse.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(settings.RAW_DIR_ENV, str(raw))
-        mp.setenv(settings.WAREHOUSE_ENV, str(path))
-        mp.delenv("DAGSTER_HOME", raising=False)
-        mp.delenv("SEC_USER_AGENT", raising=False)
-        result = run_refresh()
-    assert result.success, failure_messages(result)
-    return path
+def golden(refreshed_warehouse: Path) -> Path:
+    """A warehouse refreshed once from the shipped raw files (tests copy it, never change it)."""
+    return refreshed_warehouse
 
 
 @pytest.fixture
