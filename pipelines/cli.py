@@ -33,7 +33,7 @@ from typing import Any, TextIO
 import duckdb
 
 from pipelines import settings
-from pipelines.warehouse.locking import WarehouseLockedError, retry_while_locked
+from pipelines.warehouse.locking import WarehouseLockedError, connect_read_only
 
 EXIT_ERROR = 1
 EXIT_REFUSED = 3
@@ -56,8 +56,7 @@ def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
             f"no warehouse at {path}: build it with `make refresh` (or `ledger refresh`)."
         )
     try:
-        return retry_while_locked(
-            lambda: duckdb.connect(str(path), read_only=True),
+        return connect_read_only(
             path,
             timeout_s=wait_s,
             what_to_do="Another process has it open for writing (a DuckDB shell opened without "

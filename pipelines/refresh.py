@@ -22,7 +22,7 @@ import dagster as dg
 import duckdb
 
 from pipelines import settings
-from pipelines.warehouse.locking import retry_while_locked
+from pipelines.warehouse.locking import connect_read_only
 
 RECORD_ENV = "LEDGER_REFRESH_RECORD"
 
@@ -81,8 +81,7 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    return retry_while_locked(
-        lambda: duckdb.connect(str(path), read_only=True),
+    return connect_read_only(
         path,
         timeout_s=10,
         what_to_do="Retry when the other process is done.",

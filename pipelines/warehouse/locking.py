@@ -45,3 +45,16 @@ def retry_while_locked(
                     f"({error}). {what_to_do}"
                 ) from error
             time.sleep(poll_s)
+
+
+def connect_read_only(
+    path: Path, *, timeout_s: float, what_to_do: str, poll_s: float = 0.25
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to ``path``, waiting (bounded) while another process writes it."""
+    return retry_while_locked(
+        lambda: duckdb.connect(str(path), read_only=True),
+        path,
+        timeout_s=timeout_s,
+        what_to_do=what_to_do,
+        poll_s=poll_s,
+    )

@@ -39,7 +39,11 @@ import duckdb
 from pydantic import Field, PrivateAttr
 
 from pipelines import settings
-from pipelines.warehouse.locking import WarehouseLockedError, retry_while_locked
+from pipelines.warehouse.locking import (
+    WarehouseLockedError,
+    connect_read_only,
+    retry_while_locked,
+)
 
 DATA_SCHEMAS = ("raw", "marts", "tco", "sec")
 
@@ -171,16 +175,12 @@ class WarehouseResource(dg.ConfigurableResource):
         if not live.exists():
             return
 
-        def probe() -> None:
-            duckdb.connect(str(live), read_only=True).close()
-
-        retry_while_locked(
-            probe,
+        connect_read_only(
             live,
             timeout_s=self.lock_timeout_s,
             what_to_do="Another process has it open for writing: close it (open DuckDB shells "
             "with -readonly, or use `ledger query`, which is read-only) and run the refresh again.",
-        )
+        ).close()
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if context.run is None:  # used outside a run: write to the live file directly
