@@ -15,31 +15,42 @@ import pandera.polars as pa
 import polars as pl
 
 from pipelines.calendar.fiscal import (
-    FISCAL_RULES,
+    GRAMMAR,
     fiscal_quarter_end,
     fiscal_quarter_start,
     fiscal_year_end,
     fiscal_year_start,
+    parse_calendar,
 )
-from pipelines.raw.reference import company_rules
+from pipelines.raw.reference import company_rules, known_groups
 
 # ----------------------------------------------------------------- enumerations
-GROUPS = ["MAMG", "AI_SEMI"]
 FINANCIAL_METRICS = [
     "capex_additions_to_pp_e",
     "capex_purchases_pp_e",
     "capex_purchases_pp_e_net_of_proceeds",
-    "amzn_proceeds_pp_e_sales_incentives",
+    "proceeds_pp_e_sales_incentives",
     "capex_incl_finance_leases",
     "revenue",
     "ai_revenue",
     "data_center_revenue",
+    "operating_cash_flow",
+    "depreciation_amortization",
+    "rpo",
+    "gross_margin_pct",
     "eps_adjusted",
 ]
-PER_SHARE_METRICS = ["eps_adjusted"]
+#: Metrics that may be negative (a cash flow); every other USD_m amount is >= 0.
+SIGNED_METRICS = ["operating_cash_flow"]
+#: The unit each metric is stated in (every other metric: USD_m).
+METRIC_UNITS = {"eps_adjusted": "USD_per_share", "gross_margin_pct": "percent"}
+#: Metrics that can stand for a company's cash capex or be subtracted from it.
+CAPEX_METRICS = ["capex_additions_to_pp_e", "capex_purchases_pp_e"]
+CAPEX_LESS_METRICS = ["proceeds_pp_e_sales_incentives"]
+NAME_PATTERN = r"^[A-Z][A-Z0-9_]{0,31}$"
 VALUE_KINDS = ["actual", "consensus", "estimate", "guidance_low", "guidance_mid", "guidance_high"]
 BASES = ["discrete", "ytd", "fy"]
-UNITS = ["USD_m", "USD_per_share"]
+UNITS = ["USD_m", "USD_per_share", "percent"]
 CAPEX_DEFINITIONS = ["cash_pp_e", "incl_finance_leases", "unspecified"]
 QUALIFIERS = ["about", "more_than", "nearly", "less_than", "up_to", "at_least"]
 
@@ -54,20 +65,30 @@ def row_rule(data: pa.PolarsData, ok: Callable[[dict[str, Any]], bool]) -> pl.La
 
 # --------------------------------------------------------------------- companies
 class CompaniesModel(pa.DataFrameModel):
-    """Companies tracked by the ledger, with SEC identifiers and fiscal calendars."""
+    """Companies tracked by the ledger: SEC identifier, fiscal calendar, capex definition."""
 
     ticker: str = pa.Field(unique=True, str_matches=r"^[A-Z]{1,5}$", description="Stock ticker")
     name: str = pa.Field(str_length={"min_value": 2}, description="Company name as filed")
     cik: int = pa.Field(gt=0, lt=10_000_000_000, unique=True, description="SEC Central Index Key")
-    group_name: str = pa.Field(
-        isin=GROUPS,
-        description="MAMG = Microsoft, Amazon, Meta, Alphabet (hyperscalers); "
-        "AI_SEMI = AI semiconductors",
+    fiscal_calendar: str = pa.Field(
+        description=f"Fiscal-calendar rule ({GRAMMAR}); see pipelines/calendar/fiscal.py"
     )
-    fiscal_year_end_rule: str = pa.Field(
-        isin=list(FISCAL_RULES),
-        description="How the fiscal year ends: dec31, jun30, sunday_nearest_oct31, "
-        "saturday_nearest_jan31",
+    capex_metric: str = pa.Field(
+        nullable=True,
+        isin=CAPEX_METRICS,
+        description="The financials metric that is this company's cash capex in the capex marts "
+        "(empty: the company has no capex series)",
+    )
+    capex_less_metric: str = pa.Field(
+        nullable=True,
+        isin=CAPEX_LESS_METRICS,
+        description="A metric subtracted from capex_metric (e.g. proceeds from property and "
+        "equipment sales and incentives), or empty",
+    )
+    capex_definition: str = pa.Field(
+        nullable=True,
+        str_matches=r"^[a-z0-9_]+$",
+        description="Name of the capex definition shown in the marts, e.g. cash_additions_to_pp_e",
     )
     source_title: str = pa.Field(str_length={"min_value": 3}, description="Source document title")
     source_date: dt.date = pa.Field(description="Date of the source document")
@@ -75,7 +96,67 @@ class CompaniesModel(pa.DataFrameModel):
 
     class Config:
         strict = True
-        description = "Companies tracked: ticker, SEC CIK, peer group and fiscal-year-end rule."
+        description = (
+            "Companies tracked: ticker, SEC CIK, fiscal-calendar rule and capex definition."
+        )
+
+    @pa.dataframe_check(name="fiscal_calendar must be a rule of the vocabulary [fiscal_calendar]")
+    def calendar_parses(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        def ok(row: dict[str, Any]) -> bool:
+            try:
+                parse_calendar(row["fiscal_calendar"])
+            except (ValueError, TypeError):
+                return False
+            return True
+
+        return row_rule(data, ok)
+
+    @pa.dataframe_check(
+        name="capex_definition is required with capex_metric, and capex_less_metric needs "
+        "capex_metric [capex_definition]"
+    )
+    def capex_complete(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        metric, less, name = (
+            pl.col(c) for c in ("capex_metric", "capex_less_metric", "capex_definition")
+        )
+        return data.lazyframe.select(
+            (metric.is_null() == name.is_null()) & (less.is_null() | metric.is_not_null())
+        )
+
+
+class GroupsModel(pa.DataFrameModel):
+    """Named sets of companies (peer groups); every group gets the group marts."""
+
+    group_name: str = pa.Field(
+        unique=True, str_matches=NAME_PATTERN, description="Group name, e.g. a peer group"
+    )
+    description: str = pa.Field(str_length={"min_value": 3}, description="What the group is")
+
+    class Config:
+        strict = True
+        description = "Peer groups: any named set of companies (members in raw.group_members)."
+
+
+class GroupMembersModel(pa.DataFrameModel):
+    """One row per group and member company."""
+
+    group_name: str = pa.Field(description="A group of raw.groups")
+    ticker: str = pa.Field(description="A company of raw.companies")
+
+    class Config:
+        strict = True
+        unique = ["group_name", "ticker"]
+        description = "Members of each group of raw.groups (a company may be in several groups)."
+
+    @pa.dataframe_check(name="group_name must exist in raw.groups [group_name]")
+    def known_group(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        groups = known_groups()
+        return row_rule(data, lambda r: groups is None or r["group_name"] in groups)
+
+    @pa.dataframe_check(name="ticker must exist in raw.companies [ticker]")
+    def known_ticker(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        known = set(company_rules())
+        return row_rule(data, lambda r: r["ticker"] in known)
 
 
 # -------------------------------------------------------------------- financials
@@ -116,6 +197,15 @@ class FinancialsModel(pa.DataFrameModel):
     value: float = pa.Field(description="The figure, in unit")
     unit: str = pa.Field(isin=UNITS, description="USD_m (millions of US dollars) or USD_per_share")
     published: dt.date = pa.Field(nullable=True, description="Date the figure became public")
+    published_before: dt.date = pa.Field(
+        nullable=True,
+        description="Undated figure: a date it is known to have been public by (the source "
+        "document's date), else empty. A figure with neither date is undated",
+    )
+    compiled_by: str = pa.Field(
+        nullable=True,
+        description="Consensus only: who compiled it (LSEG, FactSet, ..., or unnamed)",
+    )
     source_title: str = pa.Field(str_length={"min_value": 3}, description="Source document title")
     source_url: str = pa.Field(
         nullable=True,
@@ -135,6 +225,7 @@ class FinancialsModel(pa.DataFrameModel):
             "fiscal_year",
             "fiscal_quarter",
             "published",
+            "published_before",
         ]
         description = (
             "Quarterly and annual company financials (capex, revenue, AI revenue, EPS) as "
@@ -178,14 +269,31 @@ class FinancialsModel(pa.DataFrameModel):
 
     @pa.dataframe_check(name="amounts in USD_m must not be negative [value]")
     def amounts_not_negative(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col("unit") != "USD_m") | (pl.col("value") >= 0))
-
-    @pa.dataframe_check(name="unit must be USD_per_share for EPS and USD_m otherwise [unit]")
-    def unit_matches_metric(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            pl.when(pl.col("metric").is_in(PER_SHARE_METRICS))
-            .then(pl.col("unit") == "USD_per_share")
-            .otherwise(pl.col("unit") == "USD_m")
+            (pl.col("unit") != "USD_m")
+            | pl.col("metric").is_in(SIGNED_METRICS)
+            | (pl.col("value") >= 0)
+        )
+
+    @pa.dataframe_check(
+        name="unit must be USD_per_share for EPS, percent for margins and USD_m otherwise [unit]"
+    )
+    def unit_matches_metric(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        expected = pl.col("metric").replace_strict(METRIC_UNITS, default="USD_m")
+        return data.lazyframe.select(pl.col("unit") == expected)
+
+    @pa.dataframe_check(
+        name="published_before is only for undated figures (published empty) [published_before]"
+    )
+    def one_date(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("published").is_null() | pl.col("published_before").is_null()
+        )
+
+    @pa.dataframe_check(name="compiled_by is only for consensus rows [compiled_by]")
+    def compiled_by_consensus(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("compiled_by").is_null() | (pl.col("value_kind") == "consensus")
         )
 
     @pa.dataframe_check(
@@ -287,10 +395,10 @@ class CapexGuidanceModel(pa.DataFrameModel):
             & (low.is_null() | high.is_null() | (low <= high))
         )
 
-    @pa.dataframe_check(name="given_on or given_before is required [given_on]")
-    def dated(cls, data: pa.PolarsData) -> pl.LazyFrame:
+    @pa.dataframe_check(name="given_before must not be after reported_on [given_before]")
+    def bound_before_reported(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            pl.col("given_on").is_not_null() | pl.col("given_before").is_not_null()
+            pl.col("given_before").is_null() | (pl.col("given_before") <= pl.col("reported_on"))
         )
 
     @pa.dataframe_check(name="given_on must not be after reported_on [given_on]")
