@@ -427,7 +427,7 @@ class ClaimsModel(pa.DataFrameModel):
         description="Article date and time as printed",
     )
     citation: str = pa.Field(description="Footnote markers in the article, e.g. [1][4]")
-    entity: str = pa.Field(description="Normalized entity: ticker, MAMG, chip or system name")
+    entity: str = pa.Field(description="Normalized entity: ticker, group name, chip or system name")
     metric: str = pa.Field(str_matches=r"^[a-z0-9_]+$", description="Normalized metric name")
     period: str = pa.Field(description="Normalized period, e.g. 2025Q2, FY2025Q3, 2025, spec")
     stated_value: float = pa.Field(description="Number as printed, in unit")
