@@ -128,11 +128,11 @@ def test_52_53_week_year_broadcom_from_year_to_date_only(facts, companies) -> No
         # 44,872 - 29,920 over 5 May - 3 Aug 2025
         (2025, 3, D("2025-05-05"), D("2025-08-03"), "2025Q2", 15952.0, "ytd_difference"),
     ]
-    # the same quarters as the fiscal-calendar module's sunday_nearest_oct31 rule
+    # the same quarters as the fiscal-calendar module's Broadcom rule (nearest:sun:oct-31:q1)
     assert [(r[2], r[3]) for r in got[-3:]] == [
         (
-            fiscal_quarter_start("sunday_nearest_oct31", 2025, q),
-            fiscal_quarter_end("sunday_nearest_oct31", 2025, q),
+            fiscal_quarter_start("nearest:sun:oct-31:q1", 2025, q),
+            fiscal_quarter_end("nearest:sun:oct-31:q1", 2025, q),
         )
         for q in (1, 2, 3)
     ]
