@@ -120,3 +120,20 @@ def test_new_guidance_statement_is_the_latest(drilled) -> None:
     _, after, drill = drilled
     latest = _rows(after, "SELECT max(given_on) AS d FROM marts.capex_guidance")[0]["d"]
     assert latest == drill.results_date
+
+
+def test_pinned_historical_quarters_of_the_shipped_data(drilled) -> None:
+    """What must stay true of the shipped raw/, pinned to quarters new rows cannot change."""
+    before, after, _ = drilled
+    sql = (
+        "SELECT calendar_quarter, total_usd_m FROM marts.group_quarterly WHERE group_name = "
+        "'MAMG' AND metric = 'capex' AND calendar_quarter IN ('2024Q1', '2025Q2') ORDER BY 1"
+    )
+    # 2Q25: MSFT 17,079 + AMZN (32,183 - 815) + META 16,538 + GOOGL 22,446
+    # 1Q24: MSFT 10,952 + AMZN (14,925 - 990) + META 6,400 + GOOGL 12,012
+    expected = [
+        {"calendar_quarter": "2024Q1", "total_usd_m": 43299.0},
+        {"calendar_quarter": "2025Q2", "total_usd_m": 87431.0},
+    ]
+    assert _rows(before, sql) == expected
+    assert _rows(after, sql) == expected
