@@ -363,7 +363,12 @@ class CapexGuidanceModel(pa.DataFrameModel):
         description="When given_on is unknown: a date the guidance is known to predate "
         "(e.g. the date a later statement replaced it)",
     )
-    reported_on: dt.date = pa.Field(description="Date of the source document that reports it")
+    reported_on: dt.date = pa.Field(
+        nullable=True,
+        description="Date of the source document that reports it; empty when the document is "
+        "undated (a statement with no date at all is stored, flagged undated, and never taken "
+        "as known on a past date)",
+    )
     source_title: str = pa.Field(str_length={"min_value": 3}, description="Source document title")
     source_url: str = pa.Field(
         nullable=True,
