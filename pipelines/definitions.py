@@ -4,6 +4,7 @@ resources and the executor. Each domain exposes plain lists; policy is applied h
 import dagster as dg
 
 from pipelines.automation import SCHEDULES, SENSORS
+from pipelines.coverage.assets import COVERAGE_ASSETS, COVERAGE_CHECKS
 from pipelines.jobs import refresh_warehouse
 from pipelines.marts.assets import MARTS_ASSETS, MARTS_CHECKS
 from pipelines.raw.assets import RAW_ASSETS
@@ -15,11 +16,17 @@ from pipelines.warehouse import WarehouseResource
 ALL_ASSETS: list[dg.AssetsDefinition] = [
     *RAW_ASSETS,
     *MARTS_ASSETS,
+    *COVERAGE_ASSETS,
     *TCO_ASSETS,
     *SEC_ASSETS,
     *REPORT_ASSETS,
 ]
-ALL_CHECKS: list[dg.AssetChecksDefinition] = [*MARTS_CHECKS, *TCO_CHECKS, *SEC_CHECKS]
+ALL_CHECKS: list[dg.AssetChecksDefinition] = [
+    *MARTS_CHECKS,
+    *COVERAGE_CHECKS,
+    *TCO_CHECKS,
+    *SEC_CHECKS,
+]
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
