@@ -7,6 +7,9 @@ for the settings and README "SEC EDGAR connector" for what it fetches.
 
     sec/companyfacts ──► sec/facts ──► sec/quarterly ◄── check sec_capex_matches_curated
        (raw/sec/*.json)   (sec.facts)   sec/quarterly_as_first_reported      (vs raw.financials)
+                                        sec/fiscal_year_coverage ◄── check sec_fiscal_years_complete
+
+Derivation rules: docs/sec.md.
 """
 
 import hashlib
@@ -27,9 +30,15 @@ from pipelines.sec.config import (
     concept_map,
     load_settings,
 )
-from pipelines.sec.derive import FACTS_VIEW, derive_quarterly
+from pipelines.sec.derive import FACTS_VIEW, derive
 from pipelines.sec.landing import LandingRejected, land_bytes
-from pipelines.sec.models import FactsModel, QuarterlyFirstReportedModel, QuarterlyModel
+from pipelines.sec.models import (
+    COVERAGE_WARN_STATUSES,
+    FactsModel,
+    FiscalYearCoverageModel,
+    QuarterlyFirstReportedModel,
+    QuarterlyModel,
+)
 from pipelines.sec.parse import parse_files
 from pipelines.warehouse import WarehouseResource, write_table
 
@@ -37,13 +46,16 @@ COMPANYFACTS_KEY = dg.AssetKey(["sec", "companyfacts"])
 FACTS_KEY = dg.AssetKey(["sec", "facts"])
 QUARTERLY_KEY = dg.AssetKey(["sec", "quarterly"])
 FIRST_REPORTED_KEY = dg.AssetKey(["sec", "quarterly_as_first_reported"])
+COVERAGE_KEY = dg.AssetKey(["sec", "fiscal_year_coverage"])
 RAW_FINANCIALS_KEY = dg.AssetKey(["raw", "financials"])
 
 FACTS_TABLE = "sec.facts"
 QUARTERLY_TABLE = "sec.quarterly"
 FIRST_REPORTED_TABLE = "sec.quarterly_as_first_reported"
+COVERAGE_TABLE = "sec.fiscal_year_coverage"
 
 CAPEX_CHECK = "sec_capex_matches_curated"
+COVERAGE_CHECK = "sec_fiscal_years_complete"
 #: Largest relative difference between SEC-derived and curated capex that still passes.
 CAPEX_TOLERANCE = 0.005
 
@@ -247,28 +259,67 @@ def _lineage() -> dg.TableColumnLineage:
             "taxonomy": dep("taxonomy"),
             "concept": dep("concept"),
             "unit": dep("unit"),
-            "period_start": dep("start", "end"),
-            "period_end": dep("end"),
             "fiscal_year": dep("start", "end", "form"),
             "fiscal_quarter": dep("start", "end", "form"),
+            "period_start": dep("start", "end"),
+            "period_end": dep("end"),
             "calendar_quarter": dep("start", "end"),
             "value": dep("val", "start", "end", "filed", "accn"),
             "value_usd_m": dep("val", "unit"),
+            "decimals": dep("val"),
             "method": dep("start", "end"),
-            "accn": dep("accn", "filed"),
-            "subtracted_accn": dep("accn", "filed"),
-            "form": dep("form"),
-            "filed": dep("filed"),
+            "vintage": dep("val", "filed", "accn"),
+            "vintage_note": dep("val", "filed", "accn"),
+            "accn": dep("accn", "filed", "val"),
+            "form": dep("form", "filed", "val"),
+            "filed": dep("filed", "val"),
+            "subtracted_accn": dep("accn", "filed", "val"),
+            "subtracted_form": dep("form", "filed", "val"),
+            "subtracted_filed": dep("filed", "val"),
+            "known_since": dep("filed", "val"),
+            "last_filed": dep("filed", "val"),
+        }
+    )
+
+
+def _coverage_lineage() -> dg.TableColumnLineage:
+    def dep(*columns: str) -> list[dg.TableColumnDep]:
+        return [dg.TableColumnDep(asset_key=FACTS_KEY, column_name=c) for c in columns]
+
+    derived = dep("val", "start", "end", "filed", "accn")
+    return dg.TableColumnLineage(
+        deps_by_column={
+            "ticker": dep("ticker"),
+            "metric": dep("concept"),
+            "fiscal_year": dep("start", "end", "form"),
+            "fy_start": dep("start", "end", "form"),
+            "fy_end": dep("start", "end", "form"),
+            "quarters": derived,
+            "quarters_present": derived,
+            "quarters_missing": derived,
+            "quarters_sum_usd_m": derived + dep("unit"),
+            "full_year_usd_m": derived + dep("unit"),
+            "quarters_sum": derived,
+            "full_year": derived,
+            "difference": derived,
+            "tolerance": dep("val"),
+            "sums_to_full_year": derived,
+            "full_year_concept": dep("concept"),
+            "concepts_used": dep("concept"),
+            "status": derived + dep("form"),
+            "reason": derived + dep("form", "concept"),
         }
     )
 
 
 _QUARTERLY_HOW = (
-    "\n\nHow: periods come from each fact's start/end (fy/fp describe the filing). A fact of "
-    "84-98 days is a quarter; otherwise facts sharing a start date form a year-to-date chain "
-    "and consecutive links give a quarter (fiscal Q4 = full year minus nine months). Concepts "
-    "per company: `pipelines/sec/companies.toml`. SQL: `sql/sec/quarterly.sql`; calendar "
-    "quarter: `calendar_quarter_of_period`."
+    "\n\nHow: each fact's start/end (fy/fp describe the filing) is placed in a fiscal span "
+    "(fiscal year from the company's annual facts, quarters covered), so periods a few days "
+    "apart are one quarter and trailing-twelve-month columns are never used. A one-quarter "
+    "span is a quarter; otherwise two year-to-date spans of one concept one quarter apart "
+    "give it (fiscal Q4 = full year minus nine months), both legs of one vintage. Concept "
+    "fallbacks per company: `pipelines/sec/companies.toml`. SQL: `sql/sec/fiscal_years.sql`, "
+    "`vintages.sql`, `quarterly.sql`; rules: `docs/sec.md`."
 )
 
 
@@ -302,6 +353,21 @@ _QUARTERLY_HOW = (
                 "pandera_model": "pipelines.sec.models.QuarterlyFirstReportedModel",
             },
         ),
+        dg.AssetSpec(
+            COVERAGE_KEY,
+            deps=[FACTS_KEY],
+            group_name=GROUP,
+            description=table_doc(FiscalYearCoverageModel).description
+            + "\n\nSQL: `sql/sec/coverage.sql`; rules: `docs/sec.md`.",
+            kinds={"duckdb", "sql", "pandera"},
+            owners=OWNERS,
+            tags=TAGS_TABLE,
+            metadata={
+                "dagster/column_schema": column_schema(FiscalYearCoverageModel),
+                "dagster/table_name": COVERAGE_TABLE,
+                "pandera_model": "pipelines.sec.models.FiscalYearCoverageModel",
+            },
+        ),
     ],
     name="sec_quarterly",
 )
@@ -311,6 +377,7 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
         status = _off(context)
         yield dg.MaterializeResult(asset_key=QUARTERLY_KEY, metadata=status)
         yield dg.MaterializeResult(asset_key=FIRST_REPORTED_KEY, metadata=status)
+        yield dg.MaterializeResult(asset_key=COVERAGE_KEY, metadata=status)
         return
     with warehouse.connect() as con:
         exists = con.execute(
@@ -322,10 +389,11 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
                 description="SEC: table sec.facts is missing; materialize sec/facts first"
             )
         con.execute(f"CREATE OR REPLACE TEMP VIEW {FACTS_VIEW} AS SELECT * FROM {FACTS_TABLE}")
-        latest, first = derive_quarterly(con, concept_map(config.companies))
+        latest, first, coverage = derive(con, concept_map(config.companies))
         outputs = (
             (QUARTERLY_KEY, QUARTERLY_TABLE, QuarterlyModel, latest),
             (FIRST_REPORTED_KEY, FIRST_REPORTED_TABLE, QuarterlyFirstReportedModel, first),
+            (COVERAGE_KEY, COVERAGE_TABLE, FiscalYearCoverageModel, coverage),
         )
         for _, table, model, frame in outputs:
             try:
@@ -339,10 +407,12 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
             for _, table, model, frame in outputs
         }
         con.execute(f"DROP VIEW IF EXISTS {FACTS_VIEW}")
-    restated = latest.join(first, on=["ticker", "metric", "period_end"], suffix="_first").filter(
+    key_columns = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
+    restated = latest.join(first, on=key_columns, suffix="_first").filter(
         pl.col("value") != pl.col("value_first")
     )
-    for key, table, _, frame in outputs:
+    earlier = latest.filter(pl.col("vintage") == "earlier_consistent")
+    for key, table, _, frame in outputs[:2]:
         by_method = (
             frame.group_by("ticker", "metric", "method").len().sort("ticker", "metric", "method")
         )
@@ -352,10 +422,21 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
                 "dagster/row_count": counts[table],
                 "dagster/column_lineage": _lineage(),
                 "quarters_restated_since_first_report": restated.height,
+                "quarters_from_an_earlier_consistent_vintage": earlier.height,
                 "by_method": dg.MetadataValue.md(markdown_preview(by_method, rows=100)),
                 "preview": dg.MetadataValue.md(markdown_preview(frame)),
             },
         )
+    by_status = coverage.group_by("ticker", "metric", "status").len().sort("ticker", "metric")
+    yield dg.MaterializeResult(
+        asset_key=COVERAGE_KEY,
+        metadata={
+            "dagster/row_count": counts[COVERAGE_TABLE],
+            "dagster/column_lineage": _coverage_lineage(),
+            "by_status": dg.MetadataValue.md(markdown_preview(by_status, rows=200)),
+            "preview": dg.MetadataValue.md(markdown_preview(coverage)),
+        },
+    )
 
 
 # ------------------------------------------------------------------------------- check
@@ -445,5 +526,58 @@ def sec_capex_matches_curated(
     )
 
 
+def _coverage_table(frame: pl.DataFrame) -> str:
+    lines = ["| ticker | metric | fiscal year | quarters | status | reason |", "| --- " * 6 + "|"]
+    for r in frame.iter_rows(named=True):
+        reason = (r["reason"] or "").replace("|", "/")
+        lines.append(
+            f"| {r['ticker']} | {r['metric']} | {r['fiscal_year']} | "
+            f"{r['quarters_present'] or '-'} | {r['status']} | {reason} |"
+        )
+    return "\n".join(lines)
+
+
+@dg.asset_check(
+    asset=COVERAGE_KEY,
+    name=COVERAGE_CHECK,
+    description=(
+        "Every fiscal year of sec.fiscal_year_coverage has four quarters that sum to the full "
+        "year within the printed precision. Warns (the run goes on) and lists each year with a "
+        "gap, a mismatch, no full year to check against, an annual-only filer or no data, with "
+        "its reason; a year still running (status open) is not a warning."
+    ),
+)
+def sec_fiscal_years_complete(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> dg.AssetCheckResult:
+    config = _settings()
+    if not config.enabled:
+        return dg.AssetCheckResult(passed=True, metadata=_off(context))
+    with warehouse.connect() as con:
+        table = con.execute(
+            f"SELECT * FROM {COVERAGE_TABLE} WHERE status IN "
+            f"({', '.join('?' for _ in COVERAGE_WARN_STATUSES)}) ORDER BY ticker, metric, "
+            "fiscal_year",
+            COVERAGE_WARN_STATUSES,
+        ).to_arrow_table()
+        total = con.execute(f"SELECT count(*) FROM {COVERAGE_TABLE}").fetchone()
+    flagged = pl.from_arrow(table)
+    assert isinstance(flagged, pl.DataFrame)
+    by_status = dict(flagged.group_by("status").len().iter_rows())
+    return dg.AssetCheckResult(
+        passed=flagged.is_empty(),
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"{flagged.height} of {total[0] if total else 0} fiscal year(s) incomplete, "
+            "mismatched or without quarters"
+        ),
+        metadata={
+            "years_flagged": flagged.height,
+            **{f"years_{status}": by_status.get(status, 0) for status in COVERAGE_WARN_STATUSES},
+            "flagged": dg.MetadataValue.md(_coverage_table(flagged) if flagged.height else "none"),
+        },
+    )
+
+
 SEC_ASSETS: list[dg.AssetsDefinition] = [sec_companyfacts, sec_facts, sec_quarterly]
-SEC_CHECKS: list[dg.AssetChecksDefinition] = [sec_capex_matches_curated]
+SEC_CHECKS: list[dg.AssetChecksDefinition] = [sec_capex_matches_curated, sec_fiscal_years_complete]
