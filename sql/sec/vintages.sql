@@ -15,7 +15,8 @@
 -- * Vintage: the facts of one span in filing order (filed, accession); a value that differs
 --   from the previous one by at least the coarser of the two precisions starts a new vintage
 --   (a restatement). A change of rounding (thousands to tenths of a million) does not.
---   Each vintage is named by its first fact: the filing that first published that value.
+--   Each vintage is named by its first fact: the filing that first published that value,
+--   whose value (and precision) it keeps; last_filed = the latest filing repeating it.
 WITH selected AS MATERIALIZED (
     SELECT m.sid, f.ticker, f.cik, f."start", f."end", f.val, f.accn, f.form, f.filed,
            CASE WHEN f.val = 0 THEN 1
@@ -74,7 +75,7 @@ numbered AS (
 SELECT sid, any_value(ticker) AS ticker, any_value(cik) AS cik, fiscal_year, q_from, q_to, CAST(vintage AS INTEGER) AS vintage,
        arg_min({'val': val, 'accn': accn, 'form': form, 'filed': filed, 'start': "start",
                 'end': "end"}, version) AS fact,
-       max(prec) AS prec,
+       arg_min(prec, version) AS prec,  -- of the first fact, whose value is used
        max(filed) AS last_filed,
        count(*) AS filings
 FROM numbered
