@@ -11,7 +11,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pipelines.raw.assets import RAW_ASSETS
-from pipelines.sec.assets import CAPEX_CHECK, COVERAGE_CHECK, SEC_ASSETS, SEC_CHECKS
+from pipelines.sec.assets import CAPEX_CHECK, COVERAGE_CHECK, SEC_ASSETS
+from pipelines.sec.checks import SEC_CHECKS
 from pipelines.sec.config import OFF_MESSAGE
 from pipelines.warehouse import WarehouseResource
 

@@ -9,7 +9,7 @@ for the settings and README "SEC EDGAR connector" for what it fetches.
        (raw/sec/*.json)   (sec.facts)   sec/quarterly_as_first_reported      (vs raw.financials)
                                         sec/fiscal_year_coverage ◄── check sec_fiscal_years_complete
 
-Derivation rules: docs/sec.md.
+Derivation rules: docs/sec.md. The checks are in ``pipelines/sec/checks.py``.
 """
 
 import hashlib
@@ -20,7 +20,6 @@ import pandera.errors as pa_errors
 import polars as pl
 from dagster import AssetExecutionContext
 
-from pipelines import settings
 from pipelines.metadata import OWNERS, column_schema, markdown_preview, table_doc
 from pipelines.sec.client import SecClient, SecFetchError
 from pipelines.sec.config import (
@@ -32,8 +31,8 @@ from pipelines.sec.config import (
 )
 from pipelines.sec.derive import FACTS_VIEW, derive
 from pipelines.sec.landing import LandingRejected, land_bytes
+from pipelines.sec.lineage import coverage_lineage, quarterly_lineage
 from pipelines.sec.models import (
-    COVERAGE_WARN_STATUSES,
     FactsModel,
     FiscalYearCoverageModel,
     QuarterlyFirstReportedModel,
@@ -247,71 +246,6 @@ def sec_facts(context: AssetExecutionContext, warehouse: WarehouseResource) -> d
 
 
 # --------------------------------------------------------------------------- quarterly
-def _lineage() -> dg.TableColumnLineage:
-    def dep(*columns: str) -> list[dg.TableColumnDep]:
-        return [dg.TableColumnDep(asset_key=FACTS_KEY, column_name=c) for c in columns]
-
-    return dg.TableColumnLineage(
-        deps_by_column={
-            "ticker": dep("ticker"),
-            "cik": dep("cik"),
-            "metric": dep("concept"),
-            "taxonomy": dep("taxonomy"),
-            "concept": dep("concept"),
-            "unit": dep("unit"),
-            "fiscal_year": dep("start", "end", "form"),
-            "fiscal_quarter": dep("start", "end", "form"),
-            "period_start": dep("start", "end"),
-            "period_end": dep("end"),
-            "calendar_quarter": dep("start", "end"),
-            "value": dep("val", "start", "end", "filed", "accn"),
-            "value_usd_m": dep("val", "unit"),
-            "decimals": dep("val"),
-            "method": dep("start", "end"),
-            "vintage": dep("val", "filed", "accn"),
-            "vintage_note": dep("val", "filed", "accn"),
-            "accn": dep("accn", "filed", "val"),
-            "form": dep("form", "filed", "val"),
-            "filed": dep("filed", "val"),
-            "subtracted_accn": dep("accn", "filed", "val"),
-            "subtracted_form": dep("form", "filed", "val"),
-            "subtracted_filed": dep("filed", "val"),
-            "known_since": dep("filed", "val"),
-            "last_filed": dep("filed", "val"),
-        }
-    )
-
-
-def _coverage_lineage() -> dg.TableColumnLineage:
-    def dep(*columns: str) -> list[dg.TableColumnDep]:
-        return [dg.TableColumnDep(asset_key=FACTS_KEY, column_name=c) for c in columns]
-
-    derived = dep("val", "start", "end", "filed", "accn")
-    return dg.TableColumnLineage(
-        deps_by_column={
-            "ticker": dep("ticker"),
-            "metric": dep("concept"),
-            "fiscal_year": dep("start", "end", "form"),
-            "fy_start": dep("start", "end", "form"),
-            "fy_end": dep("start", "end", "form"),
-            "quarters": derived,
-            "quarters_present": derived,
-            "quarters_missing": derived,
-            "quarters_sum_usd_m": derived + dep("unit"),
-            "full_year_usd_m": derived + dep("unit"),
-            "quarters_sum": derived,
-            "full_year": derived,
-            "difference": derived,
-            "tolerance": dep("val"),
-            "sums_to_full_year": derived,
-            "full_year_concept": dep("concept"),
-            "concepts_used": dep("concept"),
-            "status": derived + dep("form"),
-            "reason": derived + dep("form", "concept"),
-        }
-    )
-
-
 _QUARTERLY_HOW = (
     "\n\nHow: each fact's start/end (fy/fp describe the filing) is placed in a fiscal span "
     "(fiscal year from the company's annual facts, quarters covered), so periods a few days "
@@ -420,7 +354,7 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
             asset_key=key,
             metadata={
                 "dagster/row_count": counts[table],
-                "dagster/column_lineage": _lineage(),
+                "dagster/column_lineage": quarterly_lineage(FACTS_KEY),
                 "quarters_restated_since_first_report": restated.height,
                 "quarters_from_an_earlier_consistent_vintage": earlier.height,
                 "by_method": dg.MetadataValue.md(markdown_preview(by_method, rows=100)),
@@ -432,152 +366,11 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
         asset_key=COVERAGE_KEY,
         metadata={
             "dagster/row_count": counts[COVERAGE_TABLE],
-            "dagster/column_lineage": _coverage_lineage(),
+            "dagster/column_lineage": coverage_lineage(FACTS_KEY),
             "by_status": dg.MetadataValue.md(markdown_preview(by_status, rows=200)),
             "preview": dg.MetadataValue.md(markdown_preview(coverage)),
         },
     )
 
 
-# ------------------------------------------------------------------------------- check
-def _mismatch_table(frame: pl.DataFrame) -> str:
-    lines = [
-        "| ticker | fiscal | calendar | period | SEC USD m | curated USD m | difference | method |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for r in frame.iter_rows(named=True):
-        diff = r["relative_difference"]
-        fiscal = f"FY{r['fiscal_year']} Q{r['fiscal_quarter']}"
-        period = f"{r['period_start']}..{r['period_end']}"
-        lines.append(
-            f"| {r['ticker']} | {fiscal} | {r['calendar_quarter']} | {period} | "
-            f"{r['sec_usd_m']:,.1f} | {r['curated_usd_m']:,.1f} | "
-            f"{'n/a' if diff is None else f'{diff:+.3%}'} | {r['method']} |"
-        )
-    return "\n".join(lines)
-
-
-def compare_capex(con: duckdb.DuckDBPyConnection, config: SecSettings) -> pl.DataFrame:
-    """Every quarter in both sec.quarterly (capex) and raw.financials, with the difference."""
-    metrics = pl.DataFrame(
-        [(c.ticker, c.curated_capex_metric) for c in config.companies if c.curated_capex_metric],
-        schema={"ticker": pl.Utf8, "metric": pl.Utf8},
-        orient="row",
-    )
-    con.register("__sec_capex_metrics", metrics.to_arrow())
-    try:
-        table = con.execute(
-            settings.read_sql("sec/capex_vs_curated.sql"), {"tolerance": CAPEX_TOLERANCE}
-        ).to_arrow_table()
-    finally:
-        con.unregister("__sec_capex_metrics")
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return frame
-
-
-@dg.asset_check(
-    asset=QUARTERLY_KEY,
-    name=CAPEX_CHECK,
-    additional_deps=[RAW_FINANCIALS_KEY],
-    description=(
-        f"SEC-derived quarterly capex matches the curated capex in raw.financials within "
-        f"{CAPEX_TOLERANCE:.1%} for every discrete quarter both have (MSFT additions to property "
-        "and equipment; GOOGL, META purchases; AMZN gross purchases). Each mismatch is listed."
-    ),
-)
-def sec_capex_matches_curated(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    config = _settings()
-    if not config.enabled:
-        return dg.AssetCheckResult(passed=True, metadata=_off(context))
-    with warehouse.connect() as con:
-        have = {
-            name
-            for (name,) in con.execute(
-                "SELECT schema_name || '.' || table_name FROM duckdb_tables()"
-            ).fetchall()
-        }
-        if not {"sec.quarterly", "raw.financials"} <= have:
-            return dg.AssetCheckResult(
-                passed=False,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata={"status": "sec.quarterly or raw.financials is missing: nothing compared"},
-            )
-        compared = compare_capex(con, config)
-    mismatches = compared.filter(~pl.col("within_tolerance"))
-    return dg.AssetCheckResult(
-        passed=mismatches.is_empty(),
-        severity=dg.AssetCheckSeverity.WARN,
-        description=(
-            f"{compared.height} quarter(s) compared, {mismatches.height} outside "
-            f"{CAPEX_TOLERANCE:.1%}"
-        ),
-        metadata={
-            "quarters_compared": compared.height,
-            "mismatches": mismatches.height,
-            "tolerance": CAPEX_TOLERANCE,
-            "mismatch_list": dg.MetadataValue.md(
-                _mismatch_table(mismatches) if mismatches.height else "none"
-            ),
-            "compared": dg.MetadataValue.md(_mismatch_table(compared)),
-        },
-    )
-
-
-def _coverage_table(frame: pl.DataFrame) -> str:
-    lines = ["| ticker | metric | fiscal year | quarters | status | reason |", "| --- " * 6 + "|"]
-    for r in frame.iter_rows(named=True):
-        reason = (r["reason"] or "").replace("|", "/")
-        lines.append(
-            f"| {r['ticker']} | {r['metric']} | {r['fiscal_year']} | "
-            f"{r['quarters_present'] or '-'} | {r['status']} | {reason} |"
-        )
-    return "\n".join(lines)
-
-
-@dg.asset_check(
-    asset=COVERAGE_KEY,
-    name=COVERAGE_CHECK,
-    description=(
-        "Every fiscal year of sec.fiscal_year_coverage has four quarters that sum to the full "
-        "year within the printed precision. Warns (the run goes on) and lists each year with a "
-        "gap, a mismatch, no full year to check against, an annual-only filer or no data, with "
-        "its reason; a year still running (status open) is not a warning."
-    ),
-)
-def sec_fiscal_years_complete(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    config = _settings()
-    if not config.enabled:
-        return dg.AssetCheckResult(passed=True, metadata=_off(context))
-    with warehouse.connect() as con:
-        table = con.execute(
-            f"SELECT * FROM {COVERAGE_TABLE} WHERE status IN "
-            f"({', '.join('?' for _ in COVERAGE_WARN_STATUSES)}) ORDER BY ticker, metric, "
-            "fiscal_year",
-            COVERAGE_WARN_STATUSES,
-        ).to_arrow_table()
-        total = con.execute(f"SELECT count(*) FROM {COVERAGE_TABLE}").fetchone()
-    flagged = pl.from_arrow(table)
-    assert isinstance(flagged, pl.DataFrame)
-    by_status = dict(flagged.group_by("status").len().iter_rows())
-    return dg.AssetCheckResult(
-        passed=flagged.is_empty(),
-        severity=dg.AssetCheckSeverity.WARN,
-        description=(
-            f"{flagged.height} of {total[0] if total else 0} fiscal year(s) incomplete, "
-            "mismatched or without quarters"
-        ),
-        metadata={
-            "years_flagged": flagged.height,
-            **{f"years_{status}": by_status.get(status, 0) for status in COVERAGE_WARN_STATUSES},
-            "flagged": dg.MetadataValue.md(_coverage_table(flagged) if flagged.height else "none"),
-        },
-    )
-
-
 SEC_ASSETS: list[dg.AssetsDefinition] = [sec_companyfacts, sec_facts, sec_quarterly]
-SEC_CHECKS: list[dg.AssetChecksDefinition] = [sec_capex_matches_curated, sec_fiscal_years_complete]
