@@ -323,3 +323,15 @@ def test_first_concept_present_wins(facts) -> None:
     latest, _ = derive_from_frame(facts, concept_map([msft]))
     assert latest.height == 8
     assert set(latest["concept"]) == {"PaymentsToAcquirePropertyPlantAndEquipment"}
+
+
+def test_fiscal_years_from_year_to_date_facts_without_any_annual_report(facts) -> None:
+    """A filer with 10-Qs only (no 10-K yet): its years start where its YTD facts start."""
+    quarterly_only = facts.filter((pl.col("ticker") == "MSFT") & (pl.col("form") == "10-Q"))
+    msft = [c for c in load_settings({}).companies if c.ticker == "MSFT"]
+    latest, _ = derive_from_frame(quarterly_only, concept_map(msft))
+    assert latest.select("fiscal_year", "fiscal_quarter", "value_usd_m").rows()[-3:] == [
+        (2025, 1, 14923.0),
+        (2025, 2, 15804.0),  # 30,727 - 14,923
+        (2025, 3, 16745.0),  # 47,472 - 30,727
+    ]

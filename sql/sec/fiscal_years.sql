@@ -5,6 +5,8 @@
 -- * An annual fact is a duration of 350-380 days in an annual report (10-K, 10-KT, 20-F, 40-F
 --   and their amendments), of any concept. Amazon's trailing-twelve-month columns are in 10-Qs
 --   and never define a year.
+-- * A company that has filed no annual report yet: its fiscal years start where its half-year
+--   and nine-month 10-Q facts start (a year-to-date period starts with the fiscal year).
 -- * Annual facts whose end dates lie within 30 days of each other are one fiscal year (NVIDIA
 --   tags FY2010 from 2009-01-25 in one filing and from 2009-01-26 in another): its start and
 --   end are those of the (start, end) pair reported most often.
@@ -13,13 +15,26 @@
 --   (quarters filed before the first 10-K or after the latest one).
 -- * fiscal_year is the calendar year in which the year ends, taken 7 days before the end so
 --   that a 52/53-week year ending on 1-6 January keeps the previous year's name.
-WITH annual AS (
+WITH annual_facts AS (
     SELECT ticker, "start", "end", count(*) AS n
     FROM __sec_facts
     WHERE "start" IS NOT NULL
       AND date_diff('day', "start", "end") BETWEEN 350 AND 380
       AND (form LIKE '10-K%' OR form LIKE '20-F%' OR form LIKE '40-F%')
     GROUP BY ALL
+),
+ytd_starts AS (  -- a company without any annual report: its half-year and nine-month facts
+    SELECT ticker, "start", CAST("start" + INTERVAL 1 YEAR - INTERVAL 1 DAY AS DATE) AS "end",
+           count(*) AS n
+    FROM __sec_facts
+    WHERE "start" IS NOT NULL
+      AND date_diff('day', "start", "end") BETWEEN 150 AND 300
+      AND form LIKE '10-Q%'
+      AND ticker NOT IN (SELECT ticker FROM annual_facts)
+    GROUP BY ALL
+),
+annual AS (
+    SELECT * FROM annual_facts UNION ALL SELECT * FROM ytd_starts
 ),
 clustered AS (
     SELECT *, sum(CASE WHEN prev_end IS NULL OR date_diff('day', prev_end, "end") > 30
