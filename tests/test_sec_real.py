@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from pathlib import Path
 
 import polars as pl
@@ -450,3 +451,127 @@ def test_every_year_is_complete_or_says_why(derived) -> None:
         ("AVGO", "revenue"),
         ("META", "revenue"),
     ]
+
+
+# ------------------------------------------------------------------------------ the docs
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "sec.md"
+START, END = "<!-- sec-real-traps:start -->", "<!-- sec-real-traps:end -->"
+
+
+def _m(value: float) -> str:
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def trap_table(derived: Derived) -> str:
+    """The table of docs/sec.md: what the derivation gives on each trap of the real files."""
+    latest, cov = derived.latest, derived.coverage
+
+    def q(ticker: str, metric: str, year: int, quarter: int) -> dict:
+        return (
+            quarters(latest, ticker, metric, year)
+            .filter(pl.col("fiscal_quarter") == quarter)
+            .row(0, named=True)
+        )
+
+    nv = quarters(latest, "NVDA", "revenue", 2011)
+    nv_year = coverage(derived, "NVDA", "revenue", 2011)
+    gaps = cov.filter(
+        (pl.col("ticker") == "NVDA")
+        & (pl.col("metric") == "capex")
+        & pl.col("fiscal_year").is_between(2013, 2023)
+        & pl.col("quarters_missing").is_not_null()
+    )
+    gap_text = ", ".join(
+        f"FY{y}: Q{m}" for y, m in gaps.select("fiscal_year", "quarters_missing").rows()
+    )
+    g14, g15 = q("GOOGL", "capex", 2014, 4), coverage(derived, "GOOGL", "capex", 2015)
+    g25 = q("GOOGL", "capex", 2025, 2)
+    rev = quarters(latest, "GOOGL", "revenue", 2025)
+    amzn16 = coverage(derived, "AMZN", "capex", 2016)
+    msft = q("MSFT", "revenue", 2017, 1)
+    mrvl = q("MRVL", "revenue", 2024, 4)
+    mrvl21 = q("MRVL", "capex", 2021, 4)
+    tsmc = cov.filter(pl.col("ticker") == "TSM")
+    rows = [
+        (
+            "NVIDIA FY2011 Q2 revenue tagged to 2010-07-31 and 2010-08-01",
+            f"{nv.height} quarters; Q2 {nv['period_start'][1]}..{nv['period_end'][1]} "
+            f"{_m(nv['value_usd_m'][1])}; sum {_m(nv_year['quarters_sum_usd_m'])} = FY "
+            f"{_m(nv_year['full_year_usd_m'])} ({nv_year['status']})",
+        ),
+        (
+            "NVIDIA capex without a standard concept",
+            f"missing, each with its filing in `reason`: {gap_text}",
+        ),
+        (
+            "Alphabet FY2014 restated (10,959 to 11,014), 9M never",
+            f"Q4 {_m(g14['value_usd_m'])} ({g14['vintage']}; latest legs would give 3,606)",
+        ),
+        (
+            "Alphabet 2015 quarters vs full year",
+            f"sum {_m(g15['quarters_sum_usd_m'])} vs FY {_m(g15['full_year_usd_m'])}: "
+            f"status {g15['status']}, reason names the restated 9M and FY",
+        ),
+        (
+            "Alphabet 2025 Q2 capex provenance",
+            f"legs filed {g25['filed']} and {g25['subtracted_filed']}: known since "
+            f"{g25['known_since']} (last repeated {g25['last_filed']})",
+        ),
+        (
+            "Alphabet revenue tag switch in 2025 Q2",
+            "2025: "
+            + ", ".join(
+                f"Q{r['fiscal_quarter']} {r['concept']} {_m(r['value_usd_m'])}"
+                for r in rev.iter_rows(named=True)
+            ),
+        ),
+        (
+            "Amazon trailing-twelve-month columns",
+            "never a leg: no quarter from them alone; 2024 Q4 = "
+            f"{_m(q('AMZN', 'capex', 2024, 4)['value_usd_m'])} (FY minus 9M)",
+        ),
+        (
+            "Amazon capex before 2016 (fallback concept)",
+            f"not in the excerpt; FY2016: {amzn16['status']}, reason says no filing for Q1-Q3",
+        ),
+        (
+            "Microsoft FY2017 Q1 from 2016-07-02",
+            f"one Q1 {msft['period_start']}..{msft['period_end']} "
+            f"{_m(msft['value_usd_m'])}; FY2017 "
+            f"{coverage(derived, 'MSFT', 'revenue', 2017)['status']}",
+        ),
+        (
+            "Marvell 53-week FY2024",
+            f"Q4 {mrvl['period_start']}..{mrvl['period_end']} "
+            f"({(mrvl['period_end'] - mrvl['period_start']).days} days) {_m(mrvl['value_usd_m'])}",
+        ),
+        (
+            "Marvell thousands to tenths of a million",
+            f"FY2021 capex 106.798 then 106.8: one vintage; Q4 {_m(mrvl21['value_usd_m'])}, "
+            f"decimals {mrvl21['decimals']}",
+        ),
+        (
+            "TSMC annual IFRS 20-F only",
+            f"{tsmc.height} years, status {', '.join(sorted(set(tsmc['status'])))}: "
+            f'"{tsmc["reason"][0]}"',
+        ),
+    ]
+    lines = [
+        "| trap (real file) | what sec.quarterly / sec.fiscal_year_coverage say |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {trap} | {text} |" for trap, text in rows]
+    return "\n".join(lines)
+
+
+def test_docs_trap_table_is_what_the_derivation_gives(derived) -> None:
+    """docs/sec.md shows this table; regenerate with
+    UPDATE_DOCS=1 .venv/bin/python -m pytest tests/test_sec_real.py -k docs"""
+    text = DOCS.read_text(encoding="utf-8")
+    before, rest = text.split(START, 1)
+    _, after = rest.split(END, 1)
+    current = f"{START}\n{trap_table(derived)}\n{END}"
+    if os.environ.get("UPDATE_DOCS") == "1":
+        DOCS.write_text(before + current + after, encoding="utf-8")
+        pytest.skip(f"{DOCS} rewritten")
+    assert f"{START}{rest.split(END, 1)[0]}{END}" == current
