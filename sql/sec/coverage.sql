@@ -21,13 +21,16 @@ WITH metrics AS (
     FROM __sec_concepts
     GROUP BY gid
 ),
+top AS (
+    SELECT sid, fiscal_year, q_from, q_to, max(vintage) AS vintage
+    FROM __sec_vintages
+    GROUP BY ALL
+),
 spans AS (  -- latest vintage of every span, with its concept
     SELECT m.gid, m.concept, m.priority, v.*
     FROM __sec_vintages AS v
+    JOIN top USING (sid, fiscal_year, q_from, q_to, vintage)
     JOIN __sec_concepts AS m USING (sid)
-    QUALIFY row_number() OVER (
-        PARTITION BY v.sid, v.fiscal_year, v.q_from, v.q_to ORDER BY v.vintage DESC
-    ) = 1
 ),
 year_range AS (
     SELECT gid, min(fiscal_year) AS lo, max(fiscal_year) AS hi FROM spans GROUP BY gid

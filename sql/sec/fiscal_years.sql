@@ -15,21 +15,24 @@
 --   (quarters filed before the first 10-K or after the latest one).
 -- * fiscal_year is the calendar year in which the year ends, taken 7 days before the end so
 --   that a 52/53-week year ending on 1-6 January keeps the previous year's name.
-WITH annual_facts AS (
-    SELECT ticker, "start", "end", count(*) AS n
+WITH long_periods AS MATERIALIZED (  -- one scan of the facts: distinct long periods by form
+    SELECT ticker, "start", "end", form LIKE '10-Q%' AS quarterly, count(*) AS n
     FROM __sec_facts
     WHERE "start" IS NOT NULL
-      AND date_diff('day', "start", "end") BETWEEN 350 AND 380
-      AND (form LIKE '10-K%' OR form LIKE '20-F%' OR form LIKE '40-F%')
+      AND date_diff('day', "start", "end") BETWEEN 150 AND 380
+      AND (form LIKE '10-K%' OR form LIKE '20-F%' OR form LIKE '40-F%' OR form LIKE '10-Q%')
     GROUP BY ALL
+),
+annual_facts AS (
+    SELECT ticker, "start", "end", n
+    FROM long_periods
+    WHERE NOT quarterly AND date_diff('day', "start", "end") >= 350
 ),
 ytd_starts AS (  -- a company without any annual report: its half-year and nine-month facts
     SELECT ticker, "start", CAST("start" + INTERVAL 1 YEAR - INTERVAL 1 DAY AS DATE) AS "end",
-           count(*) AS n
-    FROM __sec_facts
-    WHERE "start" IS NOT NULL
-      AND date_diff('day', "start", "end") BETWEEN 150 AND 300
-      AND form LIKE '10-Q%'
+           sum(n) AS n
+    FROM long_periods
+    WHERE quarterly AND date_diff('day', "start", "end") <= 300
       AND ticker NOT IN (SELECT ticker FROM annual_facts)
     GROUP BY ALL
 ),

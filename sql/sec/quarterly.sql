@@ -114,14 +114,20 @@ candidates AS (
            l, l_prec, l_last, s, s_prec, s_last, NULL, 'first_reported'
     FROM diff_first
 ),
+numbered AS MATERIALIZED (
+    SELECT row_number() OVER () AS cid, * FROM candidates
+),
+picked AS (    -- per series, company, metric and fiscal quarter: the winning candidate
+    SELECT arg_min(c.cid, (m.priority * 10 + c.rank_) * 10 + c.a) AS cid
+    FROM numbered AS c
+    JOIN __sec_concepts AS m USING (sid)
+    GROUP BY c.series, m.gid, c.fiscal_year, c.fq
+),
 ranked AS (
     SELECT c.*, m.gid, m.ticker, m.metric, m.taxonomy, m.concept, m.unit
-    FROM candidates AS c
+    FROM picked AS p
+    JOIN numbered AS c USING (cid)
     JOIN __sec_concepts AS m USING (sid)
-    QUALIFY row_number() OVER (
-        PARTITION BY c.series, m.gid, c.fiscal_year, c.fq
-        ORDER BY m.priority, c.rank_, c.a
-    ) = 1
 )
 SELECT r.series AS vintage_series, r.ticker, CAST(f.cik AS BIGINT) AS cik, r.metric,
        r.taxonomy, r.concept, r.unit,

@@ -62,12 +62,12 @@ changes AS (
     FROM (
         SELECT *, lag(val) OVER w AS prev_val, lag(prec) OVER w AS prev_prec
         FROM valid
-        WINDOW w AS (PARTITION BY sid, fiscal_year, q_from, q_to ORDER BY version, val)
+        WINDOW w AS (PARTITION BY sid, fiscal_year, q_from, q_to ORDER BY filed, accn, val)
     )
 ),
 numbered AS (
     SELECT *, sum(changed) OVER (
-        PARTITION BY sid, fiscal_year, q_from, q_to ORDER BY version, val
+        PARTITION BY sid, fiscal_year, q_from, q_to ORDER BY filed, accn, val
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS vintage
     FROM changes
