@@ -10,7 +10,7 @@ from pipelines.calendar.fiscal import fiscal_quarter_end, fiscal_quarter_start
 from pipelines.sec.config import Company, concept_map, load_settings
 from pipelines.sec.derive import derive_from_frame
 from pipelines.sec.models import QuarterlyFirstReportedModel, QuarterlyModel
-from pipelines.sec.parse import parse_files
+from pipelines.sec.parse import parse_documents, parse_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sec"
 D = dt.date.fromisoformat
@@ -335,3 +335,38 @@ def test_fiscal_years_from_year_to_date_facts_without_any_annual_report(facts) -
         (2025, 2, 15804.0),  # 30,727 - 14,923
         (2025, 3, 16745.0),  # 47,472 - 30,727
     ]
+
+
+def test_documents_in_memory_parse_like_files(facts, companies) -> None:
+    paths = sorted(FIXTURES.glob("CIK*.json"))
+    from_docs = parse_documents(
+        [p.read_bytes() for p in paths], {c.cik: c.ticker for c in companies}
+    )
+    key = ["ticker", "concept", "start", "end", "accn", "val"]
+    assert from_docs.sort(key).equals(facts.sort(key))
+
+
+def test_amended_annual_report_repeating_a_value_is_the_same_vintage(facts, companies) -> None:
+    """A 10-K/A that repeats Microsoft's FY2025 capex unchanged: the quarter keeps its first
+    filing and vintage; last_filed moves to the amendment."""
+    amendment = facts.filter(
+        (pl.col("ticker") == "MSFT")
+        & (pl.col("start") == D("2024-07-01"))
+        & (pl.col("end") == D("2025-06-30"))
+    ).with_columns(
+        accn=pl.lit("9999999999-25-000199"), form=pl.lit("10-K/A"), filed=pl.lit(D("2025-09-15"))
+    )
+    assert amendment.height == 1
+    latest, _ = derive_from_frame(pl.concat([facts, amendment]), concept_map(companies))
+    q4 = latest.filter(
+        (pl.col("ticker") == "MSFT")
+        & (pl.col("fiscal_year") == 2025)
+        & (pl.col("fiscal_quarter") == 4)
+    ).row(0, named=True)
+    assert (q4["value_usd_m"], q4["vintage"], q4["accn"], q4["form"]) == (
+        17079.0,
+        "latest",
+        "9999999999-25-000105",
+        "10-K",
+    )
+    assert q4["last_filed"] == D("2025-09-15")
