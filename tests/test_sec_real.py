@@ -453,6 +453,48 @@ def test_every_year_is_complete_or_says_why(derived) -> None:
     ]
 
 
+# ------------------------------------------------------------- edgartools issues, Snowflake
+def snowflake_concept(facts: pl.DataFrame, concept: str) -> pl.DataFrame:
+    """Quarters of one Snowflake concept (put in the capex slot of the concept map)."""
+    company = Company("SNOW", 1640147, "Snowflake Inc.", (concept,), ())
+    return derive_frame(facts.filter(pl.col("ticker") == "SNOW"), concept_map([company])).latest
+
+
+def test_no_quarter_from_a_prior_fiscal_year_when_q1_is_missing(facts) -> None:
+    """edgartools #1197: GoodwillPeriodIncreaseDecrease FY2025 has H1, 9M and FY but no Q1;
+    Q2 must not be H1 minus FY2024's Q1."""
+    got = snowflake_concept(facts, "GoodwillPeriodIncreaseDecrease")
+    assert got.select("fiscal_year", "fiscal_quarter", "value_usd_m").rows() == [
+        (2024, 1, 53.881),
+        (2024, 2, pytest.approx(63.049)),  # 116.930 - 53.881, the issue's control value
+        (2024, 3, pytest.approx(10.105)),  # 127.035 - 116.930
+        (2024, 4, pytest.approx(191.501)),  # 318.536 - 127.035
+        (2025, 3, pytest.approx(6.589)),  # 14.759 - 8.170; no Q1 and Q2 for FY2025
+        (2025, 4, pytest.approx(65.894)),  # 80.653 - 14.759
+    ]
+
+
+def test_a_nine_month_value_is_never_labelled_a_quarter(facts) -> None:
+    """edgartools #1180: PaymentsToAcquireInvestments FY2022 Q3 is 9M 3,042.396 minus H1
+    1,988.633 (first published as a comparative in the 10-Q of 2022-09-01)."""
+    got = snowflake_concept(facts, "PaymentsToAcquireInvestments")
+    q3 = got.filter((pl.col("fiscal_year") == 2022) & (pl.col("fiscal_quarter") == 3))
+    assert q3.select(
+        "value_usd_m", "method", "filed", "subtracted_filed", "known_since"
+    ).rows() == [
+        (
+            pytest.approx(1053.763),
+            "ytd_difference",
+            D("2021-12-03"),
+            D("2022-09-01"),
+            D("2022-09-01"),
+        ),
+    ]
+    assert set(got["period_end"] - got["period_start"]) <= {
+        dt.timedelta(days=d) for d in range(84, 99)
+    }
+
+
 # ------------------------------------------------------------------------------ the docs
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "sec.md"
 START, END = "<!-- sec-real-traps:start -->", "<!-- sec-real-traps:end -->"
