@@ -9,7 +9,8 @@ from pipelines.jobs import refresh_warehouse
 from pipelines.marts.assets import MARTS_ASSETS, MARTS_CHECKS
 from pipelines.raw.assets import RAW_ASSETS
 from pipelines.reports.assets import REPORT_ASSETS
-from pipelines.sec.assets import SEC_ASSETS, SEC_CHECKS
+from pipelines.sec.assets import SEC_ASSETS
+from pipelines.sec.checks import SEC_CHECKS
 from pipelines.tco.assets import TCO_ASSETS, TCO_CHECKS
 from pipelines.warehouse import WarehouseResource
 
