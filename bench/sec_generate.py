@@ -2,8 +2,8 @@
 
     python bench/sec_generate.py --companies 10000 --quarters 40 --concepts 20 --out /tmp/sec10k
 
-Each company gets a fiscal calendar (cycling through the four rules of
-``pipelines.calendar.fiscal``: calendar year, June year end, and the two 52/53-week rules),
+Each company gets a fiscal calendar (cycling through six rules of
+``pipelines.calendar.fiscal``: month ends and 52/53-week years; see FISCAL_RULES),
 ``--concepts`` us-gaap concepts over ``--quarters`` quarters, and the facts a filer really
 reports: every 10-Q gives the quarter's figures and the same period a year earlier
 (comparative column), every 10-K the last three fiscal years. Even-numbered concepts are
