@@ -304,7 +304,12 @@ class FinancialsModel(pa.DataFrameModel):
         rows = data.lazyframe.collect().to_dicts()
         cumulative: dict[tuple[Any, ...], float] = {}
         for r in rows:
-            if r["value_kind"] != "actual" or r["unit"] != "USD_m" or r["fiscal_quarter"] is None:
+            if (
+                r["value_kind"] != "actual"
+                or r["unit"] != "USD_m"
+                or r["fiscal_quarter"] is None
+                or r["value"] is None  # a blank or non-number: reported by its own rule
+            ):
                 continue
             if r["basis"] == "ytd" or (r["basis"] == "discrete" and r["fiscal_quarter"] == 1):
                 cumulative[(r["ticker"], r["metric"], r["fiscal_year"], r["fiscal_quarter"])] = r[
@@ -312,7 +317,12 @@ class FinancialsModel(pa.DataFrameModel):
                 ]
 
         def ok(r: dict[str, Any]) -> bool:
-            if r["basis"] != "ytd" or r["value_kind"] != "actual" or r["fiscal_quarter"] is None:
+            if (
+                r["basis"] != "ytd"
+                or r["value_kind"] != "actual"
+                or r["fiscal_quarter"] is None
+                or r["value"] is None
+            ):
                 return True
             before = cumulative.get(
                 (r["ticker"], r["metric"], r["fiscal_year"], r["fiscal_quarter"] - 1)

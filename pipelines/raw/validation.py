@@ -21,6 +21,10 @@ from pandera.errors import SchemaError, SchemaErrors
 
 _RULE_COLUMN = re.compile(r"\[([A-Za-z0-9_]+)\]\s*$")
 
+#: Rule applied to every float column of every raw model (pandera's ``ge``/``le`` checks let
+#: ``inf`` and ``NaN`` through; ``1e309`` parses as ``inf``).
+FINITE_RULE = "must be a finite number (inf, -inf, NaN and values beyond ±1.8e308 are refused)"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -81,6 +85,18 @@ def _cast_column(values: list[str | None], target: pl.DataType) -> tuple[pl.Seri
         if a is not None and b is None
     ]
     return cast, failed
+
+
+def _non_finite(cast: pl.Series) -> tuple[pl.Series, list[int]]:
+    """Indexes of ``inf``/``-inf``/``NaN`` in a float series, and the series with them nulled
+    (so that later rules do not compute with them; the cell is reported once, here)."""
+    if not cast.dtype.is_float():
+        return cast, []
+    finite = cast.is_finite()
+    bad = [i for i, ok in enumerate(finite.to_list()) if ok is False]
+    if not bad:
+        return cast, []
+    return pl.Series(cast.name, cast.to_list()).scatter(bad, None).cast(cast.dtype), bad
 
 
 def read_csv_text(
@@ -193,19 +209,21 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
         target = _polars_type(spec.dtype)
         values = [record[column] for record in records]
         cast, failed = _cast_column(values, target)
+        cast, non_finite = _non_finite(cast)
         series[column] = cast.alias(column)
-        for index in failed:
-            bad_cells.add((index, column))
-            problems.append(
-                Problem(
-                    name,
-                    lines[index],
-                    column,
-                    values[index],
-                    f"must be of type {target}",
-                    json.dumps(records[index], ensure_ascii=False),
+        for indexes, rule in ((failed, f"must be of type {target}"), (non_finite, FINITE_RULE)):
+            for index in indexes:
+                bad_cells.add((index, column))
+                problems.append(
+                    Problem(
+                        name,
+                        lines[index],
+                        column,
+                        values[index],
+                        rule,
+                        json.dumps(records[index], ensure_ascii=False),
+                    )
                 )
-            )
     frame = pl.DataFrame(series)
 
     try:
@@ -236,6 +254,7 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
                     value = ", ".join(str(records[index].get(k)) for k in keys)
                 elif check.startswith("not_nullable"):
                     check = "value is required"
+                    value = "" if value is None else value
                 problems.append(
                     Problem(
                         name,
