@@ -611,22 +611,32 @@ class AcceleratorsModel(pa.DataFrameModel):
     vendor: str = pa.Field(isin=CHIP_VENDORS, description="Vendor: AWS, NVIDIA, Google, AMD, ...")
     bf16_dense_tflops: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="Dense BF16 tensor TFLOP/s per chip (NVIDIA sparse figures halved)",
+        in_range={"min_value": 1, "max_value": 100_000},
+        description="Dense BF16 tensor TFLOP/s per chip (NVIDIA sparse figures halved); "
+        "plausible range 1 to 100,000",
     )
     hbm_gb: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="HBM capacity per chip, GB (10^9 bytes; GiB converted x 1.073741824)",
+        in_range={"min_value": 1, "max_value": 10_000},
+        description="HBM capacity per chip, GB (10^9 bytes; GiB converted x 1.073741824); "
+        "plausible range 1 to 10,000",
     )
-    hbm_tbps: float = pa.Field(nullable=True, ge=0, description="HBM bandwidth per chip, TB/s")
+    hbm_tbps: float = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0.01, "max_value": 100},
+        description="HBM bandwidth per chip, TB/s; plausible range 0.01 to 100",
+    )
     scale_up_gbps: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="Per-chip scale-up bandwidth as the vendor states it, GB/s (direction in note)",
+        in_range={"min_value": 1, "max_value": 100_000},
+        description="Per-chip scale-up bandwidth as the vendor states it, GB/s (direction in "
+        "note); plausible range 1 to 100,000",
     )
     tdp_w: float = pa.Field(
-        nullable=True, ge=0, description="Maximum thermal design / board power per chip, W"
+        nullable=True,
+        in_range={"min_value": 10, "max_value": 10_000},
+        description="Maximum thermal design / board power per chip, W; plausible range 10 to "
+        "10,000",
     )
     note: str = pa.Field(
         nullable=True, description="Variant, conversions, conflicts between sources"
@@ -687,15 +697,21 @@ class SystemsModel(pa.DataFrameModel):
         description="Chip of accelerators.csv, or the chip's name if it has no row there",
     )
     chip_count: int = pa.Field(
-        nullable=True, gt=0, description="Chips per system, only as a source states it"
+        nullable=True,
+        in_range={"min_value": 1, "max_value": 1_000_000},
+        description="Chips per system, only as a source states it; 1 to 1,000,000",
     )
     stated_total_bf16_pflops: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="Dense BF16 PFLOP/s of the whole system as printed by a source",
+        in_range={"min_value": 0.001, "max_value": 10_000_000},
+        description="Dense BF16 PFLOP/s of the whole system as printed by a source; "
+        "plausible range 0.001 to 10,000,000",
     )
     stated_total_hbm_tbps: float = pa.Field(
-        nullable=True, ge=0, description="HBM TB/s of the whole system as printed by a source"
+        nullable=True,
+        in_range={"min_value": 0.01, "max_value": 100_000_000},
+        description="HBM TB/s of the whole system as printed by a source; plausible range "
+        "0.01 to 100,000,000",
     )
     note: str = pa.Field(nullable=True, description="Composition, what is stated and what is not")
 
@@ -744,20 +760,28 @@ class TcoAssumptionsModel(pa.DataFrameModel):
 
     chip: str = pa.Field(unique=True, description="A chip of accelerators.csv")
     capital_usd: float = pa.Field(
-        ge=0, description="All-in capex per chip (chip + server + network share), USD"
+        in_range={"min_value": 100, "max_value": 10_000_000},
+        description="All-in capex per chip (chip + server + network share), USD; plausible "
+        "range 100 to 10,000,000",
     )
-    life_years: float = pa.Field(description="Useful life, years (> 0)")
+    life_years: float = pa.Field(le=30, description="Useful life, years (> 0, at most 30)")
     cost_of_capital: float = pa.Field(
         description="Cost of capital per year, fraction (0.10 = 10 %), 0 to 0.5"
     )
     it_power_kw: float = pa.Field(
-        ge=0, description="All-in IT power per chip, kW (chip + host, NIC, switch share)"
+        in_range={"min_value": 0.01, "max_value": 100},
+        description="All-in IT power per chip, kW (chip + host, NIC, switch share); plausible "
+        "range 0.01 to 100",
     )
     power_utilisation: float = pa.Field(description="Average draw / IT power, fraction in (0, 1]")
-    pue: float = pa.Field(description="Power usage effectiveness, ratio >= 1")
-    electricity_usd_per_kwh: float = pa.Field(ge=0, description="Electricity price, USD per kWh")
+    pue: float = pa.Field(le=3, description="Power usage effectiveness, ratio >= 1, at most 3")
+    electricity_usd_per_kwh: float = pa.Field(
+        in_range={"min_value": 0.001, "max_value": 5},
+        description="Electricity price, USD per kWh; plausible range 0.001 to 5",
+    )
     rent_usd_per_kw_month: float = pa.Field(
-        ge=0, description="Colocation rent, USD per kW of contracted IT power per month"
+        in_range={"min_value": 0, "max_value": 10_000},
+        description="Colocation rent, USD per kW of contracted IT power per month; 0 to 10,000",
     )
     maintenance_pct_of_capital_per_year: float = pa.Field(
         ge=0, le=1, description="Maintenance, fraction of capex per year"
