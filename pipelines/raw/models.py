@@ -341,6 +341,23 @@ class FinancialsModel(pa.DataFrameModel):
 
 
 # ----------------------------------------------------------------- capex guidance
+def _guided_period_dates(ticker: str, guided_period: str | None) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a guided period (``FY2025``, ``FY2026Q1``) on the company's fiscal
+    calendar; None when the company or the period is unknown (reported by other rules). The only
+    place guidance rules call the calendar module."""
+    rule = company_rules().get(ticker)
+    if rule is None or not guided_period or not guided_period.startswith("FY"):
+        return None
+    try:
+        year = int(guided_period[2:6])
+        if len(guided_period) == 6:
+            return fiscal_year_start(rule, year), fiscal_year_end(rule, year)
+        quarter = int(guided_period[7:])
+        return fiscal_quarter_start(rule, year, quarter), fiscal_quarter_end(rule, year, quarter)
+    except ValueError:
+        return None
+
+
 class CapexGuidanceModel(pa.DataFrameModel):
     """Capex guidance statements as given, one row per statement, so revisions stay visible."""
 
@@ -420,6 +437,49 @@ class CapexGuidanceModel(pa.DataFrameModel):
     def given_before_reported(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             pl.col("given_on").is_null() | (pl.col("given_on") <= pl.col("reported_on"))
+        )
+
+    @pa.dataframe_check(
+        name="basis must be fy for a full-year guided_period (FY2025) and discrete for a "
+        "quarter (FY2025Q1) [basis]"
+    )
+    def basis_matches_period(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        quarter = pl.col("guided_period").str.contains("Q")
+        return data.lazyframe.select(
+            pl.col("guided_period").is_null()
+            | pl.when(quarter)
+            .then(pl.col("basis") == "discrete")
+            .otherwise(pl.col("basis") == "fy")
+        )
+
+    @pa.dataframe_check(
+        name="period_start must be the first day of guided_period on the company's fiscal "
+        "calendar [period_start]"
+    )
+    def period_start_on_calendar(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        def ok(row: dict[str, Any]) -> bool:
+            dates = _guided_period_dates(row["ticker"], row["guided_period"])
+            return row["period_start"] is None or dates is None or row["period_start"] == dates[0]
+
+        return row_rule(data, ok)
+
+    @pa.dataframe_check(
+        name="period_end must be the last day of guided_period on the company's fiscal "
+        "calendar [period_end]"
+    )
+    def period_end_on_calendar(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        def ok(row: dict[str, Any]) -> bool:
+            dates = _guided_period_dates(row["ticker"], row["guided_period"])
+            return row["period_end"] is None or dates is None or row["period_end"] == dates[1]
+
+        return row_rule(data, ok)
+
+    @pa.dataframe_check(name="period_start must not be after period_end [period_start]")
+    def start_before_end(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("period_start").is_null()
+            | pl.col("period_end").is_null()
+            | (pl.col("period_start") <= pl.col("period_end"))
         )
 
     @pa.dataframe_check(name="at least one of low, mid, high is given [mid_usd_m]")
