@@ -173,8 +173,7 @@ def test_spec_values_need_sources_and_must_not_be_negative(raw_copy: Path) -> No
         for p in found
     )
     assert any(
-        "(chip 'MI300X'), column 'hbm_tbps', value '-5.3': in_range(0.01, 100)" in p
-        for p in found
+        "(chip 'MI300X'), column 'hbm_tbps', value '-5.3': in_range(0.01, 100)" in p for p in found
     )
     edit(raw_copy, "accelerator_sources.csv", {"chip": "H100", "field": "tdp_w"}, chip="H800")
     assert any(
