@@ -106,7 +106,13 @@ def read_csv_text(
     name = str(path)
     if not path.exists():
         return [], [], [Problem(name, None, None, None, "file not found")]
-    data = path.read_bytes()
+    if path.is_dir():
+        return [], [], [Problem(name, None, None, None, "is a directory, expected a CSV file")]
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return [], [], [Problem(name, None, None, None, f"cannot read the file ({reason})")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -248,13 +254,14 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
                 if column and (index, column) in bad_cells:
                     continue  # already reported as a type error
                 value = records[index].get(column) if column else None
+                if column and value is None:
+                    value = ""  # a blank cell: say so rather than print no value
                 if check == "multiple_fields_uniqueness":
                     keys = schema.unique or []
                     check = f"duplicate key ({', '.join(keys)})"
                     value = ", ".join(str(records[index].get(k)) for k in keys)
                 elif check.startswith("not_nullable"):
                     check = "value is required"
-                    value = "" if value is None else value
                 problems.append(
                     Problem(
                         name,
