@@ -223,3 +223,27 @@ def test_implausible_bandwidth_is_refused_not_dropped_from_the_ranking(
         f"{raw_copy / 'accelerators.csv'}, row 3 (chip 'H100'), column 'hbm_tbps', "
         f"value '{value}': {rule}"
     )
+
+
+def test_tco_output_models_refuse_non_finite_numbers() -> None:
+    import pandera.errors as pa_errors
+    import polars as pl
+
+    from pipelines.tco import models as tco_models
+
+    class Probe(tco_models.FiniteModel):
+        x: float
+        n: int
+
+    Probe.validate(pl.DataFrame({"x": [1.0, None], "n": [1, 2]}), lazy=True)
+    for bad in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises(pa_errors.SchemaErrors, match="every float column must be finite"):
+            Probe.validate(pl.DataFrame({"x": [1.0, bad], "n": [1, 2]}), lazy=True)
+    for model in (
+        tco_models.ChipTcoModel,
+        tco_models.TcoComparisonModel,
+        tco_models.ClusterComparisonModel,
+        tco_models.TcoSensitivityModel,
+        tco_models.ClaimFactsModel,
+    ):
+        assert issubclass(model, tco_models.FiniteModel)
