@@ -227,12 +227,13 @@ def test_implausible_bandwidth_is_refused_not_dropped_from_the_ranking(
 
 def test_tco_output_models_refuse_non_finite_numbers() -> None:
     import pandera.errors as pa_errors
+    import pandera.polars as pa
     import polars as pl
 
     from pipelines.tco import models as tco_models
 
     class Probe(tco_models.FiniteModel):
-        x: float
+        x: float = pa.Field(nullable=True)
         n: int
 
     Probe.validate(pl.DataFrame({"x": [1.0, None], "n": [1, 2]}), lazy=True)
