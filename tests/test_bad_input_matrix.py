@@ -546,3 +546,10 @@ def test_bad_input(case: Case, warehouse: tuple[Path, Path, list]) -> None:
     assert f"raw/{case.file} rejected" in message
     assert re.search(expected_line(target, expect, case.rule), message), message
     assert (expect.row, expect.column, expect.value) in current_rejections(path, dataset)
+
+
+def test_the_docs_name_every_case() -> None:
+    doc = (settings.REPO_ROOT / "docs" / "reliability-inputs.md").read_text(encoding="utf-8")
+    missing = [c.id for c in CASES if f"`{c.id}`" not in doc]
+    assert missing == []
+    assert re.search(rf"broken in\s+{len(CASES)} ways", doc)

@@ -507,3 +507,34 @@ def test_a_file_that_lost_a_configured_concept_is_not_landed(
     assert f"last good file {sec_on / GOOGL} kept" in message
     assert _landed(sec_on)[GOOGL] == before_file
     assert sec_tables(query) == before_tables
+
+
+def test_the_docs_state_every_limit() -> None:
+    import dataclasses
+
+    from pipelines import settings
+    from pipelines.sec import config as sec_config
+
+    doc = (settings.REPO_ROOT / "docs" / "reliability-inputs.md").read_text(encoding="utf-8")
+    defaults = {f.name: f.default for f in dataclasses.fields(sec_config.SecSettings)}
+    limits = {
+        sec_config.ENV_TIMEOUT: defaults["timeout_s"],
+        sec_config.ENV_MAX_RETRIES: defaults["max_retries"],
+        sec_config.ENV_BACKOFF: defaults["backoff_s"],
+        sec_config.ENV_BACKOFF_MAX: defaults["backoff_max_s"],
+        sec_config.ENV_MAX_RETRY_WAIT: defaults["max_retry_wait_s"],
+        sec_config.ENV_REQUEST_DEADLINE: defaults["request_deadline_s"],
+        sec_config.ENV_FETCH_DEADLINE: defaults["fetch_deadline_s"],
+        sec_config.ENV_MAX_REDIRECTS: defaults["max_redirects"],
+        sec_config.ENV_MAX_BODY: defaults["max_body_bytes"],
+        sec_config.ENV_MAX_DECOMPRESSED: defaults["max_decompressed_bytes"],
+    }
+    for name, default in limits.items():
+        shown = f"{default:,}" if isinstance(default, int) else f"{default:g}"
+        if isinstance(default, float) and default == int(default) and name == "SEC_BACKOFF_S":
+            shown = f"{default:.1f}"
+        assert f"| `{name}` | {shown} |" in doc, name
+    # and the loaded settings agree with the dataclass defaults
+    loaded = load_settings({"SEC_USER_AGENT": AGENT})
+    assert loaded.timeout_s == defaults["timeout_s"]
+    assert loaded.max_retries == defaults["max_retries"]
