@@ -238,7 +238,7 @@ def test_tco_output_models_refuse_non_finite_numbers() -> None:
 
     Probe.validate(pl.DataFrame({"x": [1.0, None], "n": [1, 2]}), lazy=True)
     for bad in (float("inf"), float("-inf"), float("nan")):
-        with pytest.raises(pa_errors.SchemaErrors, match="every float column must be finite"):
+        with pytest.raises(pa_errors.SchemaErrors, match="finite"):
             Probe.validate(pl.DataFrame({"x": [1.0, bad], "n": [1, 2]}), lazy=True)
     for model in (
         tco_models.ChipTcoModel,

@@ -62,6 +62,15 @@ SELECT r.*
 FROM quarantine.rejected_rows AS r
 JOIN last_read AS c ON c.dataset = r.dataset AND c.run_id = r.run_id;
 COMMENT ON VIEW quarantine.current_rejections IS 'Rejected rows that still hold: per dataset, only those of the latest run that read its file (meta.refresh_log). Empty once every file is fixed and refreshed; the history of all runs is quarantine.rejected_rows.';
+COMMENT ON COLUMN quarantine.current_rejections.run_id IS 'Latest run that read the file (and rejected it)';
+COMMENT ON COLUMN quarantine.current_rejections.detected_at IS 'When the problem was found (UTC)';
+COMMENT ON COLUMN quarantine.current_rejections.dataset IS 'Raw dataset name (table in schema raw)';
+COMMENT ON COLUMN quarantine.current_rejections.file IS 'Path of the raw file';
+COMMENT ON COLUMN quarantine.current_rejections.row_number IS 'Line number in the file (header = line 1); NULL for file-level problems';
+COMMENT ON COLUMN quarantine.current_rejections."column" IS 'Column at fault; NULL for whole-row or file-level rules';
+COMMENT ON COLUMN quarantine.current_rejections.value IS 'Offending value as text';
+COMMENT ON COLUMN quarantine.current_rejections.rule IS 'Rule that failed, in words';
+COMMENT ON COLUMN quarantine.current_rejections.record IS 'The whole rejected row as JSON, when there is one';
 
 CREATE TABLE IF NOT EXISTS meta.table_versions (
     run_id       VARCHAR NOT NULL,
