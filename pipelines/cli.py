@@ -5,12 +5,14 @@
     ledger describe TABLE     columns, types and descriptions of one table
     ledger refresh [ASSET ...]   rebuild the warehouse (same as ``make refresh``)
 
-``query``, ``tables`` and ``describe`` open the warehouse read-only: statements that would
-write are refused, and while another process holds the file for writing they retry for
-``--wait`` seconds before giving up with a message naming the file. A refresh never blocks
-them: it builds a private copy and swaps it in atomically (see README, "Refresh safety").
+``query``, ``tables`` and ``describe`` open the warehouse read-only and locked down (no file,
+network or extension access; see ``pipelines.warehouse.readonly``): only reads are allowed
+(docs/reliability.md lists what is refused). While another process holds the file for
+writing they retry for ``--wait`` seconds before giving up with a message naming the file.
+A refresh never blocks them: it builds a private copy and swaps it in atomically.
 
-Exit status: 0 ok, 1 error (bad SQL, missing or locked warehouse), 2 usage, 3 write refused.
+Exit status: 0 ok, 1 error (bad SQL, missing or locked warehouse), 2 usage, 3 refused (the
+SQL would write, touch files or change the session), 4 damaged warehouse (see ``ledger recover``).
 
 This module imports only the standard library and duckdb (no Dagster, polars or pandera), so
 a query starts fast.
@@ -33,14 +35,17 @@ from typing import Any, TextIO
 import duckdb
 
 from pipelines import settings
+from pipelines.warehouse import readonly
 from pipelines.warehouse.locking import WarehouseLockedError, connect_read_only
 
 EXIT_ERROR = 1
 EXIT_REFUSED = 3
+EXIT_DAMAGED = 4
 DEFAULT_WAIT_S = 10.0
-#: Statement types that only read. Everything else (CREATE, INSERT, COPY, ATTACH, EXPORT,
-#: INSTALL/LOAD, ...) is refused before it runs; the read-only connection is the backstop.
-READ_STATEMENTS = {"SELECT", "EXPLAIN", "SET", "CALL", "PRAGMA", "VARIABLE_SET"}
+ALLOWED = (
+    "SELECT (also FROM ..., WITH, VALUES), PIVOT/UNPIVOT, SUMMARIZE, DESCRIBE, SHOW and plain "
+    "EXPLAIN of a SELECT"
+)
 
 
 class CliError(Exception):
@@ -62,9 +67,17 @@ def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
             what_to_do="Another process has it open for writing (a DuckDB shell opened without "
             "-readonly?): close it and retry, or pass a longer --wait.",
             poll_s=0.1,
+            config=readonly.LOCKED_DOWN,
         )
     except WarehouseLockedError as error:
         raise CliError(str(error)) from None
+    except duckdb.Error as error:  # not a DuckDB file, truncated, a WAL that does not fit...
+        raise CliError(
+            f"cannot open the warehouse {path}: it looks damaged ({type(error).__name__}: "
+            f"{_first_line(error)}). Run `ledger recover` (or `make recover`) to put back the last "
+            f"good warehouse ({path.name}.previous), then `make refresh`.",
+            EXIT_DAMAGED,
+        ) from None
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -174,51 +187,55 @@ def write_result(
 
 
 # ------------------------------------------------------------------------------- commands
-def _refusal(kind: str) -> CliError:
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _refusal(reason: str) -> CliError:
     hint = (
         " To save a result, use --format csv or --format json and redirect the output."
-        if kind in ("COPY", "EXPORT")
+        if reason.startswith(("COPY", "EXPORT"))
         else ""
     )
     return CliError(
-        f"refused: {kind} statements would write, and `ledger` opens the warehouse read-only. "
-        f"Tables are rebuilt only by a refresh (`make refresh`).{hint}",
+        f"refused: {reason}. `ledger query` opens the warehouse read-only and runs only reads: "
+        f"{ALLOWED}. Tables are rebuilt only by a refresh (`make refresh`).{hint}",
         EXIT_REFUSED,
     )
 
 
 def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[list[str], list[tuple]]]:
-    """Every result set of ``sql`` (one per statement), refusing statements that write."""
+    """Every result set of ``sql`` (one per statement). Every statement is checked by
+    ``readonly.check_sql`` before the first one runs; the locked-down read-only connection
+    is the backstop (file access, sequences)."""
     try:
-        statements = con.extract_statements(sql)
+        statements = readonly.check_sql(con, sql)
+    except readonly.Refused as refused:
+        raise _refusal(str(refused)) from None
     except duckdb.Error as error:
         raise CliError(f"SQL error: {error}") from None
     if not statements:
         raise CliError("no SQL statement given")
-    for statement in statements:
-        kind = str(statement.type).rsplit(".", 1)[-1]
-        if kind not in READ_STATEMENTS:
-            raise _refusal(kind)
     results = []
     for statement in statements:
         try:
-            cursor = con.execute(statement)
+            cursor = con.execute(statement.sql)
             if cursor.description is None:
                 continue
             columns = [d[0] for d in cursor.description]
             rows = cursor.fetchall()
-            if columns == ["Success"] and not rows:  # SET, CHECKPOINT, ...: nothing to show
-                continue
             results.append((columns, rows))
+        except duckdb.PermissionException as error:  # enable_external_access = false
+            raise _refusal(
+                f"this statement reads or writes outside the warehouse file ({_first_line(error)})"
+            ) from None
         except duckdb.Error as error:
-            text = str(error)
-            if "read-only" in text:  # the backstop: e.g. SELECT nextval('a_sequence')
-                raise CliError(
-                    "refused: this statement would write to the warehouse, which `ledger` "
-                    f"opens read-only ({text})",
-                    EXIT_REFUSED,
+            if "read-only" in str(error):  # e.g. SELECT nextval('a_sequence')
+                raise _refusal(
+                    f"this statement would write to the warehouse ({_first_line(error)})"
                 ) from None
-            raise CliError(f"SQL error: {text}") from None
+            raise CliError(f"SQL error: {error}") from None
     return results
 
 

@@ -1,0 +1,194 @@
+"""The CLI escape matrix: ``ledger query`` refuses everything but reads, and changes nothing.
+
+Every case runs the real CLI in a subprocess (an abort, e.g. from ``CALL enable_logging``,
+cannot take pytest down), in a scratch folder that holds the warehouse and is the working
+directory. Each refused statement must exit with status 3, print nothing on stdout, leave the
+warehouse byte for byte as it was and create, remove or change no file in that folder (and
+no file the statement names elsewhere). The allowed read-only forms must work.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import settings
+
+REPO = settings.REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a small warehouse: a table, a sequence and a view."""
+    root = tmp_path_factory.mktemp("escape")
+    with duckdb.connect(str(root / "warehouse.duckdb")) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute("CREATE TABLE raw.companies (ticker VARCHAR NOT NULL, name VARCHAR, n INT)")
+        con.execute(
+            "INSERT INTO raw.companies VALUES ('AAA', 'Alpha', 1), ('BBB', 'Beta', 2), "
+            "('CCC', 'Gamma', 3)"
+        )
+        con.execute("CREATE SEQUENCE raw.ids START 7")
+        con.execute("CREATE VIEW raw.v AS SELECT ticker FROM raw.companies")
+    (root / "note.txt").write_text("secret\n", encoding="utf-8")
+    return root
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (and /tmp/ledger-escape-*) with its SHA-256."""
+    files = {}
+    for path in [*root.rglob("*"), *Path("/tmp").glob("ledger-escape-*")]:
+        if path.is_file():
+            files[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        elif path.is_dir() and not any(path.iterdir()):
+            files[str(path)] = "<empty dir>"
+    return files
+
+
+def ledger(root: Path, sql: str, *extra: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "query", "--warehouse", "warehouse.duckdb",
+         *extra, sql],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+
+
+W = "warehouse.duckdb"
+OUT = "/tmp/ledger-escape-out"
+REFUSED = [
+    # the issue's cases
+    f"EXPLAIN ANALYZE COPY (SELECT 1 AS x) TO '{W}' (FORMAT csv)",
+    f"EXPLAIN ANALYZE COPY (SELECT 1 AS x) TO '{OUT}.csv' (FORMAT csv)",
+    "EXPLAIN ANALYZE CREATE TEMP TABLE t AS SELECT 1 AS x",
+    f"SET profiling_output = '{OUT}.prof'",
+    "PRAGMA enable_profiling",
+    f"PRAGMA profiling_output = '{OUT}.prof'",
+    f"CALL enable_logging(storage = 'file', storage_path = '{OUT}-logs')",
+    f"SELECT * FROM enable_logging(storage = 'file', storage_path = '{OUT}-logs')",
+    "SELECT * FROM read_text('/etc/passwd')",
+    "SELECT * FROM read_text('note.txt')",
+    "SELECT * FROM read_csv('https://example.com/data.csv')",
+    "SELECT * FROM 'https://example.com/data.parquet'",
+    "SELECT * FROM glob('/etc/*')",
+    "SELECT * FROM read_parquet('/tmp/*.parquet')",
+    "SELECT * FROM read_json_auto('/etc/hosts')",
+    "SELECT * FROM sniff_csv('/etc/passwd')",
+    f"ATTACH '{OUT}.duckdb' AS other",
+    "ATTACH ':memory:' AS scratch",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    f"COPY raw.companies TO '{OUT}.csv'",
+    f"EXPORT DATABASE '{OUT}-export'",
+    "CREATE TABLE raw.sneaky AS SELECT 1 AS x",
+    "CREATE TEMP TABLE t AS SELECT 1 AS x",
+    "CREATE TEMP MACRO m() AS 1",
+    "INSERT INTO raw.companies VALUES ('ZZZ', 'Zed', 9)",
+    "UPDATE raw.companies SET name = 'x'",
+    "DELETE FROM raw.companies",
+    "DROP TABLE raw.companies",
+    "ALTER TABLE raw.companies ADD COLUMN y INT",
+    "COMMENT ON TABLE raw.companies IS 'x'",
+    "CHECKPOINT",
+    "SELECT * FROM checkpoint()",
+    "SET enable_external_access = true",
+    "RESET lock_configuration",
+    "SET VARIABLE v = 1",
+    "SELECT nextval('raw.ids')",
+    "SELECT * FROM query('SELECT 1')",
+    "VACUUM",
+    "BEGIN TRANSACTION",
+    # a write hidden behind a read, comments, case and quoting tricks
+    "SELECT 1; DROP TABLE raw.companies",
+    "SELECT ';'; DELETE FROM raw.companies",
+    "/* harmless */ select 1 ; -- just a comment\n dRoP tAbLe raw.companies",
+    f"/* c */ explain/**/analyze copy (select 1) to '{W}' (format csv)",
+    f"EXPLAIN\n-- line comment\nANALYSE COPY (SELECT 1) TO '{W}'",
+    "EXPLAIN (FORMAT json) SELECT 1",
+    "EXPLAIN CREATE TABLE raw.x (a INT)",
+    'SELECT * FROM "Enable_Logging"()',
+    "SELECT * FROM (SELECT 1) AS a, LATERAL (SELECT * FROM enable_profiling())",
+    "WITH x AS (SELECT * FROM force_checkpoint()) SELECT * FROM x",
+    "SUMMARIZE SELECT * FROM enable_logging()",
+    "PIVOT (SELECT * FROM enable_profiling()) ON x",
+    "SELECT * FROM raw.companies UNION ALL SELECT * FROM read_csv('/etc/passwd')",
+]
+
+
+def test_the_matrix_has_at_least_25_cases():
+    assert len(REFUSED) >= 25
+
+
+@pytest.mark.parametrize("sql", REFUSED)
+def test_refused_with_status_3_and_nothing_changed(scratch: Path, sql: str):
+    before = tree(scratch)
+    proc = ledger(scratch, sql)
+    assert proc.returncode == 3, (proc.returncode, proc.stdout, proc.stderr[-2000:])
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("ledger: refused: "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert tree(scratch) == before  # the warehouse byte for byte, and no file made or removed
+
+
+ALLOWED = [
+    ("SELECT ticker, n FROM raw.companies ORDER BY n", ["ticker,n", "AAA,1", "BBB,2", "CCC,3"]),
+    ("FROM raw.companies SELECT count(*) AS c", ["c", "3"]),
+    ("WITH x AS (SELECT 2 AS a) SELECT a FROM x", ["a", "2"]),
+    ("VALUES (1, 'one')", ["col0,col1", "1,one"]),
+    (
+        "PIVOT (SELECT ticker, n FROM raw.companies) ON ticker USING sum(n)",
+        ["AAA,BBB,CCC", "1,2,3"],
+    ),
+    (
+        "PIVOT (SELECT ticker, n FROM raw.companies) ON ticker IN ('AAA', 'CCC') USING sum(n)",
+        ["AAA,CCC", "1,3"],
+    ),
+    (
+        "UNPIVOT (SELECT 1 AS a, 2 AS b) ON a, b INTO NAME k VALUE v",
+        ["k,v", "a,1", "b,2"],
+    ),
+    ("SELECT column_name, count FROM (SUMMARIZE raw.companies)", None),
+    ("DESCRIBE raw.companies", None),
+    ("SHOW ALL TABLES", None),
+    ("EXPLAIN SELECT * FROM raw.companies", None),
+    ("PRAGMA version", None),
+    ("SELECT 1 AS a; SELECT 2 AS b", ["a", "1", "", "b", "2"]),
+    ("SELECT ';' AS semi", ["semi", ";"]),
+]
+
+
+@pytest.mark.parametrize(("sql", "expected"), ALLOWED)
+def test_read_only_forms_work(scratch: Path, sql: str, expected: list[str] | None):
+    before = tree(scratch)
+    proc = ledger(scratch, sql, "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    if expected is not None:
+        assert lines == expected
+    elif sql.startswith("SELECT column_name"):
+        assert lines == ["column_name,count", "ticker,3", "name,3", "n,3"]
+    elif sql.startswith("DESCRIBE"):
+        assert [line.split(",")[:3] for line in lines] == [
+            ["column_name", "column_type", "null"],
+            ["ticker", "VARCHAR", "NO"],
+            ["name", "VARCHAR", "YES"],
+            ["n", "INTEGER", "YES"],
+        ]
+    elif sql.startswith("SHOW"):
+        assert lines[0].startswith("database,schema,name") and len(lines) == 3
+        assert sorted(line.split(",")[2] for line in lines[1:]) == ["companies", "v"]
+    elif sql.startswith("EXPLAIN"):
+        assert lines[0] == "explain_key,explain_value" and "SEQ_SCAN" in proc.stdout
+    else:
+        assert lines[0] == "library_version,source_id,codename" and duckdb.__version__ in lines[1]
+    assert tree(scratch) == before
