@@ -4,6 +4,7 @@
     ledger tables             every table and view, its row count and description
     ledger describe TABLE     columns, types and descriptions of one table
     ledger refresh [ASSET ...]   rebuild the warehouse (same as ``make refresh``)
+    ledger recover [--force]     put back <warehouse>.previous when the live file is damaged
 
 ``query``, ``tables`` and ``describe`` open the warehouse read-only and locked down (no file,
 network or extension access; see ``pipelines.warehouse.readonly``): only reads are allowed
@@ -336,6 +337,16 @@ def build_parser() -> argparse.ArgumentParser:
         "describe", parents=[common, output], help="columns of a table: types and descriptions"
     )
     desc.add_argument("table", help="schema.table, or a table name that is unique")
+    recover = sub.add_parser(
+        "recover",
+        help="put back the last good warehouse (<warehouse>.previous) if the live one is damaged",
+    )
+    recover.add_argument(
+        "--warehouse", type=Path, default=None, help="warehouse file (default as for query)"
+    )
+    recover.add_argument(
+        "--force", action="store_true", help="recover even if the live file opens fine"
+    )
     refresh = sub.add_parser(
         "refresh",
         help="rebuild the warehouse in this process (same as make refresh)",
@@ -345,8 +356,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _recover(path: Path, force: bool, out: TextIO) -> int:
+    from pipelines.warehouse.recovery import RecoveryError, recover
+
+    try:
+        done = recover(path, force=force)
+    except (RecoveryError, WarehouseLockedError) as error:
+        raise CliError(str(error)) from None
+    moved = f"; the damaged file is kept as {done.damaged}" if done.damaged else ""
+    out.write(
+        f"recovered {done.live} from {done.previous.name} ({done.last_run}){moved}.\n"
+        "Run `make refresh` to rebuild the newest tables from raw/.\n"
+    )
+    return 0
+
+
 def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
     path = (args.warehouse or settings.warehouse_path()).resolve()
+    if args.command == "recover":
+        return _recover(path, args.force, out)
     con = open_read_only(path, args.wait)
     try:
         if args.command == "query":

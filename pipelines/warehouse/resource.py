@@ -148,13 +148,14 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def stage_folder(self, final: Path) -> Path:
         """Where a step writes files meant for ``final`` (e.g. the charts in ``reports/``):
-        inside a run, a staging folder moved into ``final`` only after a successful swap (a
-        failed run leaves ``final`` untouched); outside a run, ``final`` itself."""
+        inside a run, a folder ``<warehouse>.<run>.building-files/<n>-<name>`` whose files are
+        moved into ``final`` only after a successful swap (a failed run leaves ``final``
+        untouched; a killed run's folder is removed by the next run); outside a run,
+        ``final`` itself."""
         if self._staging is None:
             return final
-        for left in final.glob(".staging-*"):  # left by a killed run
-            shutil.rmtree(left, ignore_errors=True)
-        staged = final / f".staging-{(self._run_id or 'run')[:8]}"
+        root = self._staging.with_name(self._staging.name + "-files")
+        staged = root / f"{len(self._published)}-{final.name}"
         staged.mkdir(parents=True)
         self._published.append((staged, final))
         return staged
@@ -185,13 +186,17 @@ class WarehouseResource(dg.ConfigurableResource):
         live = self.live_path()
         live.parent.mkdir(parents=True, exist_ok=True)
         self._lock_fd = swap.acquire_refresh_lock(live, self.lock_timeout_s)
+        swap.fault_point("locked")
         self._run_id = context.run.run_id
         self._started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         self._notes, self._published = [], []
         staging = live.with_name(f"{live.name}.{self._run_id[:8]}.building")
         try:
-            for stale in live.parent.glob(live.name + ".*.building*"):
-                stale.unlink(missing_ok=True)  # left by a killed run
+            for stale in live.parent.glob(live.name + ".*.building*"):  # left by a killed run
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)
             self._copied = self._take_copy(live, staging)
             self._con = duckdb.connect(str(staging))
             bootstrap(self._con)
@@ -235,8 +240,7 @@ class WarehouseResource(dg.ConfigurableResource):
             self._close()
             for leftover in (self._staging, swap.wal_of(self._staging)):
                 leftover.unlink(missing_ok=True)
-            for staged, _ in self._published:
-                shutil.rmtree(staged, ignore_errors=True)
+            shutil.rmtree(self._staging.with_name(self._staging.name + "-files"), True)
             self._staging = None
             self._release_refresh_lock()
 
@@ -290,10 +294,11 @@ class WarehouseResource(dg.ConfigurableResource):
         live = self.live_path()
         con = self._con
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        con.executemany(
-            "INSERT INTO meta.table_versions VALUES (?, ?, ?, ?, ?)",
-            [[self._run_id, name, n, digest, now] for name, n, digest in snapshot_tables(con)],
-        )
+        versions = [
+            [self._run_id, name, n, digest, now] for name, n, digest in snapshot_tables(con)
+        ]
+        if versions:  # executemany refuses an empty list
+            con.executemany("INSERT INTO meta.table_versions VALUES (?, ?, ?, ?, ?)", versions)
         journal = swap.read_journal(live)
         _insert_journal(con, journal)
         con.execute(
@@ -313,11 +318,17 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def _move_staged_files(self, context: dg.InitResourceContext) -> None:
         """After a successful swap: move every staged file into its final folder."""
+        swap.fault_point("publishing-files")
         for staged, final in self._published:
             for path in sorted(p for p in staged.rglob("*") if p.is_file()):
                 target = final / path.relative_to(staged)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
+                try:
+                    os.replace(path, target)  # atomic, file by file
+                except OSError:  # another file system: copy beside the target, then rename
+                    tmp = target.with_name(target.name + ".tmp")
+                    shutil.copyfile(path, tmp)
+                    os.replace(tmp, target)
             if context.log:
                 context.log.info(f"published the files of {staged.name} into {final}")
 
@@ -366,6 +377,7 @@ class WarehouseResource(dg.ConfigurableResource):
                     )
                 con.execute("INSERT INTO meta.refresh_log VALUES (?, ?, ?, ?, ?, ?)", line)
                 con.execute("CHECKPOINT")
+            swap.fault_point("failure-copy-written")
             swap.swap_in(carrier, live, state, timeout_s=self.lock_timeout_s)
         except Exception as error:
             keys = ("run_id", "started_at", "finished_at", "status", "assets", "message")

@@ -265,9 +265,7 @@ def set_aside_stale_wal(live: Path, fd: int | None = None) -> str | None:
 
 
 # ---------------------------------------------------------------------------------- swap
-def swap_in(
-    built: Path, live: Path, expected: FileState | None, *, timeout_s: float
-) -> None:
+def swap_in(built: Path, live: Path, expected: FileState | None, *, timeout_s: float) -> None:
     """Atomically replace ``live`` by ``built`` (checkpointed and closed), keeping the file
     it replaces as ``<live>.previous``. Refuses (WarehouseChangedError, nothing replaced) if
     ``live`` is not the file described by ``expected`` any more (None: it did not exist)."""
@@ -294,11 +292,13 @@ def swap_in(
             previous = previous_of(live)
             tmp = previous.with_name(previous.name + ".tmp")
             tmp.unlink(missing_ok=True)
-            try:
-                os.link(live, tmp)
-            except OSError:  # no hard links here: copy instead
-                file_state(live, fd, copy_to=tmp)
-            os.replace(tmp, previous)
+            if not (previous.exists() and os.path.samefile(live, previous)):
+                try:
+                    os.link(live, tmp)
+                except OSError:  # no hard links here: copy instead
+                    file_state(live, fd, copy_to=tmp)
+                # (rename() of two names of one file does nothing: hence the check above)
+                os.replace(tmp, previous)
             fault_point("previous-kept")
         os.replace(built, live)
         fault_point("swapped")

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from pipelines.warehouse.swap import fault_point
+
 
 @dataclass(frozen=True)
 class TableDoc:
@@ -57,6 +59,7 @@ def write_table(
         raise
     finally:
         con.unregister(view)
+    fault_point(f"table:{qualified_name}")
     return frame.height
 
 
