@@ -222,3 +222,267 @@ def test_kill_9_leaves_the_old_or_the_new_warehouse_whole(
 def con_name(path: Path) -> str:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute("SELECT name FROM raw.companies WHERE ticker = 'AVGO'").fetchone()[0]
+
+
+# ------------------------------------------------------------------- crashed writer's WAL
+CRASHING_WRITER = textwrap.dedent(
+    """
+    import os, signal, sys, duckdb
+    con = duckdb.connect(sys.argv[1])
+    con.execute("SET checkpoint_threshold = '1GB'")  # keep everything in the WAL
+    con.execute("INSERT INTO raw.claims SELECT * FROM raw.claims LIMIT 5")
+    con.execute("UPDATE raw.companies SET name = 'Crashed Writer Inc.' WHERE ticker = 'AVGO'")
+    con.execute("CREATE TABLE raw.crashed_writer AS SELECT 42 AS x")
+    print("written", flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+def crash_a_writer(path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASHING_WRITER, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == -signal.SIGKILL and proc.stdout.strip() == "written", proc.stderr
+    assert swap.wal_of(path).stat().st_size > 0  # a real write-ahead log was left behind
+
+
+@pytest.fixture
+def case(golden: Path, tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    live, raw = make_case(tmp_path / "case", golden, rename=True)
+    for name, value in child_env(live, raw).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return live, raw
+
+
+def test_a_crashed_writers_wal_is_set_aside_never_replayed_onto_the_new_file(
+    case: tuple[Path, Path], golden: Path, renamed_snapshot: list, capsys
+):
+    live, _ = case
+    crash_a_writer(live)
+
+    assert main(SELECTION) == 0
+    out = capsys.readouterr().out
+    assert "stale write-ahead log" in out and "set aside" in out
+
+    assert not swap.wal_of(live).exists()
+    assert data_snapshot(live) == renamed_snapshot  # nothing of the dead writer replayed
+    with duckdb.connect(str(live), read_only=True) as con:
+        [(message,)] = con.execute(
+            "SELECT message FROM meta.refresh_log ORDER BY finished_at DESC LIMIT 1"
+        ).fetchall()
+    assert f"a stale write-ahead log {live}.wal" in message
+    # nothing lost: the dead writer's changes are kept in the set-aside pair
+    [stale] = live.parent.glob(live.name + ".stale-*[0-9]Z")
+    assert swap.wal_of(stale).exists() and stale.name in message
+    with duckdb.connect(str(stale), read_only=True) as con:
+        assert con.execute("SELECT x FROM raw.crashed_writer").fetchall() == [(42,)]
+    # and later refreshes keep working (a WAL holding a CREATE no longer blocks every open)
+    assert main(SELECTION) == 0
+    assert data_snapshot(live) == renamed_snapshot
+
+
+def test_a_wal_that_does_not_fit_the_file_is_set_aside_too(case: tuple[Path, Path], capsys):
+    """The issue's second state: a WAL with a CREATE beside a file that already has that
+    table. Every open fails; the CLI says so without a traceback; a refresh sets it aside."""
+    live, _ = case
+    crash_a_writer(live)
+    wal = swap.wal_of(live).read_bytes()
+    swap.wal_of(live).unlink()
+    with duckdb.connect(str(live)) as con:
+        con.execute("CREATE TABLE raw.crashed_writer AS SELECT 1 AS x")
+    swap.wal_of(live).write_bytes(wal)
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "tables", "--warehouse", str(live)],
+        env=child_env(live, live.parent / "raw"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli.returncode == 4 and "Traceback" not in cli.stderr
+    assert "ledger recover" in cli.stderr and str(live) in cli.stderr
+
+    assert main(SELECTION) == 0
+    assert not swap.wal_of(live).exists()
+    with duckdb.connect(str(live), read_only=True) as con:
+        assert con.execute("SELECT x FROM raw.crashed_writer").fetchall() == [(1,)]
+
+
+# ---------------------------------------------------------------------- concurrent writer
+WRITER = textwrap.dedent(
+    """
+    import sys, duckdb
+    with duckdb.connect(sys.argv[1]) as con:
+        con.execute("UPDATE raw.companies SET name = 'Written Meanwhile' WHERE ticker = 'AVGO'")
+    """
+)
+
+
+def paused_refresh(live: Path, raw: Path, point: str, *selection: str) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.refresh", *selection, "--lock-timeout", "5"],
+        env=child_env(live, raw, **{swap.FAULT_ENV: point}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.strip() == f"FAULT {point}":
+            return proc
+    proc.wait(timeout=60)
+    pytest.fail(f"refresh never reached {point} (exit {proc.returncode})")
+
+
+def fake_charts(reports: Path) -> dict[str, str]:
+    reports.mkdir(parents=True, exist_ok=True)
+    for name in ("capex_by_company", "broadcom_ai_revenue", "chip_tco"):
+        (reports / f"{name}.png").write_bytes(f"previous {name}".encode())
+    return {p.name: sha(p) for p in reports.glob("*.png")}
+
+
+def test_a_write_made_during_a_refresh_is_detected_kept_and_reported(case: tuple[Path, Path]):
+    live, raw = case
+    reports = live.parent / "reports"
+    charts_before = fake_charts(reports)
+    proc = paused_refresh(live, raw, "copied", "raw/companies", "reports/charts")
+    try:
+        writer = subprocess.run(
+            [sys.executable, "-c", WRITER, str(live)], capture_output=True, text=True, timeout=60
+        )
+        assert writer.returncode == 0, writer.stderr
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        _, err = proc.communicate(timeout=240)
+
+    assert proc.returncode == 1
+    assert f"the live warehouse {live} was changed by another process" in err
+    assert "That change is kept" in err and "run the refresh again" in err
+    assert "cause (recorded in meta.refresh_log" in err
+    with duckdb.connect(str(live), read_only=True) as con:  # the other write is not lost
+        assert con.execute(
+            "SELECT name FROM raw.companies WHERE ticker = 'AVGO'"
+        ).fetchone() == ("Written Meanwhile",)
+        status, message = con.execute(
+            "SELECT status, message FROM meta.refresh_log ORDER BY finished_at DESC LIMIT 1"
+        ).fetchone()
+    assert status == "failure" and "changed by another process" in message
+    # the charts this run drew from its discarded copy were never published
+    assert {p.name: sha(p) for p in reports.glob("*.png")} == charts_before
+    assert leftovers(live) == []
+
+
+def test_charts_are_published_only_with_the_swap(case: tuple[Path, Path]):
+    """issue 10: a failed run (here raw/claims is a directory) leaves the previous charts;
+    a run that is swapped in publishes the ones it drew."""
+    live, raw = case
+    reports = live.parent / "reports"
+    charts_before = fake_charts(reports)
+    (raw / "claims.csv").unlink()
+    (raw / "claims.csv").mkdir()
+
+    result = run_refresh(["raw/claims", "reports/charts"])
+
+    assert not result.success
+    assert {p.name: sha(p) for p in reports.glob("*.png")} == charts_before
+    with duckdb.connect(str(live), read_only=True) as con:
+        [(message,)] = con.execute(
+            "SELECT message FROM meta.refresh_log WHERE run_id = ?", [result.run_id]
+        ).fetchall()
+    # the cause, not "Error occurred while executing op": exception, file
+    assert "raw__claims (IsADirectoryError" in message and str(raw / "claims.csv") in message
+    assert leftovers(live) == []
+
+    result = run_refresh(["reports/charts"])
+    assert result.success, failure_messages(result)
+    after = {p.name: sha(p) for p in reports.glob("*.png")}
+    assert after.keys() == charts_before.keys()
+    assert all(after[name] != charts_before[name] for name in after)
+    assert all((reports / name).read_bytes()[:4] == b"\x89PNG" for name in after)
+
+
+# ------------------------------------------------------------------------ disk too small
+@pytest.fixture
+def small_disk(tmp_path: Path, golden: Path) -> Path:
+    """A tmpfs that holds the warehouse but not a second copy of it."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    size_kb = golden.stat().st_size * 3 // 2 // 1024
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a size-limited tmpfs here: {proc.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_fails_clearly_and_leaves_no_partial_copy(
+    small_disk: Path, case: tuple[Path, Path], golden: Path, monkeypatch, capsys
+):
+    _, raw = case
+    live = small_disk / "warehouse.duckdb"
+    shutil.copyfile(golden, live)
+    monkeypatch.setenv(settings.WAREHOUSE_ENV, str(live))
+    before = sha(live)
+
+    assert main(SELECTION) == 1
+
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "keeps its previous tables" in err
+    assert sha(live) == before
+    assert leftovers(live) == []  # the partial copy is gone: the disk is not left full
+    [entry] = swap.read_journal(live)  # the warehouse could not take the failure line
+    assert entry["status"] == "failure" and "No space left on device" in entry["message"]
+    free = shutil.disk_usage(small_disk).free
+    assert free > golden.stat().st_size // 3
+
+
+# ----------------------------------------------------------------- corrupted live file
+def ledger_cli(live: Path, *argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *argv, "--warehouse", str(live)],
+        env=child_env(live, live.parent / "raw"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_corrupted_live_file_is_recovered_with_one_command(
+    case: tuple[Path, Path], renamed_snapshot: list, capsys
+):
+    live, _ = case
+    assert main(SELECTION) == 0  # its swap keeps the golden file as .previous
+    previous = swap.previous_of(live)
+    kept = sha(previous)
+    live.write_bytes(b"x\n1\n")  # what EXPLAIN ANALYZE COPY ... TO the warehouse used to do
+    capsys.readouterr()
+
+    assert main(SELECTION) == 1
+    err = capsys.readouterr().err
+    assert f"the live warehouse {live} cannot be opened" in err and "ledger recover" in err
+
+    cli = ledger_cli(live, "tables")
+    assert cli.returncode == 4 and "Traceback" not in cli.stderr
+    assert "looks damaged" in cli.stderr and "ledger recover" in cli.stderr
+
+    cli = ledger_cli(live, "recover")
+    assert cli.returncode == 0, cli.stderr
+    assert f"recovered {live} from {previous.name}" in cli.stdout
+    assert sha(live) == kept and sha(previous) == kept
+    [damaged] = live.parent.glob(live.name + ".damaged-*")
+    assert damaged.read_bytes() == b"x\n1\n"  # nothing deleted
+
+    cli = ledger_cli(live, "recover")  # a healthy file is left alone
+    assert cli.returncode == 1 and "opens fine" in cli.stderr
+
+    assert main(SELECTION) == 0  # and refreshes work again
+    assert data_snapshot(live) == renamed_snapshot
