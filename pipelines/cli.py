@@ -22,20 +22,15 @@ a query starts fast.
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
-import decimal
-import json
-import math
 import sys
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import duckdb
 
 from pipelines import settings
+from pipelines.cli_format import write_result
 from pipelines.warehouse import readonly
 from pipelines.warehouse.locking import WarehouseLockedError, connect_read_only
 
@@ -79,112 +74,6 @@ def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
             f"good warehouse ({path.name}.previous), then `make refresh`.",
             EXIT_DAMAGED,
         ) from None
-
-
-# ----------------------------------------------------------------------------- formatting
-def _plain(value: Any) -> Any:
-    """A JSON-friendly value."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _decimals(value: float) -> int:
-    """Decimals needed to show ``value`` (at most 6)."""
-    text = f"{value:.6f}".rstrip("0")
-    return len(text) - text.index(".") - 1
-
-
-def _text(value: Any, decimals: int | None = None) -> str:
-    """A cell of the readable table; floats get ``decimals`` places (default: as needed)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value != 0 and abs(value) < 1e-4:
-            return f"{value:.4g}"
-        return f"{value:.{_decimals(value) if decimals is None else decimals}f}"
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    return str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool)
-
-
-def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
-    """Rows as an aligned text table, numbers right-aligned, long cells cut with '…'."""
-
-    def cut(text: str) -> str:
-        text = text.replace("\n", " ")
-        return text if len(text) <= max_width else text[: max_width - 1] + "…"
-
-    # floats of a column share their number of decimals, so that they line up
-    places = [
-        max(
-            (_decimals(r[i]) for r in rows if isinstance(r[i], float) and math.isfinite(r[i])),
-            default=0,
-        )
-        for i in range(len(columns))
-    ]
-    cells = [[cut(_text(v, places[i])) for i, v in enumerate(row)] for row in rows]
-    widths = [len(c) for c in columns]
-    for row in cells:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    numeric = [
-        any(_is_number(row[i]) for row in rows)
-        and all(row[i] is None or _is_number(row[i]) for row in rows)
-        for i in range(len(columns))
-    ]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [
-            v.rjust(w) if num else v.ljust(w)
-            for v, w, num in zip(values, widths, numeric, strict=True)
-        ]
-        return " | ".join(parts).rstrip()
-
-    out = [line(list(columns)), "-+-".join("-" * w for w in widths)]
-    out += [line(row) for row in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out)
-
-
-def write_result(
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    fmt: str,
-    out: TextIO,
-    max_width: int = 60,
-) -> None:
-    if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["" if v is None else _plain(v) for v in row])
-    elif fmt == "json":
-        records = [dict(zip(columns, (_plain(v) for v in row), strict=True)) for row in rows]
-        out.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
-    else:
-        out.write(render_table(columns, rows, max_width) + "\n")
 
 
 # ------------------------------------------------------------------------------- commands

@@ -365,9 +365,9 @@ def test_a_write_made_during_a_refresh_is_detected_kept_and_reported(case: tuple
     assert "That change is kept" in err and "run the refresh again" in err
     assert "cause (recorded in meta.refresh_log" in err
     with duckdb.connect(str(live), read_only=True) as con:  # the other write is not lost
-        assert con.execute(
-            "SELECT name FROM raw.companies WHERE ticker = 'AVGO'"
-        ).fetchone() == ("Written Meanwhile",)
+        assert con.execute("SELECT name FROM raw.companies WHERE ticker = 'AVGO'").fetchone() == (
+            "Written Meanwhile",
+        )
         status, message = con.execute(
             "SELECT status, message FROM meta.refresh_log ORDER BY finished_at DESC LIMIT 1"
         ).fetchone()
