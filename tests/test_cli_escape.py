@@ -125,8 +125,24 @@ REFUSED = [
 ]
 
 
-def test_the_matrix_has_at_least_25_cases():
+DOC = REPO / "docs" / "reliability.md"
+
+
+def test_the_matrix_has_at_least_25_cases_and_the_docs_say_how_many():
     assert len(REFUSED) >= 25
+    text = " ".join(DOC.read_text(encoding="utf-8").split())
+    assert f"{len(REFUSED)} statements, each run by the real CLI" in text
+    assert f"and {len(ALLOWED)} read-only forms that must work" in text
+
+
+def test_the_refusal_shown_in_the_docs_is_what_the_cli_prints(scratch: Path):
+    proc = ledger(scratch, "EXPLAIN ANALYZE SELECT 1")
+    [shown] = [
+        line
+        for line in DOC.read_text(encoding="utf-8").splitlines()
+        if line.startswith("ledger: refused: EXPLAIN ANALYZE")
+    ]
+    assert proc.returncode == 3 and proc.stderr.strip() == shown
 
 
 @pytest.mark.parametrize("sql", REFUSED)

@@ -12,6 +12,7 @@ own copy of the warehouse. See docs/reliability.md for what each case guarantees
 import csv
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -32,6 +33,21 @@ from pipelines.warehouse.resource import snapshot_tables
 
 REPO = settings.REPO_ROOT
 SELECTION = ["raw/companies"]  # lifecycle moments: the smallest run that swaps a file in
+
+
+DOC = REPO / "docs" / "reliability.md"
+
+
+def doc_line(prefix: str) -> str:
+    """The one line of docs/reliability.md that starts with ``prefix``."""
+    [line] = [x for x in DOC.read_text(encoding="utf-8").splitlines() if x.startswith(prefix)]
+    return line
+
+
+def shown_in(text: str, prefix: str) -> bool:
+    """Whether a line of ``text`` is the doc's example line (``…`` = anything)."""
+    pattern = ".*".join(re.escape(part) for part in doc_line(prefix).split("…"))
+    return any(re.fullmatch(pattern, line) for line in text.splitlines())
 
 
 def data_snapshot(path: Path) -> list[tuple[str, int, str]]:
@@ -183,10 +199,13 @@ def renamed_snapshot(golden: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return data_snapshot(live)
 
 
-def test_at_least_ten_moments_including_the_swap():
+def test_at_least_ten_moments_including_the_swap_all_documented():
     points = [m.point for m in MOMENTS]
     assert len(set(points)) >= 10
     assert {"before-swap-lock", "previous-kept", "swapped"} <= set(points)
+    table = [x for x in DOC.read_text(encoding="utf-8").splitlines() if x.startswith("| `")]
+    documented = [x.split("`")[1] for x in table]
+    assert all(p in documented for p in points), set(points) - set(documented)
 
 
 @pytest.mark.parametrize("moment", MOMENTS, ids=[m.point for m in MOMENTS])
@@ -364,6 +383,7 @@ def test_a_write_made_during_a_refresh_is_detected_kept_and_reported(case: tuple
     assert f"the live warehouse {live} was changed by another process" in err
     assert "That change is kept" in err and "run the refresh again" in err
     assert "cause (recorded in meta.refresh_log" in err
+    assert shown_in(err, "refresh FAILED after") and shown_in(err, "cause (recorded in")
     with duckdb.connect(str(live), read_only=True) as con:  # the other write is not lost
         assert con.execute("SELECT name FROM raw.companies WHERE ticker = 'AVGO'").fetchone() == (
             "Written Meanwhile",
@@ -473,10 +493,12 @@ def test_a_corrupted_live_file_is_recovered_with_one_command(
     cli = ledger_cli(live, "tables")
     assert cli.returncode == 4 and "Traceback" not in cli.stderr
     assert "looks damaged" in cli.stderr and "ledger recover" in cli.stderr
+    assert shown_in(cli.stderr, "ledger: cannot open the warehouse"), cli.stderr
 
     cli = ledger_cli(live, "recover")
     assert cli.returncode == 0, cli.stderr
     assert f"recovered {live} from {previous.name}" in cli.stdout
+    assert shown_in(cli.stdout, "recovered ") and shown_in(cli.stdout, "Run `make refresh` to")
     assert sha(live) == kept and sha(previous) == kept
     [damaged] = live.parent.glob(live.name + ".damaged-*")
     assert damaged.read_bytes() == b"x\n1\n"  # nothing deleted
