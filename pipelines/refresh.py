@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
         where = "meta.refresh_log" if "(not written into" not in message else "the journal"
         print(f"\ncause (recorded in {where}, run {result.run_id}): {message}", file=sys.stderr)
     for text in failure_messages(result):
-        if text not in message:
+        if " ".join(text.split()).split("] ", 1)[-1] not in message:  # not said already
             print(f"\n{text}", file=sys.stderr)
     return 1
 

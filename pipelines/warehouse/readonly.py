@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -80,11 +79,6 @@ class Statement:
 
     sql: str
     kind: str  # SELECT, PIVOT or EXPLAIN
-
-
-def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """A locked-down read-only connection (raises duckdb errors as they come)."""
-    return duckdb.connect(str(path), read_only=True, config=dict(LOCKED_DOWN))
 
 
 def _type_name(statement: Any) -> str:

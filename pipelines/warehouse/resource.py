@@ -74,7 +74,7 @@ def snapshot_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]
 
 
 def root_cause(error: Any) -> str:
-    """``Class: message`` of the innermost error Dagster wrapped (first lines only)."""
+    """``Class: message`` of the innermost error Dagster wrapped (a ``Failure``: its message)."""
     while error.cause is not None and (
         "Error occurred while executing" in error.message
         or error.cls_name.startswith("Dagster")
@@ -82,9 +82,10 @@ def root_cause(error: Any) -> str:
     ):
         error = error.cause
     text = error.message.strip()
-    if error.cls_name in ("Failure", "DagsterFailure") or text.startswith(error.cls_name):
-        return text
-    return f"{error.cls_name}: {text}"
+    prefix, sep, rest = text.partition(": ")
+    if sep and prefix.split(".")[-1] == error.cls_name:  # "module.Class: message"
+        text = rest
+    return text if error.cls_name == "Failure" else f"{error.cls_name}: {text}"
 
 
 class WarehouseResource(dg.ConfigurableResource):
