@@ -103,6 +103,10 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[list[str],
         statements = readonly.check_sql(con, sql)
     except readonly.Refused as refused:
         raise _refusal(str(refused)) from None
+    except duckdb.PermissionException as error:  # IMPORT DATABASE reads files while parsed
+        raise _refusal(
+            f"this SQL reads files outside the warehouse ({_first_line(error)})"
+        ) from None
     except duckdb.Error as error:
         raise CliError(f"SQL error: {error}") from None
     if not statements:

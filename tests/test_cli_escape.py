@@ -90,6 +90,8 @@ REFUSED = [
     "LOAD httpfs",
     f"COPY raw.companies TO '{OUT}.csv'",
     f"EXPORT DATABASE '{OUT}-export'",
+    "IMPORT DATABASE '/etc'",
+    "SELECT 1; IMPORT DATABASE '/tmp'",
     "CREATE TABLE raw.sneaky AS SELECT 1 AS x",
     "CREATE TEMP TABLE t AS SELECT 1 AS x",
     "CREATE TEMP MACRO m() AS 1",
