@@ -5,12 +5,15 @@ warehouse or the new one, whole.
 
 Moments are driven deterministically: ``LEDGER_FAULT_PAUSE=<point>`` makes the refresh stop
 itself (SIGSTOP) at that point after printing ``FAULT <point>``; the test then kills it with
-SIGKILL (or lets it continue with SIGCONT). The killed refreshes run in parallel, each on its
-own copy of the warehouse. See docs/reliability.md for what each case guarantees.
+SIGKILL (or lets it continue with SIGCONT). The twelve killed refreshes run in parallel, each
+on its own copy of the warehouse, forked from one process that imported the pipeline once
+(a fork costs nothing next to a new interpreter importing Dagster). See docs/reliability.md
+for what each case guarantees.
 """
 
 import csv
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -18,7 +21,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,8 +120,10 @@ MOMENTS = [
     Moment("copying", tuple(SELECTION), "old"),
     Moment("copied", tuple(SELECTION), "old"),
     Moment("table:raw.companies", tuple(SELECTION), "old"),
-    Moment("table:marts.capex_quarterly", (), "old"),
-    Moment("table:tco.chip_tco", (), "old"),
+    Moment(
+        "table:raw.financials", ("raw/companies", "raw/financials", "raw/capex_guidance"), "old"
+    ),
+    Moment("table:tco.chip_tco", ("tco/chip_tco",), "old"),
     Moment("checkpoint", tuple(SELECTION), "old"),
     Moment("before-swap-lock", tuple(SELECTION), "old"),
     Moment("previous-kept", tuple(SELECTION), "old"),
@@ -133,55 +137,79 @@ MOMENTS = [
 class Killed:
     live: Path
     raw: Path
-    returncode: int | None
+    by_sigkill: bool
     reached: bool
     stderr: str
 
 
-def _kill_at(moment: Moment, live: Path, raw: Path) -> Killed:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.refresh", *moment.selection],
-        env=child_env(live, raw, **{swap.FAULT_ENV: moment.point}),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    reached, lines = False, []
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        lines.append(line)
-        if line.strip() == f"FAULT {moment.point}":
-            reached = True
-            proc.send_signal(signal.SIGKILL)
-            break
-    proc.stderr.close()
-    try:
-        proc.wait(timeout=240)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    return Killed(live, raw, proc.returncode, reached, "".join(lines[-40:]))
+FORKER = textwrap.dedent(
+    """
+    # Import the pipeline once, then fork one refresh per case (cheap: no new interpreter).
+    # A child runs `python -m pipelines.refresh` in all but the process start, stops itself
+    # at its fault point; this parent sees it stopped, kills it with SIGKILL, and reports.
+    import json, os, signal, sys
+    import pipelines.definitions
+    from pipelines import refresh
+
+    cases = json.load(sys.stdin)
+    pids = []
+    for case in cases:
+        pid = os.fork()
+        if pid == 0:
+            os.environ.update(case["env"])
+            log = os.open(case["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            try:
+                code = refresh.main(case["selection"])
+            finally:
+                os._exit(99)
+        pids.append(pid)
+    results = []
+    for case, pid in zip(cases, pids):
+        _, status = os.waitpid(pid, os.WUNTRACED)
+        reached = os.WIFSTOPPED(status)
+        if reached:
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+        killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        results.append({"point": case["point"], "reached": reached, "killed": killed})
+    print(json.dumps(results))
+    """
+)
 
 
 @pytest.fixture(scope="module")
 def killed(golden: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Killed]:
-    """Every moment of MOMENTS, run at once (one subprocess each), killed there."""
-    results: dict[str, Killed] = {}
-    threads = []
+    """Every moment of MOMENTS, run at once (one forked refresh process each), killed there."""
     base = tmp_path_factory.mktemp("kill")
+    cases, paths = [], {}
     for i, moment in enumerate(MOMENTS):
         live, raw = make_case(base / f"case{i}", golden, rename=moment.expect == "new")
         if moment.broken:
             (raw / "companies.csv").write_text("ticker,name\n", encoding="utf-8")
-
-        def run(m: Moment = moment, lv: Path = live, rw: Path = raw) -> None:
-            results[m.point] = _kill_at(m, lv, rw)
-
-        threads.append(threading.Thread(target=run))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+        env = child_env(live, raw, **{swap.FAULT_ENV: moment.point})
+        env = {k: env[k] for k in (settings.WAREHOUSE_ENV, settings.RAW_DIR_ENV,
+                                   charts.REPORTS_DIR_ENV, swap.FAULT_ENV)}  # fmt: skip
+        log = live.parent / "refresh.log"
+        cases.append({"point": moment.point, "selection": list(moment.selection), "env": env,
+                      "log": str(log)})  # fmt: skip
+        paths[moment.point] = (live, raw, log)
+    parent_env = child_env(base / "none.duckdb", base)
+    proc = subprocess.run(
+        [sys.executable, "-c", FORKER],
+        input=json.dumps(cases),
+        env=parent_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = {}
+    for row in json.loads(proc.stdout.splitlines()[-1]):
+        live, raw, log = paths[row["point"]]
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        results[row["point"]] = Killed(live, raw, row["killed"], row["reached"], text[-4000:])
     return results
 
 
@@ -214,7 +242,7 @@ def test_kill_9_leaves_the_old_or_the_new_warehouse_whole(
 ):
     case = killed[moment.point]
     assert case.reached, f"never reached {moment.point}:\n{case.stderr}"
-    assert case.returncode == -signal.SIGKILL
+    assert case.by_sigkill
     live = case.live
     expected = data_snapshot(golden) if moment.expect == "old" else renamed_snapshot
     assert data_snapshot(live) == expected  # the whole old or the whole new warehouse
