@@ -1,16 +1,19 @@
 """The CLI escape matrix: ``ledger query`` refuses everything but reads, and changes nothing.
 
-Every case runs the real CLI in a subprocess (an abort, e.g. from ``CALL enable_logging``,
-cannot take pytest down), in a scratch folder that holds the warehouse and is the working
-directory. Each refused statement must exit with status 3, print nothing on stdout, leave the
-warehouse byte for byte as it was and create, remove or change no file in that folder (and
-no file the statement names elsewhere). The allowed read-only forms must work.
+Every case runs the real CLI (``pipelines.cli.main``) in its own process (an abort, e.g. from
+``CALL enable_logging``, cannot take pytest down), in a scratch folder that holds the warehouse
+and is the working directory. The processes are forked, one after the other, from a helper
+process that imported the CLI once; it hashes every file before and after each case. Each
+refused statement must exit with status 3, print nothing on stdout, leave the warehouse byte
+for byte as it was and create, remove or change no file in that folder (and no file the
+statement names elsewhere, under /tmp/ledger-escape-*). The allowed read-only forms must work.
 """
 
-import hashlib
+import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import duckdb
@@ -36,17 +39,6 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
         con.execute("CREATE VIEW raw.v AS SELECT ticker FROM raw.companies")
     (root / "note.txt").write_text("secret\n", encoding="utf-8")
     return root
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Every file under ``root`` (and /tmp/ledger-escape-*) with its SHA-256."""
-    files = {}
-    for path in [*root.rglob("*"), *Path("/tmp").glob("ledger-escape-*")]:
-        if path.is_file():
-            files[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
-        elif path.is_dir() and not any(path.iterdir()):
-            files[str(path)] = "<empty dir>"
-    return files
 
 
 def ledger(root: Path, sql: str, *extra: str) -> subprocess.CompletedProcess:
@@ -147,15 +139,79 @@ def test_the_refusal_shown_in_the_docs_is_what_the_cli_prints(scratch: Path):
     assert proc.returncode == 3 and proc.stderr.strip() == shown
 
 
+FORKER = textwrap.dedent(
+    """
+    import hashlib, json, os, sys
+    from pathlib import Path
+    from pipelines import cli
+
+    def tree(root):
+        files = {}
+        for path in [*root.rglob("*"), *Path("/tmp").glob("ledger-escape-*")]:
+            if path.is_file():
+                files[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+            elif path.is_dir() and not any(path.iterdir()):
+                files[str(path)] = "<empty dir>"
+        return files
+
+    root = Path(sys.argv[1])
+    results = []
+    for argv in json.load(sys.stdin):
+        before = tree(root)
+        out, err = root.parent / "case.out", root.parent / "case.err"
+        pid = os.fork()
+        if pid == 0:
+            os.chdir(root)
+            for fd, path in ((1, out), (2, err)):
+                os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
+            code = 98
+            try:
+                code = cli.main(argv)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status)
+        after = tree(root)
+        changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        results.append([code, out.read_text(), err.read_text(), changed])
+    print(json.dumps(results))
+    """
+)
+
+
+def run_all(root: Path, argvs: list[list[str]]) -> list[tuple[int, str, str, list[str]]]:
+    """(exit status, stdout, stderr, files changed) of ``ledger`` with each ``argv``."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("DAGSTER_HOME", None)
+    proc = subprocess.run(
+        [sys.executable, "-c", FORKER, str(root)],
+        input=json.dumps(argvs),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return [tuple(r) for r in json.loads(proc.stdout.splitlines()[-1])]
+
+
+@pytest.fixture(scope="module")
+def refused_runs(scratch: Path) -> dict[str, tuple[int, str, str, list[str]]]:
+    argvs = [["query", "--warehouse", W, sql] for sql in REFUSED]
+    return dict(zip(REFUSED, run_all(scratch, argvs), strict=True))
+
+
 @pytest.mark.parametrize("sql", REFUSED)
-def test_refused_with_status_3_and_nothing_changed(scratch: Path, sql: str):
-    before = tree(scratch)
-    proc = ledger(scratch, sql)
-    assert proc.returncode == 3, (proc.returncode, proc.stdout, proc.stderr[-2000:])
-    assert proc.stdout == ""
-    assert proc.stderr.startswith("ledger: refused: "), proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert tree(scratch) == before  # the warehouse byte for byte, and no file made or removed
+def test_refused_with_status_3_and_nothing_changed(refused_runs: dict, sql: str):
+    code, out, err, changed = refused_runs[sql]
+    assert code == 3, (code, out, err[-2000:])
+    assert out == ""
+    assert err.startswith("ledger: refused: "), err
+    assert "Traceback" not in err
+    assert changed == []  # the warehouse byte for byte, and no file made, changed or removed
 
 
 ALLOWED = [
@@ -185,12 +241,18 @@ ALLOWED = [
 ]
 
 
+@pytest.fixture(scope="module")
+def allowed_runs(scratch: Path) -> dict[str, tuple[int, str, str, list[str]]]:
+    sqls = [sql for sql, _ in ALLOWED]
+    argvs = [["query", "--warehouse", W, "--format", "csv", sql] for sql in sqls]
+    return dict(zip(sqls, run_all(scratch, argvs), strict=True))
+
+
 @pytest.mark.parametrize(("sql", "expected"), ALLOWED)
-def test_read_only_forms_work(scratch: Path, sql: str, expected: list[str] | None):
-    before = tree(scratch)
-    proc = ledger(scratch, sql, "--format", "csv")
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
+def test_read_only_forms_work(allowed_runs: dict, sql: str, expected: list[str] | None):
+    code, out, err, changed = allowed_runs[sql]
+    assert code == 0, err
+    lines = out.splitlines()
     if expected is not None:
         assert lines == expected
     elif sql.startswith("SELECT column_name"):
@@ -206,7 +268,7 @@ def test_read_only_forms_work(scratch: Path, sql: str, expected: list[str] | Non
         assert lines[0].startswith("database,schema,name") and len(lines) == 3
         assert sorted(line.split(",")[2] for line in lines[1:]) == ["companies", "v"]
     elif sql.startswith("EXPLAIN"):
-        assert lines[0] == "explain_key,explain_value" and "SEQ_SCAN" in proc.stdout
+        assert lines[0] == "explain_key,explain_value" and "SEQ_SCAN" in out
     else:
         assert lines[0] == "library_version,source_id,codename" and duckdb.__version__ in lines[1]
-    assert tree(scratch) == before
+    assert changed == []
