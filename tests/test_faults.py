@@ -442,8 +442,9 @@ def test_charts_are_published_only_with_the_swap(case: tuple[Path, Path]):
         [(message,)] = con.execute(
             "SELECT message FROM meta.refresh_log WHERE run_id = ?", [result.run_id]
         ).fetchall()
-    # the cause, not "Error occurred while executing op": exception, file
-    assert "raw__claims (IsADirectoryError" in message and str(raw / "claims.csv") in message
+    # the cause, not "Error occurred while executing op": a validation problem naming the file
+    assert "raw__claims (raw/claims.csv rejected" in message
+    assert f"{raw / 'claims.csv'}: is a directory, expected a CSV file" in message
     assert leftovers(live) == []
 
     result = run_refresh(["reports/charts"])
