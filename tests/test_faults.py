@@ -509,6 +509,7 @@ def test_a_full_disk_fails_clearly_and_leaves_no_partial_copy(
 
     err = capsys.readouterr().err
     assert "No space left on device" in err and "keeps its previous tables" in err
+    assert f"copying {live}" in err and "the partial copy was removed" in err
     assert sha(live) == before
     assert leftovers(live) == []  # the partial copy is gone: the disk is not left full
     [entry] = swap.read_journal(live)  # the warehouse could not take the failure line
