@@ -38,6 +38,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -46,6 +47,7 @@ import duckdb
 import pandera.errors as pa_errors
 import polars as pl
 
+from pipelines import settings
 from pipelines.sec import store as sec_store
 from pipelines.sec.bulk_config import BulkSettings, load_bulk_settings
 from pipelines.sec.bulk_models import BulkMembersModel
@@ -115,33 +117,58 @@ def _first_line(error: BaseException) -> str:
 
 
 # ------------------------------------------------------------------------------ members
-def iter_members(source: Path) -> Iterator[MemberRef]:
-    """Members of a ``companyfacts.zip`` (its central directory only is read up front) or the
-    files of a folder (sorted by name; sub-folders are not entered)."""
+@contextmanager
+def open_members(source: Path) -> Iterator[Iterator[MemberRef]]:
+    """Members of a ``companyfacts.zip`` (only its central directory is read up front; each
+    member is decompressed when opened) or the files of a folder (sorted by name; sub-folders
+    are not entered). The archive stays open for the ``with`` block."""
     if source.is_dir():
-        for path in sorted(p for p in source.iterdir() if p.is_file()):
-            yield MemberRef(path.name, path.stat().st_size, lambda p=path: p.open("rb"), path)
+        paths = sorted(p for p in source.iterdir() if p.is_file())
+        yield (
+            MemberRef(p.name, p.stat().st_size, lambda p=p: p.open("rb"), p)  # type: ignore[misc]
+            for p in paths
+        )
         return
     with zipfile.ZipFile(source) as archive:
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
-            yield MemberRef(
-                info.filename,
-                info.file_size,
-                lambda i=info: archive.open(i),  # type: ignore[misc]
-            )
+        yield (
+            MemberRef(i.filename, i.file_size, lambda i=i: archive.open(i))  # type: ignore[misc]
+            for i in archive.infolist()
+            if not i.is_dir()
+        )
+
+
+def _code_digest() -> str:
+    """Hash of the code and SQL that turn a member into rows: a new rule rebuilds the store."""
+    here = Path(__file__).resolve().parent
+    parts = sorted(
+        [*(settings.SQL_DIR / "sec").glob("*.sql"), *here.glob("*.py"), *here.glob("*.toml")]
+    )
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.name.encode() + part.read_bytes())
+    return digest.hexdigest()
 
 
 def source_fingerprint(source: Path, config: BulkSettings) -> str:
-    """Changes when the archive (name, size, mtime) or the selection of filers changes."""
+    """Changes when the archive (name, size, mtime), the selection of filers, the settings or
+    the parse/derive code change."""
     if source.is_dir():
         parts = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(source.iterdir())]
     else:
         parts = [(source.name, source.stat().st_size, source.stat().st_mtime_ns)]
     selection = sorted(config.ciks) if config.ciks is not None else "all"
     text = json.dumps(
-        [str(source), parts, selection, config.capex_concepts, config.revenue_concepts], default=str
+        [
+            str(source),
+            parts,
+            selection,
+            config.capex_concepts,
+            config.revenue_concepts,
+            config.max_member_bytes,
+            sorted(config.labels.items()),
+            _code_digest(),
+        ],
+        default=str,
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -227,6 +254,13 @@ def _validate(model: type, frame: pl.DataFrame) -> dict[int, str]:
 
 
 # ------------------------------------------------------------------------------- chunks
+def _empty_outputs() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Empty facts and quarterly frames with the columns the derivation gives."""
+    facts = pl.DataFrame(schema=FACTS_SCHEMA)
+    latest, first = derive_from_frame(facts, concept_map([]))
+    return facts, latest, first
+
+
 def _parse(
     paths: list[str], config: BulkSettings, outcomes: dict[str, Outcome], ciks: dict[str, int]
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -242,9 +276,10 @@ def _parse(
                 parse_and_derive([path], labels, concepts)
                 good.append(path)
             except duckdb.Error as error:
-                outcomes[path].quarantine("parse", _first_line(error))
+                message = _first_line(error).replace(path, outcomes[path].member)
+                outcomes[path].quarantine("parse", message)
         if not good:
-            return pl.DataFrame(schema=FACTS_SCHEMA), pl.DataFrame(), pl.DataFrame()
+            return _empty_outputs()
         facts, latest, first = parse_and_derive(good, labels, concepts, chunk_files=len(good))
     frame = pl.from_arrow(facts) if facts.num_columns else pl.DataFrame(schema=FACTS_SCHEMA)
     assert isinstance(frame, pl.DataFrame)
@@ -300,7 +335,7 @@ def process_chunk(
         headers, errors = _headers(paths)
         for path in paths:
             if path in errors:
-                outcomes[path].quarantine("json", errors[path])
+                outcomes[path].quarantine("json", errors[path].replace(path, outcomes[path].member))
             else:
                 _check_header(outcomes[path], ciks[path], headers.get(path, []))
     good = [p for p in paths if outcomes[p].status == "ingested"]
@@ -317,17 +352,15 @@ def process_chunk(
         if bad:
             keep = ~pl.col("cik").is_in(list(bad))
             facts = facts.filter(keep)
-            latest = latest.filter(keep) if latest.height else latest
-            first = first.filter(keep) if first.height else first
+            latest = latest.filter(keep)
+            first = first.filter(keep)
         for cik, n in facts.group_by("cik").len().iter_rows():
             by_cik[cik].facts = n
-        if latest.height:
-            for cik, n in latest.group_by("cik").len().iter_rows():
-                by_cik[cik].quarters = n
+        for cik, n in latest.group_by("cik").len().iter_rows():
+            by_cik[cik].quarters = n
         builder.append("facts", facts)
-        if latest.width:
-            builder.append("quarterly", latest)
-            builder.append("quarterly_as_first_reported", first)
+        builder.append("quarterly", latest)
+        builder.append("quarterly_as_first_reported", first)
     for path in paths:
         if Path(path).parent == workdir:
             Path(path).unlink(missing_ok=True)
@@ -352,8 +385,8 @@ _MEMBER_SCHEMA = {
 
 def _ensure_tables(builder: sec_store.StoreBuilder) -> None:
     """Every store table exists even when no member was ingested (empty, same columns)."""
-    builder.append("facts", pl.DataFrame(schema=FACTS_SCHEMA))
-    latest, first = derive_from_frame(pl.DataFrame(schema=FACTS_SCHEMA), concept_map([]))
+    facts, latest, first = _empty_outputs()
+    builder.append("facts", facts)
     builder.append("quarterly", latest)
     builder.append("quarterly_as_first_reported", first)
 
@@ -382,6 +415,7 @@ def ingest(
     with (
         sec_store.building(config.store) as builder,
         tempfile.TemporaryDirectory(prefix="sec-bulk-") as tmp,
+        open_members(source) as members,
     ):
         chunk: list[MemberRef] = []
 
@@ -393,7 +427,7 @@ def ingest(
                 f"{len(result.quarantined):,} quarantined, peak RSS {_rss_mb():,.0f} MB"
             )
 
-        for ref in iter_members(source):
+        for ref in members:
             match = MEMBER_NAME.search(ref.name)
             if config.ciks is not None and match and int(match.group(1)) not in config.ciks:
                 result.skipped += 1
