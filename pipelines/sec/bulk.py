@@ -46,6 +46,7 @@ from typing import BinaryIO
 import duckdb
 import pandera.errors as pa_errors
 import polars as pl
+import pyarrow as pa
 
 from pipelines import settings
 from pipelines.sec import store as sec_store
@@ -59,6 +60,8 @@ from pipelines.sec.parse import FACTS_SCHEMA
 MEMBER_NAME = re.compile(r"(?:^|/)CIK(\d{10})\.json$")
 COPY_BLOCK = 1 << 20
 REASON_MAX = 500
+#: What DuckDB's JSON reader raises on a bad file (through Arrow's stream reader: OSError).
+PARSE_ERRORS = (duckdb.Error, pa.ArrowException, OSError)
 
 
 @dataclass(frozen=True)
@@ -269,13 +272,13 @@ def _parse(
     concepts = concept_map(list(companies.values()))
     try:
         facts, latest, first = parse_and_derive(paths, labels, concepts, chunk_files=len(paths))
-    except duckdb.Error:
+    except PARSE_ERRORS:
         good = []
         for path in paths:
             try:
                 parse_and_derive([path], labels, concepts)
                 good.append(path)
-            except duckdb.Error as error:
+            except PARSE_ERRORS as error:
                 message = _first_line(error).replace(path, outcomes[path].member)
                 outcomes[path].quarantine("parse", message)
         if not good:
