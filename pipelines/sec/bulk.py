@@ -189,25 +189,31 @@ def _extract(ref: MemberRef, target: Path, limit: int) -> None:
 
 # ------------------------------------------------------------------------------ checks
 _HEADER_SQL = (
-    "SELECT filename, cik, entityName, json_type(facts) FROM read_json(?, format = 'auto', "
+    "SELECT filename, cik, entityName{extra} FROM read_json(?, format = 'auto', "
     "maximum_object_size = 2147483647, filename = true, "
-    "columns = {'cik': 'BIGINT', 'entityName': 'VARCHAR', 'facts': 'JSON'})"
+    "columns = {{'cik': 'BIGINT', 'entityName': 'VARCHAR'{facts}}})"
 )
+_LIGHT_SQL = _HEADER_SQL.format(extra=", NULL", facts="")
+#: Also the JSON type of ``facts``: dearer (the facts are copied out), run only on suspects.
+_SHAPE_SQL = _HEADER_SQL.format(extra=", json_type(facts)", facts=", 'facts': 'JSON'")
 
 
-def _headers(paths: list[str]) -> tuple[dict[str, list[tuple]], dict[str, str]]:
+def _headers(
+    paths: list[str], shape: bool = False
+) -> tuple[dict[str, list[tuple]], dict[str, str]]:
     """(rows per file, DuckDB error per unreadable file), in one reader call when all files
-    are good and file by file only to find the bad ones."""
+    are good and file by file only to find the bad ones. ``shape``: also the type of facts."""
+    sql = _SHAPE_SQL if shape else _LIGHT_SQL
     rows: dict[str, list[tuple]] = {p: [] for p in paths}
     errors: dict[str, str] = {}
     with duckdb.connect() as con:
         try:
-            found = con.execute(_HEADER_SQL, [paths]).fetchall()
+            found = con.execute(sql, [paths]).fetchall()
         except duckdb.Error:
             found = []
             for path in paths:
                 try:
-                    found += con.execute(_HEADER_SQL, [[path]]).fetchall()
+                    found += con.execute(sql, [[path]]).fetchall()
                 except duckdb.Error as error:
                     errors[path] = _first_line(error)
     for filename, *rest in found:
@@ -223,10 +229,21 @@ def _check_header(outcome: Outcome, name_cik: int, rows: list[tuple]) -> None:
     outcome.entity_name = entity
     if cik is None:
         outcome.quarantine("shape", "no 'cik' in the file")
-    elif facts_type != "OBJECT":
-        outcome.quarantine("shape", f"'facts' is {facts_type or 'missing'}, expected an object")
+    elif facts_type is not None and facts_type != "OBJECT":
+        outcome.quarantine("shape", f"'facts' is {facts_type}, expected an object")
     elif cik != name_cik:
         outcome.quarantine("cik", f"cik {cik} in the file, {name_cik} in the member name")
+
+
+def _check_shape(paths: list[str], outcomes: dict[str, Outcome]) -> None:
+    """Quarantine the files among ``paths`` whose ``facts`` is missing or not an object."""
+    rows, _ = _headers(paths, shape=True)
+    for path in paths:
+        for _, _, facts_type in rows.get(path, [])[:1]:
+            if facts_type != "OBJECT":
+                outcomes[path].quarantine(
+                    "shape", f"'facts' is {facts_type or 'missing'}, expected an object"
+                )
 
 
 def _failed_ciks(error: pa_errors.SchemaErrors, frame: pl.DataFrame) -> dict[int, str]:
@@ -279,8 +296,10 @@ def _parse(
                 parse_and_derive([path], labels, concepts)
                 good.append(path)
             except PARSE_ERRORS as error:
-                message = _first_line(error).replace(path, outcomes[path].member)
-                outcomes[path].quarantine("parse", message)
+                _check_shape([path], outcomes)
+                if outcomes[path].status == "ingested":
+                    message = _first_line(error).replace(path, outcomes[path].member)
+                    outcomes[path].quarantine("parse", message)
         if not good:
             return _empty_outputs()
         facts, latest, first = parse_and_derive(good, labels, concepts, chunk_files=len(good))
@@ -359,6 +378,10 @@ def process_chunk(
             first = first.filter(keep)
         for cik, n in facts.group_by("cik").len().iter_rows():
             by_cik[cik].facts = n
+        _check_shape(
+            [p for p in good if outcomes[p].status == "ingested" and not outcomes[p].facts],
+            outcomes,
+        )
         for cik, n in latest.group_by("cik").len().iter_rows():
             by_cik[cik].quarters = n
         builder.append("facts", facts)
