@@ -61,6 +61,8 @@ MEMBER_NAME = re.compile(r"(?:^|/)CIK(\d{10})\.json$")
 COPY_BLOCK = 1 << 20
 REASON_MAX = 500
 #: What DuckDB's JSON reader raises on a bad file (through Arrow's stream reader: OSError).
+#: The store file is checkpointed and reopened every this many chunks (flat memory).
+REOPEN_EVERY_CHUNKS = 5
 PARSE_ERRORS = (duckdb.Error, pa.ArrowException, OSError)
 
 
@@ -112,6 +114,14 @@ class IngestResult:
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _current_rss_mb() -> float:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * resource.getpagesize() / 2**20
 
 
 def _first_line(error: BaseException) -> str:
@@ -444,13 +454,19 @@ def ingest(
         open_members(source) as members,
     ):
         chunk: list[MemberRef] = []
+        chunks = 0
 
         def flush() -> None:
             result.outcomes.extend(process_chunk(chunk, config, builder, seen, Path(tmp)))
             chunk.clear()
+            nonlocal chunks
+            chunks += 1
+            if chunks % REOPEN_EVERY_CHUNKS == 0:
+                builder.reopen()
             log(
                 f"SEC bulk: {len(result.outcomes):,} members read, "
-                f"{len(result.quarantined):,} quarantined, peak RSS {_rss_mb():,.0f} MB"
+                f"{len(result.quarantined):,} quarantined, RSS {_current_rss_mb():,.0f} MB "
+                f"(peak {_rss_mb():,.0f} MB)"
             )
 
         for ref in members:
