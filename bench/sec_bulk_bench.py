@@ -9,6 +9,8 @@ the temp folder; the first ``--slow-filers`` members of both archives are the sa
 * ``project``: ``pipelines.sec.bulk.ingest``, the whole bulk mode: stream the zip member by
   member, check each member, parse and derive with ``parse_and_derive``, validate with the
   pandera models, write the SEC store (a DuckDB file) and swap it in.
+* ``project_core``: only ``parse_and_derive`` on chunks of 100 members extracted from the zip
+  (no member checks, no validation, no store): the same scope as edgartools below.
 * ``edgartools``: edgartools 5.62's own offline path, one member at a time from the same zip:
   ``json.loads``, ``EntityFactsParser.parse_company_facts`` (every fact becomes a
   ``FinancialFact``), then ``TTMCalculator(facts).quarterize()`` per capex / revenue concept
@@ -89,6 +91,43 @@ def work_project(archive: Path) -> dict:
         "members": len(result.outcomes), "quarantined": len(result.quarantined),
         "base_rss_mb": base, "store_mb": store_mb,
     }  # fmt: skip
+
+
+def work_project_core(archive: Path, chunk: int = 100) -> dict:
+    """Only the project's parse + derivation (``parse_and_derive``) on chunks of members
+    extracted from the zip: no member checks, no validation, no store (edgartools' scope)."""
+    from pipelines.sec.bulk_config import load_bulk_settings
+    from pipelines.sec.config import concept_map
+    from pipelines.sec.derive import parse_and_derive
+
+    base = _rss_mb()
+    config = load_bulk_settings({})
+    facts = quarters = members = 0
+    t0 = time.perf_counter()
+    with zipfile.ZipFile(archive) as zf, tempfile.TemporaryDirectory() as tmp:
+        infos = zf.infolist()
+        for start in range(0, len(infos), chunk):
+            files, companies = [], {}
+            for info in infos[start : start + chunk]:
+                path = Path(tmp) / info.filename
+                with zf.open(info) as src, open(path, "wb") as dst:
+                    while block := src.read(1 << 20):
+                        dst.write(block)
+                files.append(path)
+                cik = int(info.filename[3:13])
+                companies[cik] = config.company(cik, None)
+            table, latest, _ = parse_and_derive(
+                files, {c: co.ticker for c, co in companies.items()},
+                concept_map(list(companies.values())), chunk_files=chunk,
+            )  # fmt: skip
+            facts += table.num_rows
+            quarters += latest.height
+            members += len(files)
+            for path in files:
+                path.unlink()
+    seconds = time.perf_counter() - t0
+    return {"facts": facts, "quarters": quarters, "seconds": seconds, "members": members,
+            "base_rss_mb": base}  # fmt: skip
 
 
 def _edgar_quarters(facts: list, concepts: tuple[str, ...]) -> dict[str, list]:
@@ -203,13 +242,21 @@ def work_compare(real: Path) -> dict:
             "filing_m": None if filing is None else filing / 1e6, "filing_rule": how,
             "matches": _verdict(ours, theirs, filing),
         })  # fmt: skip
+    ours_quarters = {(r["cik"], str(r["period_end"])) for r in latest.iter_rows(named=True)}
+    ours_keys = {
+        (r["cik"], r["concept"], str(r["period_end"])) for r in latest.iter_rows(named=True)
+    }
+    extra = [k for k in edgar if k not in ours_keys]
+    other_concept = sum((cik, end) in ours_quarters for cik, _, end in extra)
     only_project = sum(
         (r["cik"], r["concept"], str(r["period_end"])) not in edgar
         for r in latest.iter_rows(named=True)
     )
     return {"project_quarters": latest.height, "edgartools_quarters": len(edgar),
             "compared": compared, "only_project": only_project,
-            "only_edgartools": len(edgar) - compared, "disagreements": rows}  # fmt: skip
+            "only_edgartools": len(edgar) - compared,
+            "only_edgartools_quarter_given_by_project_with_other_concept": other_concept,
+            "disagreements": rows}  # fmt: skip
 
 
 def _close(a: float, b: float) -> bool:
@@ -258,7 +305,12 @@ def _filing_figure(facts, row: dict) -> tuple[float | None, str]:  # type: ignor
     return value, "longer leg in the row's filing minus shorter leg as of that date"
 
 
-WORKERS = {"project": work_project, "edgartools": work_edgartools, "pandas": work_pandas}
+WORKERS = {
+    "project": work_project,
+    "project_core": work_project_core,
+    "edgartools": work_edgartools,
+    "pandas": work_pandas,
+}
 
 
 def _worker(name: str, target: Path) -> None:

@@ -112,6 +112,12 @@ def _empty_outputs() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     return facts, latest, first
 
 
+def _reraise_interrupt(error: BaseException) -> None:
+    """An interrupted query (signal, cancel) is not a bad member: stop, quarantine nothing."""
+    if isinstance(error, duckdb.InterruptException) or "INTERRUPT" in str(error).upper():
+        raise error
+
+
 def _parse(
     paths: list[str], config: BulkSettings, outcomes: dict[str, Outcome], ciks: dict[str, int]
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -120,13 +126,15 @@ def _parse(
     concepts = concept_map(list(companies.values()))
     try:
         facts, latest, first = parse_and_derive(paths, labels, concepts, chunk_files=len(paths))
-    except PARSE_ERRORS:
+    except PARSE_ERRORS as error:
+        _reraise_interrupt(error)
         good = []
         for path in paths:
             try:
                 parse_and_derive([path], labels, concepts)
                 good.append(path)
             except PARSE_ERRORS as error:
+                _reraise_interrupt(error)
                 check_shape([path], outcomes)
                 if outcomes[path].status == "ingested":
                     message = first_line(error).replace(path, outcomes[path].member)
