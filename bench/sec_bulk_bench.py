@@ -316,6 +316,8 @@ WORKERS = {
 def _worker(name: str, target: Path) -> None:
     result = work_compare(target) if name == "compare" else WORKERS[name](target)
     result["peak_rss_mb"] = _rss_mb()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime  # every thread of the process
     print(json.dumps(result, default=str))
 
 
@@ -352,6 +354,7 @@ def main() -> None:
     parser.add_argument("--filers", type=int, default=10_000, help="0: skip the large run")
     parser.add_argument("--slow-filers", type=int, default=300)
     parser.add_argument("--real", type=Path, default=settings.sec_real_dir())
+    parser.add_argument("--only", help="comma-separated implementations (default: all)")
     parser.add_argument("--results", type=Path, help="also write the results here (JSON)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--target", type=Path, help=argparse.SUPPRESS)
@@ -360,18 +363,23 @@ def main() -> None:
         _worker(args.worker, args.target)
         return
     small = _archive(args.real, args.slow_filers)
-    runs = {f"{name} ({args.slow_filers} filers)": _run(name, small) for name in WORKERS}
-    if args.filers:  # --filers 0: skip the large archive
+    names = args.only.split(",") if args.only else list(WORKERS)
+    runs = {f"{name} ({args.slow_filers} filers)": _run(name, small) for name in names}
+    if args.filers and "project" in names:  # --filers 0: skip the large archive
         runs[f"project ({args.filers} filers)"] = _run("project", _archive(args.real, args.filers))
     comparison = _run("compare", args.real)
-    print(f"\n| implementation | facts | quarters | s | facts/s | peak RSS MB |\n|{'---|' * 6}")
+    print(
+        "\n| implementation | facts | quarters | wall s | facts/s | CPU s | facts/CPU s "
+        f"| peak RSS MB |\n|{'---|' * 8}"
+    )
     for label, r in runs.items():
         if "error" in r:
             print(f"| {label} | error: {r['error']} | | | | |")
             continue
-        rate = r["facts"] / r["seconds"]
+        rate, cpu_rate = r["facts"] / r["seconds"], r["facts"] / r["cpu_s"]
         print(f"| {label} | {r['facts']:,} | {r['quarters']:,} | {r['seconds']:.1f} | "
-              f"{rate:,.0f} | {r['peak_rss_mb']:,.0f} |")  # fmt: skip
+              f"{rate:,.0f} | {r['cpu_s']:.1f} | {cpu_rate:,.0f} | "
+              f"{r['peak_rss_mb']:,.0f} |")  # fmt: skip
     if "error" not in comparison:
         print(
             f"\nreal files: project {comparison['project_quarters']} quarters, edgartools "
@@ -385,7 +393,7 @@ def main() -> None:
     results = {"machine": _machine(), "runs": runs, "comparison": comparison}
     if args.results:
         args.results.write_text(json.dumps(results, indent=1, default=str))
-    print(json.dumps(results["machine"]))
+    print(json.dumps(results["machine"]), f"load average {os.getloadavg()}")
 
 
 if __name__ == "__main__":
