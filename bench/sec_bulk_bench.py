@@ -348,12 +348,12 @@ def _machine() -> dict:
 
 
 def main() -> None:
-    from pipelines import settings
+    from pipelines.sec.config import real_files_dir
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--filers", type=int, default=10_000, help="0: skip the large run")
     parser.add_argument("--slow-filers", type=int, default=300)
-    parser.add_argument("--real", type=Path, default=settings.sec_real_dir())
+    parser.add_argument("--real", type=Path, default=real_files_dir())
     parser.add_argument("--only", help="comma-separated implementations (default: all)")
     parser.add_argument("--results", type=Path, help="also write the results here (JSON)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)

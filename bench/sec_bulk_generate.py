@@ -4,7 +4,7 @@
     python bench/sec_bulk_generate.py --filers 30 --corrupt --out /tmp/small.zip
     python bench/sec_bulk_generate.py --filers 100 --folder --out /tmp/sec-bulk-folder
 
-The real files are read from ``--real`` (default ``$LEDGER_SEC_REAL_DIR`` or
+The real files are read from ``--real`` (default ``$SEC_REAL_DIR`` or
 ``../shared/sec-real`` beside the repository, top level and ``excerpts/``) and never copied
 into the repository: the archive goes to the temp folder unless ``--out`` says otherwise.
 Member ``i`` is real file ``i mod n`` (sorted by name): the first ``n`` members keep their real
@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines import settings  # noqa: E402
+from pipelines.sec.config import real_files_dir  # noqa: E402
 
 NEW_CIK_BASE = 2_000_000_000
 CIK_FIELD = re.compile(rb'"cik"\s*:\s*\d+')
@@ -46,9 +46,7 @@ def real_files(real: Path) -> list[Path]:
         [*real.glob("CIK*.json"), *real.glob("excerpts/CIK*.json")], key=lambda p: p.name
     )
     if not files:
-        raise SystemExit(
-            f"no CIK##########.json files in {real} (set --real or LEDGER_SEC_REAL_DIR)"
-        )
+        raise SystemExit(f"no CIK##########.json files in {real} (set --real or SEC_REAL_DIR)")
     return files
 
 
@@ -161,7 +159,7 @@ def generate(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--filers", type=int, default=10_000)
-    parser.add_argument("--real", type=Path, default=settings.sec_real_dir())
+    parser.add_argument("--real", type=Path, default=real_files_dir())
     parser.add_argument("--out", type=Path)
     parser.add_argument("--corrupt", action="store_true", help="add corrupt members")
     parser.add_argument("--folder", action="store_true", help="write a folder, not a zip")

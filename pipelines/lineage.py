@@ -8,7 +8,7 @@ Example, in an asset that writes ``marts.capex_quarterly``::
     lineage = column_lineage({
         "ticker": [(FIN, "ticker")],
         "capex_usd_m": [(FIN, "value"), (FIN, "metric"), (FIN, "basis")],
-        "calendar_quarter": [(FIN, "period_end"), (COMP, "fiscal_year_end_rule")],
+        "calendar_quarter": [(FIN, "period_end"), (COMP, "fiscal_calendar")],
     })
     yield dg.MaterializeResult(metadata={"dagster/column_lineage": lineage, ...})
 

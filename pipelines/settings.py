@@ -30,15 +30,3 @@ def raw_dir() -> Path:
 def read_sql(relative: str) -> str:
     """Text of a file under ``sql/``, e.g. ``read_sql("marts/capex_quarterly.sql")``."""
     return (SQL_DIR / relative).read_text(encoding="utf-8")
-
-
-#: Environment variable that overrides the folder of real SEC companyfacts files (tests, bench).
-SEC_REAL_DIR_ENV = "LEDGER_SEC_REAL_DIR"
-#: ``../shared/sec-real`` beside the repository (never copied into it).
-DEFAULT_SEC_REAL_DIR = REPO_ROOT.parent / "shared" / "sec-real"
-
-
-def sec_real_dir() -> Path:
-    """Folder of real SEC companyfacts files (``../shared/sec-real`` unless
-    ``LEDGER_SEC_REAL_DIR`` is set); it may be absent (tests then skip)."""
-    return Path(os.environ.get(SEC_REAL_DIR_ENV) or DEFAULT_SEC_REAL_DIR).resolve()

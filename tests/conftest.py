@@ -10,7 +10,12 @@ import pytest
 
 from pipelines import settings
 
-REPO_RAW = settings.REPO_ROOT / "raw"
+#: Tests that assert values read this frozen copy of raw/ (v2 format, as of 2025-09-05), so
+#: adding next quarter's figures to raw/ never changes what they see.
+FIXTURE_RAW = Path(__file__).parent / "fixtures" / "raw_snapshot_2025-09-05"
+#: The shipped raw/ folder: only tests of pinned historical quarters read it.
+SHIPPED_RAW = settings.REPO_ROOT / "raw"
+REPO_RAW = FIXTURE_RAW
 
 
 @pytest.fixture
@@ -52,7 +57,7 @@ def _sec_connector_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def refreshed_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse refreshed once per test session from the shipped raw files.
+    """A warehouse refreshed once per test session from the frozen raw snapshot.
 
     Shared by every test that only reads a full warehouse; a test that changes it must work
     on a copy."""

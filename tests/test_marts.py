@@ -1,4 +1,4 @@
-"""The marts tables, built once from the shipped raw files into a throw-away warehouse.
+"""The marts tables, built once from the frozen raw snapshot into a throw-away warehouse.
 
 Expected values are computed here by hand from the figures in raw/financials.csv (quoted in
 comments), never read back from the warehouse.
@@ -17,8 +17,9 @@ from pipelines import settings
 from pipelines.marts import assets as marts
 from pipelines.raw.assets import RAW_ASSETS
 from pipelines.warehouse import WarehouseResource
+from tests.conftest import FIXTURE_RAW
 
-RAW_NEEDED = ("companies", "financials", "capex_guidance", "claims")
+RAW_NEEDED = ("companies", "groups", "group_members", "financials", "capex_guidance", "claims")
 
 
 def build(raw_dir: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
@@ -41,7 +42,7 @@ def built(
 ) -> Iterator[tuple[dg.ExecuteInProcessResult, Path]]:
     root = tmp_path_factory.mktemp("marts")
     raw = root / "raw"
-    shutil.copytree(settings.REPO_ROOT / "raw", raw, ignore=shutil.ignore_patterns("sec"))
+    shutil.copytree(FIXTURE_RAW, raw, ignore=shutil.ignore_patterns("sec"))
     path = root / "warehouse.duckdb"
     yield build(raw, path), path
 
@@ -70,19 +71,20 @@ def test_run_succeeds_and_error_checks_pass(built):
     for name in (
         marts.CAPEX_QUARTERLY_UNIQUE,
         marts.CAPEX_QUARTERLY_GROWTH,
-        marts.CAPEX_GROUP_UNIQUE,
-        marts.CAPEX_GROUP_SUM,
-        marts.CAPEX_GROUP_GROWTH,
+        marts.COMPANY_UNIQUE,
+        marts.GROUP_UNIQUE,
+        marts.GROUP_SUM,
+        marts.GROUP_GROWTH,
         marts.CAPEX_GUIDANCE_UNIQUE,
         marts.AI_REVENUE_UNIQUE,
         marts.AI_REVENUE_GROWTH,
         marts.CLAIM_FACTS_UNIQUE,
         marts.CLAIM_CHECKS_COMPLETE,
-        marts.CAPEX_QUARTERLY_ADDS_UP,
+        marts.QUARTERS_ADD_UP,
     ):
         assert evaluations[name].passed, name
     # Microsoft FY2024, FY2025 and Amazon 2024 have four reported quarters and a full year
-    assert evaluations[marts.CAPEX_QUARTERLY_ADDS_UP].metadata["years_checked"].value >= 3
+    assert evaluations[marts.QUARTERS_ADD_UP].metadata["years_checked"].value >= 3
     contradicted = evaluations[marts.CLAIM_CHECKS_CONTRADICTED]
     assert not contradicted.passed
     assert contradicted.severity == dg.AssetCheckSeverity.WARN
@@ -110,11 +112,16 @@ def test_mamg_2q25_total_and_growth(sql):
     total_2q25 = 17079 + (32183 - 815) + 16538 + 22446
     # 2Q24: MSFT 13,873; AMZN 17,620 - 1,227; META 8,173; GOOGL 13,186
     total_2q24 = 13873 + (17620 - 1227) + 8173 + 13186
-    capex, yoy, complete, members, amzn_share = one(
+    capex, yoy, complete, members = one(
         sql,
-        "SELECT capex_usd_m, capex_yoy_pct, is_complete, members_reported, amzn_share_pct "
-        "FROM marts.capex_group_quarterly "
-        "WHERE group_name = 'MAMG' AND calendar_quarter = '2025Q2'",
+        "SELECT total_usd_m, yoy_pct, is_complete, members_reported "
+        "FROM marts.group_quarterly "
+        "WHERE group_name = 'MAMG' AND metric = 'capex' AND calendar_quarter = '2025Q2'",
+    )
+    (amzn_share,) = one(
+        sql,
+        "SELECT share_pct FROM marts.group_member_quarterly WHERE group_name = 'MAMG' AND "
+        "metric = 'capex' AND calendar_quarter = '2025Q2' AND ticker = 'AMZN'",
     )
     assert capex == total_2q25 == 87431
     assert yoy == pytest.approx((total_2q25 / total_2q24 - 1) * 100)  # 69.36 %
@@ -183,15 +190,16 @@ def test_missing_quarters_are_null_and_so_is_growth_against_them(sql):
     # MAMG 1Q24 total exists, its YoY does not (1Q23 incomplete)
     total, yoy, complete_1q23 = one(
         sql,
-        "SELECT g.capex_usd_m, g.capex_yoy_pct, p.is_complete FROM marts.capex_group_quarterly g "
-        "JOIN marts.capex_group_quarterly p ON p.calendar_quarter = '2023Q1' WHERE "
-        "g.calendar_quarter = '2024Q1'",
+        "SELECT g.total_usd_m, g.yoy_pct, p.is_complete FROM marts.group_quarterly g "
+        "JOIN marts.group_quarterly p ON p.calendar_quarter = '2023Q1' AND p.metric = g.metric "
+        "AND p.group_name = g.group_name WHERE g.calendar_quarter = '2024Q1' AND "
+        "g.metric = 'capex' AND g.group_name = 'MAMG'",
     )
     assert total == 10952 + (14925 - (2217 - 1227)) + (14573 - 8173) + 12012  # 43,299
     assert yoy is None and complete_1q23 is False
     incomplete = sql(
-        "SELECT calendar_quarter, capex_usd_m FROM marts.capex_group_quarterly WHERE NOT "
-        "is_complete "
+        "SELECT calendar_quarter, total_usd_m FROM marts.group_quarterly WHERE NOT "
+        "is_complete AND metric = 'capex' AND group_name = 'MAMG' "
         "ORDER BY 1"
     )
     assert incomplete == [("2023Q1", None), ("2023Q2", None), ("2023Q3", None), ("2023Q4", None)]
@@ -300,7 +308,9 @@ def test_tables_are_documented(sql):
     )
     assert set(comments) == {
         "capex_quarterly",
-        "capex_group_quarterly",
+        "company_quarterly",
+        "group_quarterly",
+        "group_member_quarterly",
         "capex_guidance",
         "ai_revenue_quarterly",
         "claim_facts",

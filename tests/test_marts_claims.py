@@ -11,11 +11,10 @@ import pytest
 
 from pipelines.marts import assets as marts
 from pipelines.marts import checks
+from pipelines.marts.claim_checks import build_claim_checks, normalize_facts
 from pipelines.marts.claims import (
     FACT_SCHEMA,
-    build_claim_checks,
     judge,
-    normalize_facts,
     seed_internal_facts,
 )
 from pipelines.raw.assets import RAW_ASSETS
@@ -244,26 +243,33 @@ def test_check_functions_fail_on_broken_tables():
 
 
 def test_group_sum_check_rejects_partial_sums():
-    members = pl.DataFrame(
+    company = pl.DataFrame(
         {
             "ticker": ["MSFT", "AMZN", "META", "GOOGL"],
+            "metric": ["capex"] * 4,
             "calendar_quarter": ["2025Q2"] * 4,
-            "capex_usd_m": [1.0, 2.0, None, 4.0],
+            "value_usd_m": [1.0, 2.0, None, 4.0],
         }
     )
+    members = pl.DataFrame({"group_name": ["G"] * 4, "ticker": ["MSFT", "AMZN", "META", "GOOGL"]})
     partial = pl.DataFrame(
         {
+            "group_name": ["G"],
+            "metric": ["capex"],
             "calendar_quarter": ["2025Q2"],
-            "capex_usd_m": [7.0],
+            "total_usd_m": [7.0],
             "is_complete": [True],
             "members_reported": [3],
+            "members_expected": [4],
         }
     )
-    assert not checks.group_totals_equal_members(partial, members)[0]
+    assert not checks.group_totals_equal_members(partial, company, members)[0]
     honest = partial.with_columns(
-        pl.lit(None, dtype=pl.Float64).alias("capex_usd_m"), pl.lit(False).alias("is_complete")
+        pl.lit(None, dtype=pl.Float64).alias("total_usd_m"), pl.lit(False).alias("is_complete")
     )
-    assert checks.group_totals_equal_members(honest, members)[0]
+    assert checks.group_totals_equal_members(honest, company, members)[0]
+    # a group whose member list lost a member is caught too (members_expected)
+    assert not checks.group_totals_equal_members(honest, company, members.head(3))[0]
 
 
 # ------------------------------------------------------------ end-to-end scenarios
@@ -271,7 +277,8 @@ def _materialize() -> dg.ExecuteInProcessResult:
     raw = [
         a
         for a in RAW_ASSETS
-        if a.key.path[1] in ("companies", "financials", "capex_guidance", "claims")
+        if a.key.path[1]
+        in ("companies", "groups", "group_members", "financials", "capex_guidance", "claims")
     ]
     return dg.materialize(
         [*raw, *marts.MARTS_ASSETS, *marts.MARTS_CHECKS],
@@ -314,15 +321,15 @@ def test_a_missing_quarter_makes_totals_and_growth_null(
         "AND calendar_quarter IN ('2024Q2', '2024Q4')"
     ) == [(None,), (None,)]
     total, yoy, complete, missing = query(
-        "SELECT capex_usd_m, capex_yoy_pct, is_complete, missing_members FROM "
-        "marts.capex_group_quarterly "
-        "WHERE calendar_quarter = '2024Q2'"
+        "SELECT total_usd_m, yoy_pct, is_complete, missing_members FROM "
+        "marts.group_quarterly "
+        "WHERE calendar_quarter = '2024Q2' AND metric = 'capex' AND group_name = 'MAMG'"
     )[0]
     assert (total, yoy, complete, missing) == (None, None, False, "GOOGL")
     # the 2Q25 total still exists, its YoY does not; the claim becomes not computable
     total, yoy = query(
-        "SELECT capex_usd_m, capex_yoy_pct FROM marts.capex_group_quarterly "
-        "WHERE calendar_quarter = '2025Q2'"
+        "SELECT total_usd_m, yoy_pct FROM marts.group_quarterly "
+        "WHERE calendar_quarter = '2025Q2' AND metric = 'capex' AND group_name = 'MAMG'"
     )[0]
     assert total == 17079 + (32183 - 815) + 16538 + 22446 and yoy is None
     assert query("SELECT status FROM marts.claim_checks WHERE claim_id = 'C048'") == [

@@ -35,8 +35,8 @@ def test_every_raw_asset_lands_every_shipped_row(
         "SELECT value FROM raw.financials WHERE ticker='MSFT' AND metric='capex_additions_to_pp_e' "
         "AND fiscal_year=2025 AND fiscal_quarter=4 AND basis='discrete' AND value_kind='actual'"
     ) == [(17079.0,)]
-    assert query("SELECT cik, fiscal_year_end_rule FROM raw.companies WHERE ticker='AVGO'") == [
-        (1730168, "sunday_nearest_oct31")
+    assert query("SELECT cik, fiscal_calendar FROM raw.companies WHERE ticker='AVGO'") == [
+        (1730168, "nearest:sun:oct-31:q1")
     ]
     # the warehouse documents itself
     [(comment,)] = query(
@@ -66,7 +66,7 @@ def test_bad_file_keeps_previous_tables_and_quarantines_rows(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (raw_copy / "companies.csv").write_text(
         (raw_copy / "companies.csv").read_text(encoding="utf-8")
-        + "nvda,NVIDIA,abc,MAMG,dec31,x,2025-01-01,https://x\n",
+        + "nvda,NVIDIA,abc,last:sun:jan:q4,,,,x,2025-01-01,https://x\n",
         encoding="utf-8",
     )
 

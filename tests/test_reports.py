@@ -28,6 +28,17 @@ from pipelines.warehouse import WarehouseResource
 SMALL_WAREHOUSE = """
 CREATE SCHEMA marts;
 CREATE SCHEMA tco;
+CREATE SCHEMA raw;
+CREATE TABLE raw.companies (ticker VARCHAR, name VARCHAR, fiscal_calendar VARCHAR);
+INSERT INTO raw.companies VALUES
+    ('MSFT', 'Microsoft Corporation', 'month_end:jun'),
+    ('AMZN', 'Amazon.com, Inc.', 'month_end:dec'),
+    ('META', 'Meta Platforms, Inc.', 'month_end:dec'),
+    ('AVGO', 'Broadcom Inc.', 'nearest:sun:oct-31:q1'),
+    ('MRVL', 'Marvell Technology, Inc.', 'nearest:sat:jan-31:q4');
+CREATE TABLE raw.group_members (group_name VARCHAR, ticker VARCHAR);
+INSERT INTO raw.group_members VALUES ('MAMG', 'MSFT'), ('MAMG', 'AMZN'), ('MAMG', 'META'),
+    ('AI_SEMI', 'AVGO'), ('AI_SEMI', 'MRVL');
 CREATE TABLE marts.capex_quarterly (
     ticker VARCHAR, calendar_quarter VARCHAR, capex_usd_m DOUBLE, capex_yoy_pct DOUBLE,
     capex_is_derived BOOLEAN);

@@ -1,6 +1,6 @@
 """SEC bulk mode on a small archive built from the real companyfacts files plus corrupt members.
 
-The real files are read from ``LEDGER_SEC_REAL_DIR`` (default ``../shared/sec-real``); tests that
+The real files are read from ``SEC_REAL_DIR`` (default ``../shared/sec-real``); tests that
 need them skip with the reason where the folder is absent. Expected fact counts come from the
 generator's manifest, counted with Python's ``json`` (independent of DuckDB's reader).
 """
@@ -20,12 +20,12 @@ from pipelines.sec import store as sec_store
 from pipelines.sec.bulk import ingest, main, open_members
 from pipelines.sec.bulk_assets import BULK_KEY, sec_bulk
 from pipelines.sec.bulk_config import ALL_ENV, OFF_MESSAGE, load_bulk_settings
-from pipelines.sec.config import SecConfigError
+from pipelines.sec.config import SecConfigError, real_files_dir
 
-REAL = settings.sec_real_dir()
+REAL = real_files_dir()
 needs_real = pytest.mark.skipif(
     not any(REAL.glob("CIK*.json")),
-    reason=f"real SEC companyfacts files not found in {REAL} (set {settings.SEC_REAL_DIR_ENV})",
+    reason=f"real SEC companyfacts files not found in {REAL} (set SEC_REAL_DIR)",
 )
 GENERATOR = settings.REPO_ROOT / "bench" / "sec_bulk_generate.py"
 FILERS = 30

@@ -19,6 +19,7 @@ from pipelines import settings
 from pipelines.raw.assets import RAW_ASSETS
 from pipelines.tco.assets import TCO_ASSETS, TCO_CHECKS
 from pipelines.warehouse import WarehouseResource
+from tests.conftest import FIXTURE_RAW
 
 CHIP_FILES = {
     "accelerators",
@@ -92,7 +93,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """One warehouse built from the shipped raw files, shared read-only by this module's tests."""
     root = tmp_path_factory.mktemp("tco")
     raw = root / "raw"
-    shutil.copytree(settings.REPO_ROOT / "raw", raw, ignore=shutil.ignore_patterns("sec"))
+    shutil.copytree(FIXTURE_RAW, raw, ignore=shutil.ignore_patterns("sec"))
     warehouse = root / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(settings.RAW_DIR_ENV, str(raw))

@@ -1,6 +1,6 @@
-"""Marts: capex growth, MAMG totals, capex guidance, AI revenue, and the claim checks.
+"""Marts: capex growth, company and group tables, capex guidance, AI revenue, claim checks.
 
-Six tables in schema ``marts``, one asset each (group ``marts``). Every table is computed
+Nine tables in schema ``marts``, one asset each (group ``marts``). Every table is computed
 from the sourced raw tables by polars and DuckDB SQL (``sql/marts/``), validated by its
 pandera model (``pipelines/marts/models.py``) and written with its column comments. Figures
 that the seed's reports state are never inputs here: they are only compared, in
@@ -14,25 +14,29 @@ import polars as pl
 from dagster import AssetExecutionContext
 from pandera.errors import SchemaError, SchemaErrors
 
-from pipelines import settings
 from pipelines.marts import checks
 from pipelines.marts import lineage as column_lineage
-from pipelines.marts.ai_revenue import build_ai_revenue_quarterly
-from pipelines.marts.capex import build_capex_quarterly
+from pipelines.marts.build import Inputs, Marts, actual_figures, build_ai_revenue, build_marts
+from pipelines.marts.build import known_on as inputs_known_on
+from pipelines.marts.capex import DERIVABLE_METRICS, build_capex_quarterly
+from pipelines.marts.claim_checks import build_claim_checks_as_of, claim_date, normalize_facts
 from pipelines.marts.claims import (
     ai_revenue_facts,
-    build_claim_checks,
     capex_facts,
     facts_frame,
     guidance_facts,
-    normalize_facts,
     seed_internal_facts,
 )
-from pipelines.marts.group import MEMBERS, build_capex_group_quarterly
+from pipelines.marts.company import build_company_quarterly
+from pipelines.marts.company_models import (
+    CompanyQuarterlyModel,
+    GroupMemberQuarterlyModel,
+    GroupQuarterlyModel,
+)
+from pipelines.marts.group import build_group_quarterly
 from pipelines.marts.guidance import build_capex_guidance
 from pipelines.marts.models import (
     AiRevenueQuarterlyModel,
-    CapexGroupQuarterlyModel,
     CapexGuidanceMartModel,
     CapexQuarterlyModel,
     ClaimChecksModel,
@@ -43,15 +47,16 @@ from pipelines.warehouse import WarehouseResource, write_table
 from pipelines.warehouse.tables import read_table
 
 GROUP = "marts"
-MAMG = "MAMG"
-AI_SEMI = "AI_SEMI"
 
 RAW_COMPANIES = dg.AssetKey(["raw", "companies"])
+RAW_GROUP_MEMBERS = dg.AssetKey(["raw", "group_members"])
 RAW_FINANCIALS = dg.AssetKey(["raw", "financials"])
 RAW_GUIDANCE = dg.AssetKey(["raw", "capex_guidance"])
 RAW_CLAIMS = dg.AssetKey(["raw", "claims"])
 CAPEX_QUARTERLY = dg.AssetKey(["marts", "capex_quarterly"])
-CAPEX_GROUP_QUARTERLY = dg.AssetKey(["marts", "capex_group_quarterly"])
+COMPANY_QUARTERLY = dg.AssetKey(["marts", "company_quarterly"])
+GROUP_QUARTERLY = dg.AssetKey(["marts", "group_quarterly"])
+GROUP_MEMBER_QUARTERLY = dg.AssetKey(["marts", "group_member_quarterly"])
 CAPEX_GUIDANCE = dg.AssetKey(["marts", "capex_guidance"])
 AI_REVENUE_QUARTERLY = dg.AssetKey(["marts", "ai_revenue_quarterly"])
 CLAIM_FACTS = dg.AssetKey(["marts", "claim_facts"])
@@ -62,10 +67,11 @@ TCO_CLAIM_FACTS = dg.AssetKey(["tco", "claim_facts"])
 # ----------------------------------------------------------------- check names
 CAPEX_QUARTERLY_UNIQUE = "capex_quarterly_one_row_per_ticker_quarter"
 CAPEX_QUARTERLY_GROWTH = "capex_quarterly_growth_matches_levels"
-CAPEX_QUARTERLY_ADDS_UP = "capex_quarterly_reported_quarters_add_up_to_full_year"
-CAPEX_GROUP_UNIQUE = "capex_group_quarterly_one_row_per_group_quarter"
-CAPEX_GROUP_SUM = "capex_group_quarterly_total_equals_sum_of_members"
-CAPEX_GROUP_GROWTH = "capex_group_quarterly_growth_matches_levels"
+QUARTERS_ADD_UP = "company_quarterly_reported_quarters_add_up_to_full_year"
+COMPANY_UNIQUE = "company_quarterly_one_row_per_ticker_metric_quarter"
+GROUP_UNIQUE = "group_quarterly_one_row_per_group_metric_quarter"
+GROUP_SUM = "group_quarterly_total_equals_sum_of_members"
+GROUP_GROWTH = "group_quarterly_growth_matches_levels"
 CAPEX_GUIDANCE_UNIQUE = "capex_guidance_one_row_per_ticker_period"
 AI_REVENUE_UNIQUE = "ai_revenue_quarterly_one_row_per_ticker_quarter"
 AI_REVENUE_GROWTH = "ai_revenue_quarterly_growth_matches_levels"
@@ -81,9 +87,9 @@ CAPEX_GROWTH_PAIRS = [
     ("capex_incl_finance_leases_yoy_pct", "capex_incl_finance_leases_usd_m", 4),
 ]
 GROUP_GROWTH_PAIRS = [
-    ("capex_qoq_pct", "capex_usd_m", 1),
-    ("capex_yoy_pct", "capex_usd_m", 4),
-    ("capex_ttm_yoy_pct", "capex_ttm_usd_m", 4),
+    ("qoq_pct", "total_usd_m", 1),
+    ("yoy_pct", "total_usd_m", 4),
+    ("ttm_yoy_pct", "ttm_usd_m", 4),
 ]
 AI_GROWTH_PAIRS = [
     ("revenue_qoq_pct", "revenue_usd_m", 1),
@@ -100,12 +106,8 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None)
     return con.execute(sql, params or {}).pl()
 
 
-def _rules(con: duckdb.DuckDBPyConnection, group: str | None = None) -> dict[str, str]:
-    sql = "SELECT ticker, fiscal_year_end_rule FROM raw.companies"
-    rows = con.execute(
-        sql + (" WHERE group_name = ?" if group else ""), [group] if group else []
-    ).fetchall()
-    return dict(rows)
+def _rules(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT ticker, fiscal_calendar FROM raw.companies").fetchall())
 
 
 def _validated(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
@@ -175,9 +177,9 @@ def _asset_kwargs(
         CAPEX_QUARTERLY,
         CapexQuarterlyModel,
         [RAW_FINANCIALS, RAW_COMPANIES],
-        "Hyperscaler (MAMG: Microsoft, Amazon, Meta, Alphabet) capex per calendar quarter, USD m. "
-        "Each company's cash capex in its own definition (Amazon: purchases net of proceeds). "
-        "Quarters "
+        "Capex per company and calendar quarter, USD m, for every company of raw.companies with "
+        "a capex definition: its cash capex in its own definition (e.g. purchases net of "
+        "proceeds). Quarters "
         "only reported inside year-to-date or full-year figures are derived (Q2 = H1 - Q1, Q4 = "
         "FY - 9M, "
         "...) and marked; a quarter that cannot be derived is NULL with the reason, and growth "
@@ -190,8 +192,9 @@ def capex_quarterly(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        actuals = _query(con, settings.read_sql("marts/actual_figures.sql"))
-        frame = build_capex_quarterly(actuals, _rules(con, MAMG))
+        inputs = Inputs.read(con)
+        actuals = actual_figures(con, inputs.financials)
+        frame = build_capex_quarterly(actuals, inputs.company_map)
         derived = frame.filter(pl.col("capex_is_derived").fill_null(False))
         missing = frame.filter(pl.col("capex_usd_m").is_null())
         context.log.info(f"{frame.height} rows; {derived.height} derived; {missing.height} missing")
@@ -215,42 +218,90 @@ def capex_quarterly(
 
 @dg.asset(
     **_asset_kwargs(
-        CAPEX_GROUP_QUARTERLY,
-        CapexGroupQuarterlyModel,
-        [CAPEX_QUARTERLY, RAW_COMPANIES],
-        "MAMG capex per calendar quarter, USD m: the sum of the four members' capex from "
-        "marts.capex_quarterly, only when all four are known (is_complete); otherwise NULL, never "
-        "a "
-        "partial sum. With QoQ / YoY / TTM growth and each member's share.",
-        ["capex_group_quarterly.sql"],
+        COMPANY_QUARTERLY,
+        CompanyQuarterlyModel,
+        [CAPEX_QUARTERLY, RAW_FINANCIALS, RAW_COMPANIES],
+        "Every company's quarterly figures in one long table, USD m: capex (each company's own "
+        "definition, from marts.capex_quarterly) and every flow metric of raw.financials "
+        "(revenue, AI and data-center revenue, operating cash flow, depreciation and "
+        "amortization), one row per company, metric and calendar quarter from the company's "
+        "first to its last quarter with the metric; derived quarters marked, gaps with the "
+        "reason.",
+        ["actual_figures.sql"],
     )
 )
-def capex_group_quarterly(
+def company_quarterly(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        members = set(_rules(con, MAMG))
-        if members != set(MEMBERS):
-            raise dg.Failure(
-                description=f"raw.companies lists {sorted(members)} in group MAMG; this table has "
-                "member "
-                f"columns for {list(MEMBERS)}. Update pipelines/marts/group.py and the model."
-            )
-        totals = _query(
-            con, settings.read_sql("marts/capex_group_quarterly.sql"), {"group_name": MAMG}
+        inputs = Inputs.read(con)
+        actuals = actual_figures(con, inputs.financials)
+        frame = build_company_quarterly(
+            actuals, inputs.company_map, read_table(con, "marts.capex_quarterly")
         )
-        capex = read_table(con, "marts.capex_quarterly")
-        frame = build_capex_group_quarterly(totals, capex)
-        lineage = column_lineage.capex_group_quarterly()
-        incomplete = frame.filter(~pl.col("is_complete"))["calendar_quarter"].to_list()
-        context.log.info(f"incomplete quarters: {incomplete}")
+        context.log.info(f"{frame.height} company-metric-quarter rows")
+        return _write(
+            con, COMPANY_QUARTERLY, frame, CompanyQuarterlyModel, column_lineage.company_quarterly()
+        )
+
+
+def _groups(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return build_group_quarterly(
+        read_table(con, "marts.company_quarterly"), read_table(con, "raw.group_members")
+    )
+
+
+@dg.asset(
+    **_asset_kwargs(
+        GROUP_QUARTERLY,
+        GroupQuarterlyModel,
+        [COMPANY_QUARTERLY, RAW_GROUP_MEMBERS],
+        "Every group of raw.groups (any named set of companies), per metric (capex, revenue, "
+        "operating cash flow, depreciation and amortization) and calendar quarter, USD m: the "
+        "sum of the members' figures only when every member has the quarter (is_complete); "
+        "otherwise NULL with the members missing and why, never a partial sum. QoQ / YoY / TTM "
+        "growth.",
+        [],
+    )
+)
+def group_quarterly(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        frame, _ = _groups(con)
+        incomplete = frame.filter(~pl.col("is_complete"))
+        context.log.info(f"{frame.height} rows, {incomplete.height} incomplete")
         return _write(
             con,
-            CAPEX_GROUP_QUARTERLY,
+            GROUP_QUARTERLY,
             frame,
-            CapexGroupQuarterlyModel,
-            lineage,
-            {"incomplete_quarters": ", ".join(incomplete) or "none"},
+            GroupQuarterlyModel,
+            column_lineage.group_quarterly(),
+            {"incomplete_rows": incomplete.height},
+        )
+
+
+@dg.asset(
+    **_asset_kwargs(
+        GROUP_MEMBER_QUARTERLY,
+        GroupMemberQuarterlyModel,
+        [GROUP_QUARTERLY, COMPANY_QUARTERLY, RAW_GROUP_MEMBERS],
+        "Each member of every group per metric and calendar quarter: its figure, definition "
+        "and share of the group total (marts.group_quarterly), or why it is missing.",
+        [],
+    )
+)
+def group_member_quarterly(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        _, frame = _groups(con)
+        return _write(
+            con,
+            GROUP_MEMBER_QUARTERLY,
+            frame,
+            GroupMemberQuarterlyModel,
+            column_lineage.group_member_quarterly(),
         )
 
 
@@ -284,13 +335,11 @@ def capex_guidance(
         AI_REVENUE_QUARTERLY,
         AiRevenueQuarterlyModel,
         [RAW_FINANCIALS, RAW_COMPANIES],
-        "Broadcom and Marvell per fiscal quarter, USD m: revenue, AI revenue (Broadcom), "
-        "data-center "
-        "revenue (Marvell), growth, surprise against the consensus in force at the results date "
-        "(with "
-        "that consensus' date), guidance, and next-quarter guidance vs consensus. Marvell's AI "
-        "revenue "
-        "exists only as an analyst estimate, in its own column.",
+        "Every company with AI or data-center revenue (figures or expectations), per fiscal "
+        "quarter, USD m: revenue, AI revenue, data-center revenue, growth, surprise against the "
+        "consensus in force at the results date (with that consensus' date, age and a status "
+        "that flags a stale or undated consensus), guidance, and next-quarter guidance vs "
+        "consensus. AI revenue known only as an analyst estimate is in its own column.",
         ["actual_figures.sql", "pick_expectation.sql"],
     )
 )
@@ -298,21 +347,23 @@ def ai_revenue_quarterly(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        actuals = _query(con, settings.read_sql("marts/actual_figures.sql"))
-        expectations = _query(con, "SELECT * FROM raw.financials WHERE value_kind <> 'actual'")
-        pick_sql = settings.read_sql("marts/pick_expectation.sql")
-
-        def pick(requests: pl.DataFrame, value_kind: str, window_days: int) -> pl.DataFrame:
-            con.register("expectation_requests", requests.to_arrow())
-            try:
-                return _query(con, pick_sql, {"value_kind": value_kind, "window_days": window_days})
-            finally:
-                con.unregister("expectation_requests")
-
-        frame = build_ai_revenue_quarterly(actuals, expectations, _rules(con, AI_SEMI), pick)
+        inputs = Inputs.read(con)
+        frame = build_ai_revenue(con, inputs, actual_figures(con, inputs.financials))
         lineage = column_lineage.ai_revenue_quarterly()
         context.log.info(f"{frame.height} fiscal quarters")
         return _write(con, AI_REVENUE_QUARTERLY, frame, AiRevenueQuarterlyModel, lineage)
+
+
+def _facts(marts: Marts, rules: dict[str, str], claims: pl.DataFrame) -> pl.DataFrame:
+    facts = (
+        capex_facts(
+            marts.capex_quarterly, marts.group_quarterly, rules, marts.group_member_quarterly
+        )
+        + guidance_facts(marts.capex_guidance, rules)
+        + ai_revenue_facts(marts.ai_revenue_quarterly, rules)
+    )
+    facts += seed_internal_facts(claims, facts)
+    return facts_frame(facts)
 
 
 @dg.asset(
@@ -321,19 +372,22 @@ def ai_revenue_quarterly(
         ClaimFactsModel,
         [
             CAPEX_QUARTERLY,
-            CAPEX_GROUP_QUARTERLY,
+            GROUP_QUARTERLY,
+            GROUP_MEMBER_QUARTERLY,
             CAPEX_GUIDANCE,
             AI_REVENUE_QUARTERLY,
             RAW_CLAIMS,
             RAW_COMPANIES,
+            RAW_FINANCIALS,
+            RAW_GUIDANCE,
+            RAW_GROUP_MEMBERS,
         ],
         "The marts domain's claim facts: figures computed by the warehouse, spelled in the claims' "
         "vocabulary (entity, metric, period, unit) so marts.claim_checks can join them: capex "
-        "totals and "
-        "growth, Broadcom / Marvell figures, guidance, Amazon capex intensity, and checks of "
-        "claims against "
-        "the seed's own related figures (CAGR, shares, ratios, conflicting articles). A NULL "
-        "computed_value "
+        "totals and growth per company and group, AI-revenue figures, guidance, capex intensity, "
+        "and checks of claims against the seed's own related figures (CAGR, shares, ratios, "
+        "conflicting articles): once from everything the warehouse holds (as_of NULL) and once "
+        "per claim date from only the figures known on that date. A NULL computed_value "
         "means 'cannot be computed' and method says why. Other domains publish the same columns "
         "(tco.claim_facts).",
         [],
@@ -343,18 +397,25 @@ def claim_facts(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        rules = _rules(con)
-        facts = (
-            capex_facts(
-                read_table(con, "marts.capex_quarterly"),
-                read_table(con, "marts.capex_group_quarterly"),
-                rules,
-            )
-            + guidance_facts(read_table(con, "marts.capex_guidance"), rules)
-            + ai_revenue_facts(read_table(con, "marts.ai_revenue_quarterly"), rules)
+        claims = read_table(con, "raw.claims")
+        today = Marts(
+            read_table(con, "marts.capex_quarterly"),
+            read_table(con, "marts.company_quarterly"),
+            read_table(con, "marts.group_quarterly"),
+            read_table(con, "marts.group_member_quarterly"),
+            read_table(con, "marts.capex_guidance"),
+            read_table(con, "marts.ai_revenue_quarterly"),
         )
-        facts += seed_internal_facts(read_table(con, "raw.claims"), facts)
-        frame = facts_frame(facts)
+        inputs = Inputs.read(con)
+        frames = [
+            _facts(today, inputs.rules, claims).with_columns(pl.lit(None, pl.Date).alias("as_of"))
+        ]
+        for day in sorted({claim_date(d) for d in claims["publish_date"].to_list()}):
+            then = build_marts(con, inputs_known_on(inputs, day))
+            frames.append(
+                _facts(then, inputs.rules, claims).with_columns(pl.lit(day).alias("as_of"))
+            )
+        frame = pl.concat(frames)
         lineage = column_lineage.claim_facts()
         context.log.info(
             f"{frame.height} facts, {frame.filter(pl.col('computed_value').is_null()).height} NULL"
@@ -367,7 +428,9 @@ def claim_facts(
         CLAIM_CHECKS,
         ClaimChecksModel,
         [RAW_CLAIMS, CLAIM_FACTS, TCO_CLAIM_FACTS],
-        "Every claim of the seed's reports (raw.claims) checked against the warehouse: each claim "
+        "Every claim of the seed's reports (raw.claims) checked against the warehouse twice: as "
+        "of the claim's date (facts from only the figures known then) and as of today, side by "
+        "side, with verdict_changed and its reason. Each claim "
         "LEFT "
         "JOIN the union of the claim-facts tables (marts.claim_facts, tco.claim_facts if built) "
         "on entity, "
@@ -385,13 +448,19 @@ def claim_checks(
         claims = read_table(con, "raw.claims")
         tco = read_table(con, "tco.claim_facts")
         tco_present = bool(tco.columns)
-        facts = pl.concat(
-            [
-                normalize_facts(read_table(con, "marts.claim_facts"), "marts"),
-                normalize_facts(tco, "tco"),
-            ]
+        marts_facts = read_table(con, "marts.claim_facts")
+        tco_facts = normalize_facts(tco, "tco")
+
+        def facts_at(day: object) -> pl.DataFrame:
+            rows = marts_facts.filter(
+                pl.col("as_of").is_null() if day is None else pl.col("as_of") == day
+            ).drop("as_of")
+            return pl.concat([normalize_facts(rows, "marts"), tco_facts])
+
+        days = {d for d in marts_facts["as_of"].unique().to_list() if d is not None}
+        frame = build_claim_checks_as_of(
+            claims, facts_at(None), {d: facts_at(d) for d in days}, tco_present
         )
-        frame = build_claim_checks(claims, facts, tco_present)
         counts = {
             s: frame.filter(pl.col("status") == s).height
             for s in ("confirmed", "contradicted", "not_computable")
@@ -400,6 +469,7 @@ def claim_checks(
             f"claim checks: {counts}; tco.claim_facts {'read' if tco_present else 'absent'}"
         )
         lineage = column_lineage.claim_checks()
+        changed = frame.filter(pl.col("verdict_changed")).height
         return _write(
             con,
             CLAIM_CHECKS,
@@ -408,6 +478,7 @@ def claim_checks(
             lineage,
             {
                 **{f"{k}_claims": v for k, v in counts.items()},
+                "verdicts_changed_since_claim": changed,
                 "tco_claim_facts_read": tco_present,
             },
         )
@@ -467,62 +538,80 @@ def check_capex_quarterly_growth(warehouse: WarehouseResource) -> dg.AssetCheckR
 
 
 @dg.asset_check(
-    asset=CAPEX_QUARTERLY,
-    name=CAPEX_QUARTERLY_ADDS_UP,
+    asset=COMPANY_QUARTERLY,
+    name=QUARTERS_ADD_UP,
     additional_deps=[RAW_FINANCIALS],
-    description="Where all four discrete quarters and the full year of a company's capex metric "
-    "are "
-    "reported, the quarters add up to the full year (warning: a source inconsistency).",
+    description="Where a company printed all four discrete quarters and the full year of a flow "
+    "metric (capex, revenue, AI / data-center revenue, operating cash flow, D&A, ...), the "
+    "quarters add up to the full year within the printed precision (warning: a source "
+    "inconsistency or a mis-keyed figure).",
 )
-def check_capex_quarterly_adds_up(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def check_quarters_add_up(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
-        actuals = _query(con, settings.read_sql("marts/actual_figures.sql"))
-        frame = read_table(con, "marts.capex_quarterly")
-    return _check_result(*checks.quarters_add_up(frame, actuals), WARN)
+        inputs = Inputs.read(con)
+        actuals = actual_figures(con, inputs.financials)
+    return _check_result(*checks.quarters_add_up(actuals, DERIVABLE_METRICS), WARN)
 
 
 @dg.asset_check(
-    asset=CAPEX_GROUP_QUARTERLY,
-    name=CAPEX_GROUP_UNIQUE,
+    asset=COMPANY_QUARTERLY,
+    name=COMPANY_UNIQUE,
     blocking=True,
-    description="One row per (group_name, calendar_quarter).",
+    description="One row per (ticker, metric, calendar_quarter).",
 )
-def check_capex_group_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def check_company_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return _check_result(
         *checks.one_row_per_key(
-            _table(warehouse, "marts.capex_group_quarterly"), ["group_name", "calendar_quarter"]
+            _table(warehouse, "marts.company_quarterly"), ["ticker", "metric", "calendar_quarter"]
         ),
         ERROR,
     )
 
 
 @dg.asset_check(
-    asset=CAPEX_GROUP_QUARTERLY,
-    name=CAPEX_GROUP_SUM,
+    asset=GROUP_QUARTERLY,
+    name=GROUP_UNIQUE,
     blocking=True,
-    additional_deps=[CAPEX_QUARTERLY],
-    description="A complete quarter's MAMG total equals the sum of the four members in "
-    "marts.capex_quarterly; a quarter with a member missing has a NULL total (no partial sums).",
+    description="One row per (group_name, metric, calendar_quarter).",
 )
-def check_capex_group_sum(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.connect() as con:
-        group = read_table(con, "marts.capex_group_quarterly")
-        capex = read_table(con, "marts.capex_quarterly")
-    return _check_result(*checks.group_totals_equal_members(group, capex), ERROR)
+def check_group_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    return _check_result(
+        *checks.one_row_per_key(
+            _table(warehouse, "marts.group_quarterly"), ["group_name", "metric", "calendar_quarter"]
+        ),
+        ERROR,
+    )
 
 
 @dg.asset_check(
-    asset=CAPEX_GROUP_QUARTERLY,
-    name=CAPEX_GROUP_GROWTH,
+    asset=GROUP_QUARTERLY,
+    name=GROUP_SUM,
     blocking=True,
-    description="MAMG growth columns equal the growth recomputed from the totals; NULL when a "
+    additional_deps=[COMPANY_QUARTERLY, RAW_GROUP_MEMBERS],
+    description="A complete quarter's group total equals the sum of its members (raw.group_members)"
+    " in marts.company_quarterly; no quarter is reported complete with a member missing, and an "
+    "incomplete one has a NULL total (no partial sums).",
+)
+def check_group_sum(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        group = read_table(con, "marts.group_quarterly")
+        company = read_table(con, "marts.company_quarterly")
+        members = read_table(con, "raw.group_members")
+    return _check_result(*checks.group_totals_equal_members(group, company, members), ERROR)
+
+
+@dg.asset_check(
+    asset=GROUP_QUARTERLY,
+    name=GROUP_GROWTH,
+    blocking=True,
+    description="Group growth columns equal the growth recomputed from the totals; NULL when a "
     "total is.",
 )
-def check_capex_group_growth(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = _table(warehouse, "marts.capex_group_quarterly")
+def check_group_growth(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    frame = _table(warehouse, "marts.group_quarterly")
     return _check_result(
         *checks.growth_matches_levels(
-            frame, ["group_name"], "calendar_quarter", GROUP_GROWTH_PAIRS
+            frame, ["group_name", "metric"], "calendar_quarter", GROUP_GROWTH_PAIRS
         ),
         ERROR,
     )
@@ -582,13 +671,15 @@ def check_ai_revenue_growth(warehouse: WarehouseResource) -> dg.AssetCheckResult
     asset=CLAIM_FACTS,
     name=CLAIM_FACTS_UNIQUE,
     blocking=True,
-    description="One fact per (entity, metric, period, claim_id), so every claim joins to at most "
-    "one marts fact.",
+    description="One fact per (entity, metric, period, claim_id, as_of), so every claim joins to "
+    "at most one marts fact today and one as of its date.",
 )
 def check_claim_facts_unique(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = _table(warehouse, "marts.claim_facts").with_columns(pl.col("claim_id").fill_null(""))
+    frame = _table(warehouse, "marts.claim_facts").with_columns(
+        pl.col("claim_id").fill_null(""), pl.col("as_of").cast(pl.Utf8).fill_null("today")
+    )
     return _check_result(
-        *checks.one_row_per_key(frame, ["entity", "metric", "period", "claim_id"]), ERROR
+        *checks.one_row_per_key(frame, ["entity", "metric", "period", "claim_id", "as_of"]), ERROR
     )
 
 
@@ -619,7 +710,9 @@ def check_claim_checks_contradicted(warehouse: WarehouseResource) -> dg.AssetChe
 
 MARTS_ASSETS: list[dg.AssetsDefinition] = [
     capex_quarterly,
-    capex_group_quarterly,
+    company_quarterly,
+    group_quarterly,
+    group_member_quarterly,
     capex_guidance,
     ai_revenue_quarterly,
     claim_facts,
@@ -628,10 +721,11 @@ MARTS_ASSETS: list[dg.AssetsDefinition] = [
 MARTS_CHECKS: list[dg.AssetChecksDefinition] = [
     check_capex_quarterly_unique,
     check_capex_quarterly_growth,
-    check_capex_quarterly_adds_up,
-    check_capex_group_unique,
-    check_capex_group_sum,
-    check_capex_group_growth,
+    check_quarters_add_up,
+    check_company_unique,
+    check_group_unique,
+    check_group_sum,
+    check_group_growth,
     check_capex_guidance_unique,
     check_ai_revenue_unique,
     check_ai_revenue_growth,

@@ -1,10 +1,11 @@
-"""Hyperscaler capex per calendar quarter (``marts.capex_quarterly``), from reported figures.
+"""Capex per company and calendar quarter (``marts.capex_quarterly``), from reported figures.
 
-Input: the reported figures of ``sql/marts/actual_figures.sql`` (one vintage per figure).
-Each company's capex is its cash capex in its own definition: Microsoft's additions to
-property and equipment, Alphabet's and Meta's purchases of property and equipment, and
-Amazon's purchases net of proceeds from property and equipment sales and incentives (the
-figure Amazon itself quotes; gross purchases and proceeds are kept in their own columns).
+Input: the reported figures of ``sql/marts/actual_figures.sql`` (one vintage per figure) and
+``raw.companies``, which names for every company with a capex series the metric that is its
+cash capex (``capex_metric``, e.g. additions to or purchases of property and equipment), an
+optional metric subtracted from it (``capex_less_metric``, e.g. proceeds from property and
+equipment sales and incentives: the net figure the company itself quotes; gross purchases
+and the subtracted figure are kept in their own columns) and the definition's name.
 Quarters that are only reported inside year-to-date or full-year figures are derived
 (``pipelines.marts.growth.derive_discrete_quarters``) and marked.
 """
@@ -19,6 +20,7 @@ import polars as pl
 from pipelines.calendar.fiscal import (
     calendar_quarter_of_fiscal,
     fiscal_quarter_end,
+    fiscal_quarter_of_calendar,
     fiscal_quarter_start,
     shift_calendar_quarter,
 )
@@ -34,11 +36,12 @@ from pipelines.marts.growth import (
 
 ADDITIONS = "capex_additions_to_pp_e"
 PURCHASES = "capex_purchases_pp_e"
-PROCEEDS = "amzn_proceeds_pp_e_sales_incentives"
+PROCEEDS = "proceeds_pp_e_sales_incentives"
 NET_OF_PROCEEDS = "capex_purchases_pp_e_net_of_proceeds"
 INCL_FINANCE_LEASES = "capex_incl_finance_leases"
 REVENUE = "revenue"
 
+#: Flow metrics whose discrete quarters can be derived from year-to-date / full-year figures.
 DERIVABLE_METRICS = (
     ADDITIONS,
     PURCHASES,
@@ -47,7 +50,39 @@ DERIVABLE_METRICS = (
     REVENUE,
     "ai_revenue",
     "data_center_revenue",
+    "operating_cash_flow",
+    "depreciation_amortization",
 )
+
+
+@dataclass(frozen=True)
+class CapexDefinition:
+    """A company's cash capex: ``metric`` minus ``less_metric`` (if any), named ``name``."""
+
+    metric: str
+    less_metric: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class Company:
+    ticker: str
+    calendar: str
+    capex: CapexDefinition | None
+
+
+def companies_from_frame(frame: pl.DataFrame) -> dict[str, Company]:
+    """``raw.companies`` rows as :class:`Company` objects, by ticker."""
+    out = {}
+    for r in frame.to_dicts():
+        capex = (
+            CapexDefinition(r["capex_metric"], r.get("capex_less_metric"), r["capex_definition"])
+            if r.get("capex_metric")
+            else None
+        )
+        out[r["ticker"]] = Company(r["ticker"], r["fiscal_calendar"], capex)
+    return out
+
 
 #: A figure the source printed in bn with fewer than 3 decimals is not used to derive a
 #: quarter: its rounding error would land entirely in the derived quarter.
@@ -76,16 +111,22 @@ Key = tuple[str, str, int, int]  # ticker, metric, fiscal_year, fiscal_quarter
 
 
 def discrete_figures(
-    actuals: pl.DataFrame,
+    actuals: pl.DataFrame, companies: dict[str, Company] | None = None
 ) -> tuple[dict[Key, QuarterFigure], dict[tuple[str, str, int], str]]:
     """Every discrete quarter the reported figures determine, per (ticker, metric, FY, Q).
 
     Also returns, per (ticker, metric, fiscal year), an inventory of what was reported
     (e.g. ``"Q2, FY"``), used to say why a quarter is missing.
 
-    Amazon: a full-year figure of proceeds that is not printed is derived from the printed
-    full-year purchases net of proceeds (``proceeds = purchases - net``).
+    A company whose capex is purchases less proceeds: a full-year figure of the subtracted
+    metric that is not printed is derived from the printed full-year purchases net of
+    proceeds (``proceeds = purchases - net``).
     """
+    less_of = {
+        t: (c.capex.metric, c.capex.less_metric)
+        for t, c in (companies or {}).items()
+        if c.capex is not None and c.capex.less_metric
+    }
     rows = actuals.filter(pl.col("metric").is_in([*DERIVABLE_METRICS, NET_OF_PROCEEDS])).to_dicts()
     by_year: dict[tuple[str, str, int], dict[str, dict[int, tuple[float, bool]]]] = {}
     for r in rows:
@@ -102,14 +143,15 @@ def discrete_figures(
 
     notes: dict[tuple[str, str, int], str] = {}
     for (ticker, metric, fy), slot in list(by_year.items()):
-        if metric != NET_OF_PROCEEDS or 4 not in slot["cumulative"]:
+        if metric != NET_OF_PROCEEDS or 4 not in slot["cumulative"] or ticker not in less_of:
             continue
-        purchases = by_year.get((ticker, PURCHASES, fy), {}).get("cumulative", {}).get(4)
-        proceeds = by_year.setdefault((ticker, PROCEEDS, fy), {"discrete": {}, "cumulative": {}})
+        gross_metric, less_metric = less_of[ticker]
+        purchases = by_year.get((ticker, gross_metric, fy), {}).get("cumulative", {}).get(4)
+        proceeds = by_year.setdefault((ticker, less_metric, fy), {"discrete": {}, "cumulative": {}})
         net = slot["cumulative"][4]
         if purchases is not None and 4 not in proceeds["cumulative"]:
             proceeds["cumulative"][4] = (purchases[0] - net[0], purchases[1] or net[1])
-            notes[(ticker, PROCEEDS, fy)] = (
+            notes[(ticker, less_metric, fy)] = (
                 f"FY proceeds = FY purchases - FY purchases net of proceeds (as printed) = "
                 f"{purchases[0]:.0f} - {net[0]:.0f}"
             )
@@ -142,25 +184,6 @@ def discrete_figures(
     return figures, inventory
 
 
-def capex_definition(metrics: set[str]) -> str:
-    """The company's cash capex definition, from the metrics it reports."""
-    if PROCEEDS in metrics:
-        return "cash_purchases_pp_e_net_of_proceeds"
-    if ADDITIONS in metrics:
-        return "cash_additions_to_pp_e"
-    return "cash_purchases_pp_e"
-
-
-def fiscal_quarter_of_calendar(rule: str, label: str) -> tuple[int, int]:
-    """The fiscal (year, quarter) of a company whose quarter maps to calendar ``label``."""
-    year = int(label[:4])
-    for fy in (year, year + 1, year - 1):
-        for q in (1, 2, 3, 4):
-            if calendar_quarter_of_fiscal(rule, fy, q) == label:
-                return fy, q
-    raise ValueError(f"no fiscal quarter under rule {rule!r} maps to {label}")
-
-
 def _fmt(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:g}"
 
@@ -178,31 +201,30 @@ def _missing(
     return f"{metric} FY{fy}Q{q} not reported and not derivable (FY{fy} has: {have})"
 
 
-def build_capex_quarterly(actuals: pl.DataFrame, members: dict[str, str]) -> pl.DataFrame:
+def build_capex_quarterly(actuals: pl.DataFrame, companies: dict[str, Company]) -> pl.DataFrame:
     """``marts.capex_quarterly`` from reported figures.
 
-    ``actuals``: rows of ``sql/marts/actual_figures.sql``; ``members``: ticker -> fiscal rule
-    of the companies to include (the MAMG group).
+    ``actuals``: rows of ``sql/marts/actual_figures.sql``; ``companies``: the companies of
+    ``raw.companies`` (only those with a capex definition get rows).
     """
+    members = {t: c.calendar for t, c in companies.items() if c.capex is not None}
     actuals = actuals.filter(pl.col("ticker").is_in(list(members)))
-    figures, inventory = discrete_figures(actuals)
-    metrics_by_ticker = {
-        t: set(actuals.filter(pl.col("ticker") == t)["metric"].unique().to_list()) for t in members
-    }
-    definitions = {t: capex_definition(metrics_by_ticker[t]) for t in members}
+    figures, inventory = discrete_figures(actuals, companies)
+    definitions = {t: companies[t].capex for t in members}
 
     def capex_of(ticker: str, fy: int, q: int) -> tuple[float | None, str | None, str | None]:
         """(value, derivation, missing reason) of the company's cash capex."""
         definition = definitions[ticker]
-        if definition == "cash_purchases_pp_e_net_of_proceeds":
-            gross = _lookup(figures, ticker, PURCHASES, fy, q)
-            proceeds = _lookup(figures, ticker, PROCEEDS, fy, q)
+        assert definition is not None
+        if definition.less_metric:
+            gross = _lookup(figures, ticker, definition.metric, fy, q)
+            proceeds = _lookup(figures, ticker, definition.less_metric, fy, q)
             if gross is None or proceeds is None:
                 reasons = []
                 if gross is None:
-                    reasons.append(_missing(inventory, ticker, PURCHASES, fy, q))
+                    reasons.append(_missing(inventory, ticker, definition.metric, fy, q))
                 if proceeds is None:
-                    reasons.append(_missing(inventory, ticker, PROCEEDS, fy, q))
+                    reasons.append(_missing(inventory, ticker, definition.less_metric, fy, q))
                 return None, None, "; ".join(reasons)
             method = f"purchases - proceeds = {_fmt(gross.value)} - {_fmt(proceeds.value)}"
             parts = [f"purchases: {gross.method}"] if gross.is_derived else []
@@ -210,32 +232,40 @@ def build_capex_quarterly(actuals: pl.DataFrame, members: dict[str, str]) -> pl.
             if parts:
                 method += " [" + "; ".join(parts) + "]"
             return gross.value - proceeds.value, method, None
-        metric = ADDITIONS if definition == "cash_additions_to_pp_e" else PURCHASES
-        fig = _lookup(figures, ticker, metric, fy, q)
+        fig = _lookup(figures, ticker, definition.metric, fy, q)
         if fig is None:
-            return None, None, _missing(inventory, ticker, metric, fy, q)
+            return None, None, _missing(inventory, ticker, definition.metric, fy, q)
         return fig.value, fig.method, None
 
-    # calendar quarters from the first to the last with any member's capex
-    labels: set[str] = set()
-    for ticker, _metric, fy, q in figures:
-        if capex_of(ticker, fy, q)[0] is not None:
-            labels.add(calendar_quarter_of_fiscal(members[ticker], fy, q))
+    # per company, calendar quarters from its first to its last with a figure of its capex
+    # definition (a quarter with only one of purchases / proceeds is a row with the reason)
+    labels: dict[str, set[str]] = {}
+    for ticker, metric, fy, q in figures:
+        definition = definitions.get(ticker)
+        if definition is not None and metric in (definition.metric, definition.less_metric):
+            labels.setdefault(ticker, set()).add(calendar_quarter_of_fiscal(members[ticker], fy, q))
     if not labels:
         return pl.DataFrame(schema=_SCHEMA)
-    grid = calendar_quarters_between(min(labels), max(labels))
 
     records = []
     for ticker, rule in sorted(members.items()):
-        for label in grid:
+        if ticker not in labels:
+            continue
+        for label in calendar_quarters_between(min(labels[ticker]), max(labels[ticker])):
             fy, q = fiscal_quarter_of_calendar(rule, label)
             value, derivation, missing = capex_of(ticker, fy, q)
+            definition = definitions[ticker]
+            assert definition is not None
             gross = (
-                _lookup(figures, ticker, PURCHASES, fy, q)
-                if definitions[ticker].endswith("net_of_proceeds")
+                _lookup(figures, ticker, definition.metric, fy, q)
+                if definition.less_metric
                 else None
             )
-            proceeds = _lookup(figures, ticker, PROCEEDS, fy, q)
+            proceeds = (
+                _lookup(figures, ticker, definition.less_metric, fy, q)
+                if definition.less_metric
+                else None
+            )
             leases = _lookup(figures, ticker, INCL_FINANCE_LEASES, fy, q)
             revenue = _lookup(figures, ticker, REVENUE, fy, q)
             records.append(
@@ -247,7 +277,7 @@ def build_capex_quarterly(actuals: pl.DataFrame, members: dict[str, str]) -> pl.
                     "period_start": fiscal_quarter_start(rule, fy, q),
                     "period_end": fiscal_quarter_end(rule, fy, q),
                     "capex_usd_m": value,
-                    "capex_definition": definitions[ticker],
+                    "capex_definition": definition.name,
                     "capex_is_derived": None if value is None else derivation is not None,
                     "capex_derivation": derivation,
                     "missing_reason": missing,
@@ -379,7 +409,6 @@ def add_growth(frame: pl.DataFrame) -> pl.DataFrame:
 __all__ = [
     "build_capex_quarterly",
     "discrete_figures",
-    "fiscal_quarter_of_calendar",
     "pct_change",
     "is_rounded",
 ]

@@ -12,7 +12,6 @@ from typing import Any
 import polars as pl
 
 from pipelines.calendar.fiscal import shift_calendar_quarter
-from pipelines.marts.group import MEMBERS
 from pipelines.marts.growth import pct_change, shift_fiscal_quarter
 
 GROWTH_TOLERANCE = 1e-6  # percentage points
@@ -103,19 +102,25 @@ def growth_matches_levels(
 
 
 def group_totals_equal_members(
-    group: pl.DataFrame, capex_quarterly: pl.DataFrame
+    group: pl.DataFrame, company_quarterly: pl.DataFrame, members: pl.DataFrame
 ) -> tuple[bool, dict[str, Any]]:
-    """A complete quarter's total equals the sum of the members' capex in
-    ``marts.capex_quarterly``; an incomplete quarter has a NULL total, never a partial sum."""
-    members = {
-        (r["ticker"], r["calendar_quarter"]): r["capex_usd_m"] for r in capex_quarterly.to_dicts()
+    """A complete quarter's total equals the sum of its members' figures in
+    ``marts.company_quarterly`` (members from ``raw.group_members``); a quarter with a member
+    missing has a NULL total and is not complete, never a partial sum."""
+    values = {
+        (r["ticker"], r["metric"], r["calendar_quarter"]): r["value_usd_m"]
+        for r in company_quarterly.to_dicts()
     }
+    by_group: dict[str, list[str]] = {}
+    for r in members.to_dicts():
+        by_group.setdefault(r["group_name"], []).append(r["ticker"])
     problems = []
     for r in group.to_dicts():
-        values = [members.get((t, r["calendar_quarter"])) for t in MEMBERS]
-        complete = all(v is not None for v in values)
-        expected = float(sum(v for v in values if v is not None)) if complete else None
-        total = r["capex_usd_m"]
+        tickers = by_group.get(r["group_name"], [])
+        parts = [values.get((t, r["metric"], r["calendar_quarter"])) for t in tickers]
+        complete = bool(tickers) and all(v is not None for v in parts)
+        expected = float(sum(v for v in parts if v is not None)) if complete else None
+        total = r["total_usd_m"]
         bad = (
             complete != bool(r["is_complete"])
             or (expected is None) != (total is None)
@@ -124,55 +129,71 @@ def group_totals_equal_members(
                 and total is not None
                 and abs(expected - total) > SUM_TOLERANCE_USD_M
             )
-            or r["members_reported"] != sum(v is not None for v in values)
+            or r["members_reported"] != sum(v is not None for v in parts)
+            or r["members_expected"] != len(tickers)
         )
         if bad:
             problems.append(
                 {
+                    "group_name": r["group_name"],
+                    "metric": r["metric"],
                     "calendar_quarter": r["calendar_quarter"],
                     "stored_total": total,
                     "sum_of_members": expected,
                     "is_complete": r["is_complete"],
                 }
             )
-    incomplete = group.filter(~pl.col("is_complete"))["calendar_quarter"].to_list()
+    incomplete = group.filter(~pl.col("is_complete"))
     return not problems, {
-        "quarters": group.height,
-        "incomplete_quarters": ", ".join(incomplete) or "none",
+        "rows": group.height,
+        "incomplete_rows": incomplete.height,
         "mismatches": len(problems),
         "details": _md_table(
-            problems, ["calendar_quarter", "stored_total", "sum_of_members", "is_complete"]
+            problems,
+            [
+                "group_name",
+                "metric",
+                "calendar_quarter",
+                "stored_total",
+                "sum_of_members",
+                "is_complete",
+            ],
         )
         if problems
         else "none",
     }
 
 
-def quarters_add_up(
-    capex_quarterly: pl.DataFrame, actuals: pl.DataFrame
-) -> tuple[bool, dict[str, Any]]:
-    """Where a fiscal year has all four discrete quarters of the company's capex metric
-    reported (not derived) and a reported full-year figure, they add up (±0.5 m)."""
-    metric_of = {
-        "cash_additions_to_pp_e": "capex_additions_to_pp_e",
-        "cash_purchases_pp_e": "capex_purchases_pp_e",
-        "cash_purchases_pp_e_net_of_proceeds": "capex_purchases_pp_e",
-    }
+def printed_half_unit(value: float) -> float:
+    """Half a unit of the precision a USD m figure was printed at, read off its trailing
+    zeros: 64551 -> 0.5; 16600 (printed 16.6 bn) -> 50; 50000 -> 500 (at most bn)."""
+    if not float(value).is_integer():
+        return 0.05
+    for digits in (3, 2, 1):
+        if int(value) % (10**digits) == 0:
+            return 0.5 * 10**digits
+    return 0.5
+
+
+def quarters_add_up(actuals: pl.DataFrame, metrics: Sequence[str]) -> tuple[bool, dict[str, Any]]:
+    """Where a company printed all four discrete quarters and the full year of a flow metric
+    (``metrics``), the quarters add up to the full year within the printed precision (the sum
+    of half a printed unit of each of the five figures)."""
     reported = {
         (r["ticker"], r["metric"], r["fiscal_year"], r["basis"], r["fiscal_quarter"]): r["value"]
-        for r in actuals.to_dicts()
+        for r in actuals.filter(pl.col("metric").is_in(list(metrics))).to_dicts()
     }
-    definitions = {r["ticker"]: r["capex_definition"] for r in capex_quarterly.to_dicts()}
     problems, checked = [], 0
     for (ticker, metric, fy, basis, _q), full_year in reported.items():
-        if basis != "fy" or metric_of.get(definitions.get(ticker, "")) != metric:
+        if basis != "fy":
             continue
         quarters = [reported.get((ticker, metric, fy, "discrete", q)) for q in (1, 2, 3, 4)]
         if any(v is None for v in quarters):
             continue
         checked += 1
         total = sum(v for v in quarters if v is not None)
-        if abs(total - full_year) > SUM_TOLERANCE_USD_M:
+        tolerance = sum(printed_half_unit(v) for v in [*quarters, full_year] if v is not None)
+        if abs(total - full_year) > tolerance:
             problems.append(
                 {
                     "ticker": ticker,
@@ -180,13 +201,15 @@ def quarters_add_up(
                     "fiscal_year": fy,
                     "sum_of_quarters": total,
                     "full_year": full_year,
+                    "tolerance": tolerance,
                 }
             )
     return not problems, {
         "years_checked": checked,
         "mismatches": len(problems),
         "details": _md_table(
-            problems, ["ticker", "metric", "fiscal_year", "sum_of_quarters", "full_year"]
+            problems,
+            ["ticker", "metric", "fiscal_year", "sum_of_quarters", "full_year", "tolerance"],
         )
         if problems
         else "none",

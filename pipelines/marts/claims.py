@@ -30,7 +30,7 @@ from typing import Any
 
 import polars as pl
 
-from pipelines.calendar.fiscal import shift_calendar_quarter
+from pipelines.calendar.fiscal import is_calendar_year, shift_calendar_quarter
 from pipelines.marts.growth import cagr_pct, fiscal_label, pct_change, shift_fiscal_quarter
 
 ABOUT_RELATIVE = 0.05
@@ -205,7 +205,7 @@ def period_labels(
 ) -> list[str]:
     """The claims' spellings of a company period: calendar labels for calendar-year companies
     (``2025Q2``, ``2025``); fiscal (``FY2025Q4``) plus calendar quarter for the others."""
-    if rule == "dec31":
+    if is_calendar_year(rule):
         return (
             [calendar_quarter]
             if fiscal_quarter is not None and calendar_quarter
@@ -221,9 +221,30 @@ def period_labels(
 
 # -------------------------------------------------------------- facts: capex marts
 def capex_facts(
-    capex_quarterly: pl.DataFrame, group: pl.DataFrame, rules: dict[str, str]
+    capex_quarterly: pl.DataFrame,
+    group: pl.DataFrame,
+    rules: dict[str, str],
+    group_members: pl.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
-    """Capex levels, growth and intensity per company and for the group, quarterly and annual."""
+    """Capex levels, growth and intensity per company and for every group, quarterly and annual.
+
+    ``group``: ``marts.group_quarterly``; ``group_members``: ``marts.group_member_quarterly``
+    (the members' figures named in each total's method)."""
+    parts: dict[tuple[str, str], list[str]] = {}
+    if group_members is not None:
+        for m in group_members.filter(pl.col("metric") == "capex").sort("ticker").to_dicts():
+            parts.setdefault((m["group_name"], m["calendar_quarter"]), []).append(
+                f"{m['ticker']} {_fmt(m['value_usd_m'], 0)}"
+            )
+    group = group.filter(pl.col("metric") == "capex").rename(
+        {
+            "total_usd_m": "capex_usd_m",
+            "yoy_pct": "capex_yoy_pct",
+            "qoq_pct": "capex_qoq_pct",
+            "ttm_usd_m": "capex_ttm_usd_m",
+            "ttm_yoy_pct": "capex_ttm_yoy_pct",
+        }
+    )
     facts: list[dict[str, Any]] = []
     rows = {(r["ticker"], r["calendar_quarter"]): r for r in capex_quarterly.to_dicts()}
     for (ticker, label), r in sorted(rows.items()):
@@ -281,7 +302,7 @@ def capex_facts(
                         f"{_fmt(r['revenue_usd_m'], 0)}",
                     )
                 )
-        if r["capex_to_revenue_change_pct_points"] is not None and rules[ticker] == "dec31":
+        if r["capex_to_revenue_change_pct_points"] is not None and is_calendar_year(rules[ticker]):
             before = shift_calendar_quarter(label, -1)
             facts.append(
                 _fact(
@@ -309,7 +330,7 @@ def capex_facts(
                     else f"not computable: a calendar {label[:4]} quarter is missing",
                 )
             )
-        if rule != "dec31" and r["fiscal_quarter"] == 4:
+        if not is_calendar_year(rule) and r["fiscal_quarter"] == 4:
             facts.append(
                 _fact(
                     ticker,
@@ -327,18 +348,17 @@ def capex_facts(
         prev_label = f"{int(label[:4]) - 1}{label[4:]}"
         if r["is_complete"]:
             level_how = (
-                f"sum of {r['members_reported']} members: MSFT {_fmt(r['msft_capex_usd_m'], 0)} + "
-                "AMZN "
-                f"{_fmt(r['amzn_capex_usd_m'], 0)} + META {_fmt(r['meta_capex_usd_m'], 0)} + GOOGL "
-                f"{_fmt(r['googl_capex_usd_m'], 0)} m (marts.capex_group_quarterly)"
+                f"sum of {r['members_reported']} members: "
+                + " + ".join(parts.get((name, label), []))
+                + " m (marts.group_quarterly)"
             )
         else:
             level_how = f"not computable: {label} incomplete ({r['incomplete_reason']})"
         yoy_how = (
-            f"{label} total vs {prev_label} total (marts.capex_group_quarterly)"
+            f"{label} total vs {prev_label} total (marts.group_quarterly)"
             if r["capex_yoy_pct"] is not None
             else f"not computable: the {label} or {prev_label} total is NULL (a member is "
-            "missing; see marts.capex_group_quarterly)"
+            "missing; see marts.group_quarterly)"
         )
         facts.append(_fact(name, "capex_usd_bn", label, _bn(r["capex_usd_m"]), "USD_bn", level_how))
         facts.append(_fact(name, "capex_yoy_pct", label, r["capex_yoy_pct"], "percent", yoy_how))
@@ -813,152 +833,3 @@ def facts_frame(facts: list[dict[str, Any]]) -> pl.DataFrame:
     return frame.unique(
         subset=["entity", "metric", "period", "claim_id"], keep="first", maintain_order=True
     ).sort("entity", "metric", "period", "claim_id", nulls_last=False)
-
-
-# ------------------------------------------------------------------ claim checks
-def normalize_facts(frame: pl.DataFrame, domain: str) -> pl.DataFrame:
-    """Any domain's claim-facts table in the full column set (optional columns defaulted)."""
-    if frame.is_empty() and not frame.columns:
-        return pl.DataFrame(schema={**FACT_SCHEMA, "domain": pl.Utf8})
-    missing = [
-        c
-        for c in ("entity", "metric", "period", "computed_value", "unit", "method")
-        if c not in frame.columns
-    ]
-    if missing:
-        raise ValueError(f"{domain}.claim_facts lacks required column(s) {missing}")
-    defaults = {"claim_id": None, "basis": "warehouse", "comparison": "equal"}
-    frame = frame.with_columns(
-        [pl.lit(v, dtype=pl.Utf8).alias(k) for k, v in defaults.items() if k not in frame.columns]
-    )
-    if "tolerance" not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("tolerance"))
-    return frame.select([pl.col(c).cast(FACT_SCHEMA[c]) for c in FACT_COLUMNS]).with_columns(
-        pl.lit(domain).alias("domain")
-    )
-
-
-def _convert(value: float | None, unit: str, target: str) -> tuple[float | None, bool]:
-    if value is None or unit == target:
-        return value, True
-    factor = UNIT_FACTORS.get((unit, target))
-    return (value * factor, True) if factor is not None else (None, False)
-
-
-def build_claim_checks(
-    claims: pl.DataFrame, facts: pl.DataFrame, tco_present: bool
-) -> pl.DataFrame:
-    """Every claim with the chosen fact and its verdict (one row per claim)."""
-    fact_rows = facts.to_dicts()
-    by_claim: dict[str, list[dict[str, Any]]] = {}
-    by_key: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for f in fact_rows:
-        if f["claim_id"]:
-            by_claim.setdefault(f["claim_id"], []).append(f)
-        else:
-            by_key.setdefault((f["entity"], f["metric"], f["period"]), []).append(f)
-    records = []
-    for c in claims.sort("claim_id").to_dicts():
-        candidates = by_claim.get(c["claim_id"], []) + by_key.get(
-            (c["entity"], c["metric"], c["period"]), []
-        )
-        candidates.sort(
-            key=lambda f: (
-                f["computed_value"] is None,
-                f["basis"] != "warehouse",
-                f["claim_id"] is None,
-                f["domain"] != "marts",
-            )
-        )
-        chosen = candidates[0] if candidates else None
-        others = (
-            "; ".join(
-                f"{f['domain']}: {_fmt(f['computed_value'], 4)} {f['unit']} ({f['basis']})"
-                for f in candidates[1:]
-            )
-            or None
-        )
-        computed, convertible = (None, True)
-        if chosen is not None:
-            computed, convertible = _convert(chosen["computed_value"], chosen["unit"], c["unit"])
-        verdict = judge(
-            c["stated_value"],
-            computed,
-            c["decimals"],
-            c["qualifier"],
-            chosen["comparison"] if chosen else "equal",
-            chosen.get("tolerance") if chosen else None,
-        )
-        if chosen is None:
-            reason = (
-                f"no computed figure for ({c['entity']}, {c['metric']}, {c['period']}) in "
-                "marts.claim_facts"
-                + (" or tco.claim_facts" if tco_present else " (tco.claim_facts not built)")
-            )
-        elif not convertible:
-            reason = (
-                f"not computable: computed in {chosen['unit']}, stated in {c['unit']}, "
-                "no conversion"
-            )
-            verdict = Verdict("not_computable", None, None, None)
-        elif verdict.status == "not_computable":
-            reason = chosen["method"]
-        else:
-            q = f" {c['qualifier']}" if c["qualifier"] else ""
-            reason = (
-                f"computed {_fmt(computed, 4)} vs stated{q} {_fmt(c['stated_value'], 4)} "
-                f"{c['unit']} "
-                f"(difference {_fmt(verdict.difference, 4)}; rule {verdict.rule})"
-            )
-        records.append(
-            {
-                "claim_id": c["claim_id"],
-                "source": f"A{c['article_no']} {c['publisher']}, {c['publish_date']} "
-                f"{c['citation']}",
-                "article_no": c["article_no"],
-                "entity": c["entity"],
-                "metric": c["metric"],
-                "period": c["period"],
-                "stated_value": c["stated_value"],
-                "qualifier": c["qualifier"],
-                "decimals": c["decimals"],
-                "computed_value": computed if verdict.status != "not_computable" else None,
-                "unit": c["unit"],
-                "difference": verdict.difference,
-                "tolerance": verdict.tolerance,
-                "tolerance_rule": verdict.rule,
-                "status": verdict.status,
-                "reason": reason,
-                "fact_domain": chosen["domain"] if chosen else None,
-                "fact_basis": chosen["basis"] if chosen else None,
-                "fact_method": chosen["method"] if chosen else None,
-                "other_facts": others,
-                "meaning_en": c["meaning_en"],
-            }
-        )
-    return pl.DataFrame(records, schema=CHECK_SCHEMA)
-
-
-CHECK_SCHEMA = {
-    "claim_id": pl.Utf8,
-    "source": pl.Utf8,
-    "article_no": pl.Int64,
-    "entity": pl.Utf8,
-    "metric": pl.Utf8,
-    "period": pl.Utf8,
-    "stated_value": pl.Float64,
-    "qualifier": pl.Utf8,
-    "decimals": pl.Int64,
-    "computed_value": pl.Float64,
-    "unit": pl.Utf8,
-    "difference": pl.Float64,
-    "tolerance": pl.Float64,
-    "tolerance_rule": pl.Utf8,
-    "status": pl.Utf8,
-    "reason": pl.Utf8,
-    "fact_domain": pl.Utf8,
-    "fact_basis": pl.Utf8,
-    "fact_method": pl.Utf8,
-    "other_facts": pl.Utf8,
-    "meaning_en": pl.Utf8,
-}

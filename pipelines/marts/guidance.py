@@ -5,6 +5,12 @@ Statements are ordered as raw/README.md prescribes: by ``coalesce(given_on, give
 ``given_before`` date (the raise that replaced it), so prior guidance (Alphabet 75 bn, Meta
 64-72 bn) sorts before its replacement however late the article reporting it was. The
 latest statement is the last in that order, the previous one the one before it.
+
+An undated statement (neither ``given_on`` nor ``given_before``: its source gives no date) is
+stored and ordered by the date of the document that reports it (``reported_on``, an upper
+bound), and flagged (``date_basis = 'document_date'``). ``known_since`` is the first date the
+statement is known to have been public: ``given_on``, else ``given_before``, else the
+document's date; as-of views use only statements known since on or before their date.
 """
 
 from __future__ import annotations
@@ -47,12 +53,26 @@ def _diff(a: float | None, b: float | None) -> float | None:
 
 def statement_date(row: dict[str, Any]) -> dt.date | None:
     """When a statement was made, for ordering: ``given_on``, else the day before
-    ``given_before``."""
+    ``given_before``, else (undated) the date of the document reporting it."""
     if row.get("given_on") is not None:
         return row["given_on"]
     if row.get("given_before") is not None:
         return row["given_before"] - dt.timedelta(days=1)
-    return None
+    return row.get("reported_on")
+
+
+def date_basis(row: dict[str, Any]) -> str:
+    """``given_on``, ``given_before`` or ``document_date`` (an undated statement)."""
+    if row.get("given_on") is not None:
+        return "given_on"
+    if row.get("given_before") is not None:
+        return "given_before"
+    return "document_date"
+
+
+def known_since(row: dict[str, Any]) -> dt.date | None:
+    """First date the statement is known to have been public."""
+    return row.get("given_on") or row.get("given_before") or row.get("reported_on")
 
 
 def pick_latest_and_previous(
@@ -73,6 +93,14 @@ def pick_latest_and_previous(
 
 
 def build_capex_guidance(
+    guidance: pl.DataFrame, capex_quarterly: pl.DataFrame, rules: dict[str, str]
+) -> pl.DataFrame:
+    """``marts.capex_guidance`` from ``raw.capex_guidance`` and ``marts.capex_quarterly``;
+    ``rules``: ticker -> fiscal calendar."""
+    return _build(guidance, capex_quarterly, rules)
+
+
+def _build(
     guidance: pl.DataFrame, capex_quarterly: pl.DataFrame, rules: dict[str, str]
 ) -> pl.DataFrame:
     """``marts.capex_guidance`` from ``raw.capex_guidance`` and ``marts.capex_quarterly``."""
@@ -155,6 +183,8 @@ def build_capex_guidance(
                 "point_method": point_method,
                 "given_on": latest.get("given_on"),
                 "given_before": latest.get("given_before"),
+                "date_basis": date_basis(latest),
+                "known_since": known_since(latest),
                 "source_title": latest["source_title"],
                 "from_seed": (latest["source_url"] or "").startswith("seed/"),
                 "previous_low_usd_m": previous["low_usd_m"] if previous else None,
@@ -215,6 +245,8 @@ SCHEMA = {
     "point_method": pl.Utf8,
     "given_on": pl.Date,
     "given_before": pl.Date,
+    "date_basis": pl.Utf8,
+    "known_since": pl.Date,
     "source_title": pl.Utf8,
     "from_seed": pl.Boolean,
     "previous_low_usd_m": pl.Float64,

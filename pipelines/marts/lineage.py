@@ -21,14 +21,16 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.lineage import ColumnRef, column_lineage, passthrough
-from pipelines.marts.group import MEMBERS
 
 FIN = "raw/financials"
 COMP = "raw/companies"
 GUIDANCE = "raw/capex_guidance"
 CLAIMS = "raw/claims"
 CAPEX = "marts/capex_quarterly"
-GROUP = "marts/capex_group_quarterly"
+GROUP = "marts/group_quarterly"
+COMPANY = "marts/company_quarterly"
+MEMBERS_TABLE = "marts/group_member_quarterly"
+GROUP_MEMBERS = "raw/group_members"
 CAPEX_GUIDANCE = "marts/capex_guidance"
 AI = "marts/ai_revenue_quarterly"
 FACTS = "marts/claim_facts"
@@ -39,7 +41,7 @@ def _cols(asset: str, *columns: str) -> list[ColumnRef]:
     return [(asset, c) for c in columns]
 
 
-RULE = _cols(COMP, "fiscal_year_end_rule")
+RULE = _cols(COMP, "fiscal_calendar")
 #: Fiscal quarter placed on the company's fiscal calendar (calendar quarter, period dates).
 FISCAL_PERIOD = [*_cols(FIN, "fiscal_year", "fiscal_quarter"), *RULE]
 #: A reported figure (sql/marts/actual_figures.sql: actuals, latest publication wins),
@@ -100,46 +102,78 @@ def capex_quarterly() -> dg.TableColumnLineage:
     )
     return column_lineage(
         {
-            # one row per MAMG member (raw.companies) and calendar quarter of the span
-            "ticker": _cols(COMP, "ticker", "group_name"),
+            # one row per company with a capex definition and calendar quarter of the span
+            "ticker": _cols(COMP, "ticker", "capex_metric"),
             "calendar_quarter": FISCAL_PERIOD,
             # the fiscal quarter whose midpoint lies in calendar_quarter, under the rule
             "fiscal_year": FISCAL_PERIOD,
             "fiscal_quarter": FISCAL_PERIOD,
             "period_start": FISCAL_PERIOD,
             "period_end": FISCAL_PERIOD,
-            # which capex metrics the company reports decides its definition
-            "capex_definition": _cols(FIN, "metric"),
-            **{c: ACTUAL for c in figure_columns},
+            "capex_definition": _cols(COMP, "capex_definition"),
+            **{
+                c: [*ACTUAL, *_cols(COMP, "capex_metric", "capex_less_metric")]
+                for c in figure_columns
+            },
         }
     )
 
 
-# ------------------------------------------------------------ capex_group_quarterly
-def capex_group_quarterly() -> dg.TableColumnLineage:
-    members = _cols(COMP, "ticker", "group_name")
-    total = [*_cols(CAPEX, "capex_usd_m"), *_cols(COMP, "group_name")]
+# ------------------------------------------------------------------ company_quarterly
+def company_quarterly() -> dg.TableColumnLineage:
+    capex = _cols(CAPEX, "capex_usd_m", "capex_is_derived", "capex_derivation", "missing_reason")
+    value = [*ACTUAL, *capex]
     return column_lineage(
         {
-            "group_name": _cols(COMP, "group_name"),
-            "calendar_quarter": _cols(CAPEX, "calendar_quarter"),
+            "ticker": [*_cols(FIN, "ticker"), *_cols(CAPEX, "ticker")],
+            "metric": [*_cols(FIN, "metric")],
+            "calendar_quarter": [*FISCAL_PERIOD, *_cols(CAPEX, "calendar_quarter")],
+            "fiscal_year": [*FISCAL_PERIOD, *_cols(CAPEX, "fiscal_year")],
+            "fiscal_quarter": [*FISCAL_PERIOD, *_cols(CAPEX, "fiscal_quarter")],
+            "period_start": [*FISCAL_PERIOD, *_cols(CAPEX, "period_start")],
+            "period_end": [*FISCAL_PERIOD, *_cols(CAPEX, "period_end")],
+            "value_usd_m": value,
+            "definition": [*_cols(FIN, "metric"), *_cols(CAPEX, "capex_definition")],
+            "is_derived": value,
+            "derivation": value,
+            "missing_reason": value,
+        }
+    )
+
+
+# ------------------------------------------------------------------ group_quarterly
+def group_quarterly() -> dg.TableColumnLineage:
+    members = _cols(GROUP_MEMBERS, "group_name", "ticker")
+    value = [*_cols(COMPANY, "value_usd_m", "ticker", "calendar_quarter", "metric"), *members]
+    return column_lineage(
+        {
+            "group_name": _cols(GROUP_MEMBERS, "group_name"),
+            "metric": _cols(COMPANY, "metric"),
+            "calendar_quarter": _cols(COMPANY, "calendar_quarter"),
             "members_expected": members,
-            "members_reported": [*_cols(CAPEX, "capex_usd_m"), *members],
-            "is_complete": [*_cols(CAPEX, "capex_usd_m"), *members],
-            "missing_members": [*members, *_cols(CAPEX, "capex_usd_m")],
-            "incomplete_reason": _cols(CAPEX, "ticker", "missing_reason", "capex_usd_m"),
-            **{
-                c: total
-                for c in (
-                    "capex_usd_m",
-                    "capex_qoq_pct",
-                    "capex_yoy_pct",
-                    "capex_ttm_usd_m",
-                    "capex_ttm_yoy_pct",
-                    *[f"{t.lower()}_share_pct" for t in MEMBERS],
-                )
-            },
-            **{f"{t.lower()}_capex_usd_m": _cols(CAPEX, "capex_usd_m", "ticker") for t in MEMBERS},
+            "members_reported": value,
+            "is_complete": value,
+            "missing_members": value,
+            "incomplete_reason": [*value, *_cols(COMPANY, "missing_reason")],
+            **{c: value for c in ("total_usd_m", "qoq_pct", "yoy_pct", "ttm_usd_m", "ttm_yoy_pct")},
+        }
+    )
+
+
+def group_member_quarterly() -> dg.TableColumnLineage:
+    members = _cols(GROUP_MEMBERS, "group_name", "ticker")
+    value = [*_cols(COMPANY, "value_usd_m", "ticker", "calendar_quarter", "metric"), *members]
+    return column_lineage(
+        {
+            "group_name": _cols(GROUP_MEMBERS, "group_name"),
+            "metric": _cols(COMPANY, "metric"),
+            "calendar_quarter": _cols(COMPANY, "calendar_quarter"),
+            "ticker": _cols(GROUP_MEMBERS, "ticker"),
+            "value_usd_m": value,
+            "definition": _cols(COMPANY, "definition"),
+            "is_derived": _cols(COMPANY, "is_derived"),
+            "share_pct": value,
+            "missing_reason": [*value, *_cols(COMPANY, "missing_reason")],
         }
     )
 
@@ -184,6 +218,8 @@ def capex_guidance() -> dg.TableColumnLineage:
             "point_method": bounds,
             "given_on": statement("given_on"),
             "given_before": statement("given_before"),
+            "date_basis": statement("given_on", "given_before"),
+            "known_since": statement("given_on", "given_before", "reported_on"),
             "source_title": statement("source_title"),
             "from_seed": statement("source_url"),
             "previous_low_usd_m": statement("low_usd_m"),
@@ -218,8 +254,8 @@ def capex_guidance() -> dg.TableColumnLineage:
 # ------------------------------------------------------------ ai_revenue_quarterly
 def ai_revenue_quarterly() -> dg.TableColumnLineage:
     mapping: dict[str, list[ColumnRef]] = {
-        # AI_SEMI companies (raw.companies) with a figure or an expectation for the quarter
-        "ticker": [*_cols(FIN, "ticker"), *_cols(COMP, "group_name")],
+        # companies with an AI / data-center revenue figure or expectation for the quarter
+        "ticker": _cols(FIN, "ticker", "metric"),
         "fiscal_year": _cols(FIN, "fiscal_year"),
         # a quarter may exist only as derived from a year-to-date / full-year figure
         "fiscal_quarter": _cols(FIN, "fiscal_quarter", "basis"),
@@ -233,6 +269,9 @@ def ai_revenue_quarterly() -> dg.TableColumnLineage:
         "eps_consensus_published": picked("published"),
         "eps_consensus_from_seed": picked("source_url"),
         "eps_surprise_pct": [*EPS, *picked("value")],
+        "eps_consensus_age_days": [*RESULTS, *picked("published")],
+        "eps_surprise_status": [*EPS, *picked("value"), *RESULTS],
+        "revenue_consensus_compiled_by": picked("compiled_by"),
     }
     for level in ("revenue", "ai_revenue", "data_center_revenue"):
         mapping[f"{level}_usd_m"] = ACTUAL
@@ -248,6 +287,9 @@ def ai_revenue_quarterly() -> dg.TableColumnLineage:
         mapping[f"{level}_consensus_source"] = picked("source_title")
         mapping[f"{level}_consensus_from_seed"] = picked("source_url")
         mapping[f"{level}_surprise_pct"] = [*ACTUAL, *picked("value")]
+        mapping[f"{level}_consensus_age_days"] = [*RESULTS, *picked("published")]
+        # beat / miss, or stale (older than the configured limit) / undated / no consensus
+        mapping[f"{level}_surprise_status"] = [*ACTUAL, *picked("value"), *RESULTS]
         # guidance: mid, else the midpoint of low and high, else low
         mapping[f"{level}_guidance_usd_m"] = picked("value")
         mapping[f"{level}_guidance_published"] = picked("published")
@@ -279,12 +321,7 @@ def claim_facts() -> dg.TableColumnLineage:
         "capex_to_revenue_change_pct_points",
     )
     group_values = _cols(
-        GROUP,
-        "capex_usd_m",
-        "capex_qoq_pct",
-        "capex_yoy_pct",
-        "capex_ttm_usd_m",
-        "capex_ttm_yoy_pct",
+        GROUP, "total_usd_m", "qoq_pct", "yoy_pct", "ttm_usd_m", "ttm_yoy_pct", "metric"
     )
     # guidance known only from a seed article gives a NULL fact (from_seed)
     guidance_values = _cols(
@@ -332,12 +369,12 @@ def claim_facts() -> dg.TableColumnLineage:
         *_cols(
             GROUP,
             "members_reported",
-            *[f"{t.lower()}_capex_usd_m" for t in MEMBERS],
             "incomplete_reason",
-            "capex_yoy_pct",
-            "capex_ttm_usd_m",
-            "capex_ttm_yoy_pct",
+            "yoy_pct",
+            "ttm_usd_m",
+            "ttm_yoy_pct",
         ),
+        *_cols(MEMBERS_TABLE, "ticker", "value_usd_m"),
         *_cols(
             CAPEX_GUIDANCE,
             "guided_period",
@@ -422,6 +459,13 @@ def claim_facts() -> dg.TableColumnLineage:
             "basis": _cols(CLAIMS, "metric"),
             # equal, except the subset-count rule (upper / lower bound), chosen by metric
             "comparison": _cols(CLAIMS, "metric"),
+            # NULL: from all of raw; a claim's date: the marts recomputed from the rows known
+            # on that date (pipelines.marts.build.known_on)
+            "as_of": [
+                *_cols(CLAIMS, "publish_date"),
+                *_cols(FIN, "published", "published_before"),
+                *_cols(GUIDANCE, "given_on", "given_before", "reported_on"),
+            ],
         }
     )
 
@@ -488,5 +532,18 @@ def claim_checks() -> dg.TableColumnLineage:
                 *_cols(TCO_FACTS, "computed_value", "unit"),
                 *choice,
             ],
+            "claim_date": _cols(CLAIMS, "publish_date"),
+            # the same judgement on the facts computed as of the claim's date
+            **{
+                c: [*tolerance, *_cols(FACTS, "as_of"), *_cols(CLAIMS, "publish_date")]
+                for c in (
+                    "status_as_of_claim",
+                    "computed_value_as_of_claim",
+                    "difference_as_of_claim",
+                    "reason_as_of_claim",
+                    "verdict_changed",
+                    "change_reason",
+                )
+            },
         }
     )

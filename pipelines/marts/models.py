@@ -12,34 +12,39 @@ import datetime as dt
 import pandera.polars as pa
 
 CALENDAR_QUARTER = r"^\d{4}Q[1-4]$"
-CAPEX_DEFINITIONS = [
-    "cash_additions_to_pp_e",
-    "cash_purchases_pp_e",
-    "cash_purchases_pp_e_net_of_proceeds",
-]
 CLAIM_STATUSES = ["confirmed", "contradicted", "not_computable"]
 FACT_BASES = ["warehouse", "seed_internal"]
 FACT_COMPARISONS = ["equal", "upper_bound", "lower_bound"]
 EXPECTATION_TIMINGS = [
     "on_or_before_results",
     "quoted_after_results",
-    "date_unknown",
+    "undated_before_results",
     "latest_available",
 ]
+SURPRISE_STATUSES = [
+    "beat",
+    "miss",
+    "in_line",
+    "stale_consensus",
+    "undated_consensus",
+    "no_consensus",
+    "not_reported",
+]
+DATE_BASES = ["given_on", "given_before", "document_date"]
 
 
 # ------------------------------------------------------------------ capex_quarterly
 class CapexQuarterlyModel(pa.DataFrameModel):
-    """Hyperscaler capex per calendar quarter, with growth, derived quarters marked."""
+    """Capex per company and calendar quarter, with growth, derived quarters marked."""
 
-    ticker: str = pa.Field(description="Company ticker (MAMG member)")
+    ticker: str = pa.Field(description="Company ticker (raw.companies with a capex_metric)")
     calendar_quarter: str = pa.Field(
         str_matches=CALENDAR_QUARTER,
         description="Calendar quarter the fiscal quarter is compared on (the one holding its "
         "midpoint), e.g. 2025Q2",
     )
     fiscal_year: int = pa.Field(
-        description="Company fiscal year (Microsoft FY2025 = Jul 2024 - Jun 2025)"
+        description="Company fiscal year (named by the calendar year it ends in)"
     )
     fiscal_quarter: int = pa.Field(isin=[1, 2, 3, 4], description="Company fiscal quarter")
     period_start: dt.date = pa.Field(
@@ -53,16 +58,15 @@ class CapexQuarterlyModel(pa.DataFrameModel):
         "NULL when no reported or derivable figure exists (see missing_reason)",
     )
     capex_definition: str = pa.Field(
-        isin=CAPEX_DEFINITIONS,
-        description="cash_additions_to_pp_e (MSFT), cash_purchases_pp_e (GOOGL, META), "
-        "cash_purchases_pp_e_net_of_proceeds (AMZN: purchases minus proceeds from sales and "
-        "incentives)",
+        description="The company's capex definition (raw.companies.capex_definition), e.g. "
+        "cash_additions_to_pp_e, cash_purchases_pp_e, cash_purchases_pp_e_net_of_proceeds "
+        "(purchases minus proceeds from sales and incentives)",
     )
     capex_is_derived: bool = pa.Field(
         nullable=True,
         description="True when capex_usd_m was computed (a quarter from year-to-date / full-year "
         "figures, "
-        "or Amazon's purchases minus proceeds) rather than reported as a discrete quarter",
+        "or purchases minus proceeds) rather than reported as a discrete quarter",
     )
     capex_derivation: str = pa.Field(
         nullable=True, description="How a derived capex_usd_m was computed, with the figures"
@@ -85,19 +89,22 @@ class CapexQuarterlyModel(pa.DataFrameModel):
         nullable=True, description="Growth of capex_ttm_usd_m vs four quarters earlier, %"
     )
     capex_purchases_gross_usd_m: float = pa.Field(
-        nullable=True, description="Amazon only: gross purchases of property and equipment, USD m"
+        nullable=True,
+        description="Companies whose capex is net of proceeds: gross purchases of property "
+        "and equipment, USD m",
     )
     proceeds_pp_e_usd_m: float = pa.Field(
         nullable=True,
-        description="Amazon only: proceeds from property and equipment sales and incentives, USD m",
+        description="Proceeds from property and equipment sales and incentives, USD m, where "
+        "reported",
     )
     capex_purchases_gross_yoy_pct: float = pa.Field(
-        nullable=True, description="Amazon only: YoY growth of gross purchases, %"
+        nullable=True, description="YoY growth of gross purchases, %"
     )
     capex_incl_finance_leases_usd_m: float = pa.Field(
         nullable=True,
         description="Company KPI 'capital expenditures including finance leases', USD m, where "
-        "reported (MSFT, META)",
+        "reported",
     )
     capex_incl_finance_leases_is_derived: bool = pa.Field(
         nullable=True,
@@ -122,77 +129,11 @@ class CapexQuarterlyModel(pa.DataFrameModel):
         strict = True
         unique = ["ticker", "calendar_quarter"]
         description = (
-            "Hyperscaler (MAMG) capex per company and calendar quarter, USD m: cash capex in each "
+            "Capex per company and calendar quarter, USD m: cash capex in each "
             "company's definition, growth QoQ / YoY / trailing twelve months, capex including "
             "finance "
             "leases where reported, and capex intensity. Quarters only reported as year-to-date or "
             "full-year figures are derived (capex_is_derived, capex_derivation)."
-        )
-
-
-# ------------------------------------------------------------ capex_group_quarterly
-class CapexGroupQuarterlyModel(pa.DataFrameModel):
-    """Group (MAMG) capex per calendar quarter: a total only when every member reported."""
-
-    group_name: str = pa.Field(description="Peer group, MAMG = Microsoft, Amazon, Meta, Alphabet")
-    calendar_quarter: str = pa.Field(
-        str_matches=CALENDAR_QUARTER, description="Calendar quarter, e.g. 2025Q2"
-    )
-    members_expected: int = pa.Field(ge=1, description="Members of the group (raw.companies)")
-    members_reported: int = pa.Field(
-        ge=0, description="Members with a capex figure for the quarter"
-    )
-    is_complete: bool = pa.Field(description="True when every member has a capex figure")
-    missing_members: str = pa.Field(
-        nullable=True, description="Tickers without a figure, comma-separated"
-    )
-    incomplete_reason: str = pa.Field(
-        nullable=True, description="Why each missing member has no figure"
-    )
-    capex_usd_m: float = pa.Field(
-        nullable=True,
-        description="Sum of the members' capex, USD m; NULL when a member is missing (never a "
-        "partial sum)",
-    )
-    capex_qoq_pct: float = pa.Field(
-        nullable=True,
-        description="Growth vs the previous quarter, % (NULL if either total is NULL)",
-    )
-    capex_yoy_pct: float = pa.Field(
-        nullable=True, description="Growth vs the same quarter a year earlier, %"
-    )
-    capex_ttm_usd_m: float = pa.Field(
-        nullable=True, description="Sum of the last four quarterly totals, USD m"
-    )
-    capex_ttm_yoy_pct: float = pa.Field(
-        nullable=True, description="Growth of capex_ttm_usd_m vs four quarters earlier, %"
-    )
-    msft_capex_usd_m: float = pa.Field(
-        nullable=True, description="Microsoft capex, USD m (cash additions to PP&E)"
-    )
-    amzn_capex_usd_m: float = pa.Field(
-        nullable=True, description="Amazon capex, USD m (purchases net of proceeds)"
-    )
-    meta_capex_usd_m: float = pa.Field(
-        nullable=True, description="Meta capex, USD m (cash purchases of PP&E)"
-    )
-    googl_capex_usd_m: float = pa.Field(
-        nullable=True, description="Alphabet capex, USD m (cash purchases of PP&E)"
-    )
-    msft_share_pct: float = pa.Field(
-        nullable=True, description="Microsoft share of the total, % (NULL if incomplete)"
-    )
-    amzn_share_pct: float = pa.Field(nullable=True, description="Amazon share of the total, %")
-    meta_share_pct: float = pa.Field(nullable=True, description="Meta share of the total, %")
-    googl_share_pct: float = pa.Field(nullable=True, description="Alphabet share of the total, %")
-
-    class Config:
-        strict = True
-        unique = ["group_name", "calendar_quarter"]
-        description = (
-            "MAMG capex per calendar quarter, USD m: the sum of the four members' capex "
-            "(marts.capex_quarterly) when all four are known, NULL otherwise; growth and each "
-            "member's share."
         )
 
 
@@ -231,6 +172,15 @@ class CapexGuidanceMartModel(pa.DataFrameModel):
     )
     given_on: dt.date = pa.Field(
         nullable=True, description="Date the latest guidance was given, when known"
+    )
+    date_basis: str = pa.Field(
+        isin=DATE_BASES,
+        description="What dates the latest statement: given_on, given_before (known to predate "
+        "a later statement) or document_date (undated: ordered by the reporting document's date)",
+    )
+    known_since: dt.date = pa.Field(
+        nullable=True,
+        description="First date the latest statement is known to have been public",
     )
     given_before: dt.date = pa.Field(
         nullable=True,
@@ -335,13 +285,12 @@ class CapexGuidanceMartModel(pa.DataFrameModel):
 
 # ------------------------------------------------------------- ai_revenue_quarterly
 class AiRevenueQuarterlyModel(pa.DataFrameModel):
-    """Broadcom and Marvell per fiscal quarter: revenue, AI revenue, consensus, guidance."""
+    """AI-exposed companies per fiscal quarter: revenue, AI revenue, consensus, guidance."""
 
-    ticker: str = pa.Field(description="AVGO or MRVL")
-    fiscal_year: int = pa.Field(
-        description="Company fiscal year (Broadcom: ends Sunday nearest Oct 31; Marvell: Saturday "
-        "nearest Jan 31)"
+    ticker: str = pa.Field(
+        description="Company with an AI or data-center revenue figure or expectation"
     )
+    fiscal_year: int = pa.Field(description="Company fiscal year (raw.companies.fiscal_calendar)")
     fiscal_quarter: int = pa.Field(isin=[1, 2, 3, 4], description="Fiscal quarter")
     calendar_quarter: str = pa.Field(
         str_matches=CALENDAR_QUARTER,
@@ -359,14 +308,13 @@ class AiRevenueQuarterlyModel(pa.DataFrameModel):
     revenue_usd_m: float = pa.Field(nullable=True, description="Total revenue, USD m")
     ai_revenue_usd_m: float = pa.Field(
         nullable=True,
-        description="AI revenue as reported by the company (Broadcom: AI semiconductor revenue), "
-        "USD m",
+        description="AI revenue as reported by the company (e.g. AI semiconductor revenue), USD m",
     )
     ai_revenue_share_pct: float = pa.Field(
         nullable=True, description="ai_revenue_usd_m / revenue_usd_m, %"
     )
     data_center_revenue_usd_m: float = pa.Field(
-        nullable=True, description="Marvell data-center segment revenue, USD m"
+        nullable=True, description="Data-center segment revenue, USD m"
     )
     data_center_revenue_share_pct: float = pa.Field(
         nullable=True, description="data_center_revenue_usd_m / revenue_usd_m, %"
@@ -400,7 +348,8 @@ class AiRevenueQuarterlyModel(pa.DataFrameModel):
         nullable=True,
         isin=EXPECTATION_TIMINGS,
         description="on_or_before_results (preferred), quoted_after_results (quoted within 7 days "
-        "after results), date_unknown, latest_available (not reported yet)",
+        "after results), undated_before_results (undated, its document dated on or before the "
+        "results), latest_available (not reported yet)",
     )
     revenue_consensus_source: str = pa.Field(
         nullable=True, description="Source title of that consensus"
@@ -408,8 +357,21 @@ class AiRevenueQuarterlyModel(pa.DataFrameModel):
     revenue_consensus_from_seed: bool = pa.Field(
         nullable=True, description="True when that consensus is known only from a seed article"
     )
+    revenue_consensus_compiled_by: str = pa.Field(
+        nullable=True, description="Who compiled that consensus (LSEG, FactSet, ...), if stated"
+    )
+    revenue_consensus_age_days: int = pa.Field(
+        nullable=True,
+        description="Days from that consensus' date to the results date (negative: quoted after)",
+    )
     revenue_surprise_pct: float = pa.Field(
         nullable=True, description="revenue_usd_m vs revenue_consensus_usd_m, %"
+    )
+    revenue_surprise_status: str = pa.Field(
+        isin=SURPRISE_STATUSES,
+        description="beat / miss / in_line, or stale_consensus (older than "
+        "LEDGER_CONSENSUS_MAX_AGE_DAYS, default 45, at the results), undated_consensus, "
+        "no_consensus, not_reported",
     )
     ai_revenue_consensus_usd_m: float = pa.Field(
         nullable=True, description="AI revenue consensus, USD m"
@@ -426,12 +388,18 @@ class AiRevenueQuarterlyModel(pa.DataFrameModel):
     ai_revenue_consensus_from_seed: bool = pa.Field(
         nullable=True, description="True when that consensus is known only from a seed article"
     )
+    ai_revenue_consensus_age_days: int = pa.Field(
+        nullable=True, description="Days from that consensus' date to the results date"
+    )
     ai_revenue_surprise_pct: float = pa.Field(
         nullable=True, description="ai_revenue_usd_m vs ai_revenue_consensus_usd_m, %"
     )
+    ai_revenue_surprise_status: str = pa.Field(
+        isin=SURPRISE_STATUSES, description="As revenue_surprise_status, for AI revenue"
+    )
     ai_revenue_estimate_usd_m: float = pa.Field(
         nullable=True,
-        description="One analyst's AI-revenue ESTIMATE (e.g. Morgan Stanley for Marvell, which "
+        description="One analyst's AI-revenue ESTIMATE (for a company which "
         "does not report AI revenue), USD m; not an actual",
     )
     ai_revenue_estimate_source: str = pa.Field(
@@ -496,19 +464,25 @@ class AiRevenueQuarterlyModel(pa.DataFrameModel):
     eps_consensus_from_seed: bool = pa.Field(
         nullable=True, description="True when that EPS consensus is known only from a seed article"
     )
+    eps_consensus_age_days: int = pa.Field(
+        nullable=True, description="Days from that consensus' date to the results date"
+    )
     eps_surprise_pct: float = pa.Field(
         nullable=True, description="eps_adjusted_usd vs eps_consensus_usd, %"
+    )
+    eps_surprise_status: str = pa.Field(
+        isin=SURPRISE_STATUSES, description="As revenue_surprise_status, for EPS"
     )
 
     class Config:
         strict = True
         unique = ["ticker", "fiscal_year", "fiscal_quarter"]
         description = (
-            "Broadcom and Marvell per fiscal quarter: revenue, AI revenue (Broadcom; Marvell "
-            "data-center "
-            "revenue and analyst AI-revenue estimates marked as such), growth, surprise vs the "
-            "consensus "
-            "in force at the results date, and next-quarter guidance vs consensus. USD m."
+            "Companies with AI or data-center revenue, per fiscal quarter: revenue, AI revenue, "
+            "data-center revenue and analyst AI-revenue estimates marked as such, growth, "
+            "surprise vs the consensus in force at the results date (with its age and a status "
+            "that flags a stale or undated consensus), and next-quarter guidance vs consensus. "
+            "USD m."
         )
 
 
@@ -516,7 +490,7 @@ class AiRevenueQuarterlyModel(pa.DataFrameModel):
 class ClaimFactsModel(pa.DataFrameModel):
     """Figures the warehouse computes, in the claims' vocabulary, for marts.claim_checks."""
 
-    entity: str = pa.Field(description="Entity as in raw.claims (ticker, MAMG, chip, ...)")
+    entity: str = pa.Field(description="Entity as in raw.claims (ticker, group name, chip, ...)")
     metric: str = pa.Field(
         description="Metric as in raw.claims, unit suffix included (capex_usd_bn, capex_yoy_pct, "
         "...)"
@@ -548,14 +522,19 @@ class ClaimFactsModel(pa.DataFrameModel):
         description="equal; upper_bound / lower_bound: the stated value must not exceed / fall "
         "below computed_value",
     )
+    as_of: dt.date = pa.Field(
+        nullable=True,
+        description="NULL: computed from everything the warehouse holds (today); a date: "
+        "computed only from figures known to be public on that date (a claim's date)",
+    )
 
     class Config:
         strict = True
-        unique = ["entity", "metric", "period", "claim_id"]
+        unique = ["entity", "metric", "period", "claim_id", "as_of"]
         description = (
-            "Claim facts of the marts domain: capex totals and growth, Broadcom/Marvell figures, "
+            "Claim facts of the marts domain: capex totals and growth, AI-revenue figures, "
             "guidance, "
-            "Amazon capex intensity, and the seed's internal consistency checks, keyed like "
+            "capex intensity, and the seed's internal consistency checks, keyed like "
             "raw.claims "
             "(entity, metric, period) so marts.claim_checks can join them."
         )
@@ -604,11 +583,32 @@ class ClaimChecksModel(pa.DataFrameModel):
         nullable=True, description="Other computed figures for the same claim that were not used"
     )
     meaning_en: str = pa.Field(description="What the claim says, in English")
+    claim_date: dt.date = pa.Field(description="Day the claim was published")
+    status_as_of_claim: str = pa.Field(
+        isin=CLAIM_STATUSES,
+        description="Verdict using only figures known to be public on claim_date",
+    )
+    computed_value_as_of_claim: float = pa.Field(
+        nullable=True, description="The warehouse's figure as known on claim_date, in unit"
+    )
+    difference_as_of_claim: float = pa.Field(
+        nullable=True, description="computed_value_as_of_claim - stated_value"
+    )
+    reason_as_of_claim: str = pa.Field(description="Why, as of claim_date")
+    verdict_changed: bool = pa.Field(
+        description="True when status (today) differs from status_as_of_claim"
+    )
+    change_reason: str = pa.Field(
+        nullable=True,
+        description="Why today's verdict or figure differs from the one as of the claim's date "
+        "(restated figures, or computable only with later figures)",
+    )
 
     class Config:
         strict = True
         description = (
-            "Every claim of the seed articles (raw.claims) checked against the warehouse: the "
+            "Every claim of the seed articles (raw.claims) checked against the warehouse twice, "
+            "as of the claim's date and as of today (status, computed_value: today): the "
             "stated value, "
             "the computed value, difference, tolerance and status confirmed / contradicted / "
             "not_computable "

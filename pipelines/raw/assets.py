@@ -1,8 +1,10 @@
 """One Dagster asset per raw dataset: validate the CSV, then replace its table.
 
 A file that fails validation never replaces the previous table: the asset records every
-problem in ``quarantine.rejected_rows``, reports a failed asset check with the problems in
-its metadata, and fails with a message listing them all.
+problem in ``quarantine.rejected_rows`` (the history, one row per problem with the run that
+found it), reports a failed asset check with the problems in its metadata, and fails with a
+message listing them all. ``quarantine.current_rejections`` shows only the rejections of the
+latest run that read each file, so a fixed file stops being reported.
 """
 
 import hashlib
@@ -14,7 +16,7 @@ from dagster import AssetExecutionContext
 from pipelines import settings
 from pipelines.metadata import OWNERS, column_schema, markdown_preview, table_doc
 from pipelines.raw.datasets import DATASETS, RawDataset
-from pipelines.raw.reference import companies_in_scope, company_rules
+from pipelines.raw.reference import companies_in_scope, company_rules, known_groups
 from pipelines.raw.validation import Problem, problems_frame, validate_file
 from pipelines.warehouse import WarehouseResource
 from pipelines.warehouse.tables import read_table, write_table
@@ -28,11 +30,16 @@ def check_name(dataset: RawDataset) -> str:
 
 def _companies_from_warehouse(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     frame = read_table(con, "raw.companies")
-    if frame.is_empty():
+    if frame.is_empty() or "fiscal_calendar" not in frame.columns:
         return dict(company_rules())
-    return dict(
-        zip(frame["ticker"].to_list(), frame["fiscal_year_end_rule"].to_list(), strict=True)
-    )
+    return dict(zip(frame["ticker"].to_list(), frame["fiscal_calendar"].to_list(), strict=True))
+
+
+def _groups_from_warehouse(con: duckdb.DuckDBPyConnection) -> frozenset[str] | None:
+    frame = read_table(con, "raw.groups")
+    if frame.is_empty() or "group_name" not in frame.columns:
+        return known_groups()
+    return frozenset(frame["group_name"].to_list())
 
 
 def _problem_table(problems: list[Problem]) -> str:
@@ -67,14 +74,15 @@ def build_raw_asset(dataset: RawDataset) -> dg.AssetsDefinition:
             "source_file": f"raw/{dataset.filename}",
             "pandera_model": f"pipelines.raw.models.{dataset.model.__name__}",
         },
-        deps=[dg.AssetKey(["raw", "companies"])] if dataset.needs_companies else None,
+        deps=[dg.AssetKey(["raw", name]) for name in dataset.needs] or None,
         check_specs=[check],
     )
     def _raw_asset(context: AssetExecutionContext, warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
         path = settings.raw_dir() / dataset.filename
         with warehouse.connect() as con:
             rules = _companies_from_warehouse(con) if dataset.needs_companies else company_rules()
-            with companies_in_scope(rules):
+            groups = _groups_from_warehouse(con) if dataset.needs_groups else known_groups()
+            with companies_in_scope(rules, groups):
                 result = validate_file(path, dataset.model)
             if not result.ok:
                 rejected = problems_frame(result.problems, dataset.name, context.run.run_id)
@@ -96,7 +104,8 @@ def build_raw_asset(dataset: RawDataset) -> dg.AssetsDefinition:
                 raise dg.Failure(
                     description=f"raw/{dataset.filename} rejected: {count} problem(s); "
                     f"table {dataset.table} keeps its previous contents; rejected rows are in "
-                    f"quarantine.rejected_rows.\n{summary}",
+                    "quarantine.current_rejections (history of every run: "
+                    f"quarantine.rejected_rows).\n{summary}",
                     metadata={"problem_count": len(result.problems)},
                 )
             frame = result.frame

@@ -17,14 +17,34 @@ class RawDataset:
     sort_by: tuple[str, ...]
     domain: str
     needs_companies: bool = False
+    needs_groups: bool = False
 
     @property
     def table(self) -> str:
         return f"raw.{self.name}"
 
+    @property
+    def needs(self) -> list[str]:
+        """Raw datasets this one is validated against (its upstream assets)."""
+        return [
+            n
+            for n, flag in (("companies", self.needs_companies), ("groups", self.needs_groups))
+            if flag
+        ]
+
 
 DATASETS: tuple[RawDataset, ...] = (
     RawDataset("companies", "companies.csv", models.CompaniesModel, ("ticker",), "companies"),
+    RawDataset("groups", "groups.csv", models.GroupsModel, ("group_name",), "companies"),
+    RawDataset(
+        "group_members",
+        "group_members.csv",
+        models.GroupMembersModel,
+        ("group_name", "ticker"),
+        "companies",
+        needs_companies=True,
+        needs_groups=True,
+    ),
     RawDataset(
         "financials",
         "financials.csv",
@@ -39,6 +59,14 @@ DATASETS: tuple[RawDataset, ...] = (
         models.CapexGuidanceModel,
         ("ticker", "guided_period", "given_on", "capex_definition"),
         "capex",
+        needs_companies=True,
+    ),
+    RawDataset(
+        "coverage_notes",
+        "coverage_notes.csv",
+        models.CoverageNotesModel,
+        ("ticker", "metric", "first_quarter"),
+        "coverage",
         needs_companies=True,
     ),
     RawDataset("claims", "claims.csv", models.ClaimsModel, ("claim_id",), "claims"),

@@ -15,31 +15,42 @@ import pandera.polars as pa
 import polars as pl
 
 from pipelines.calendar.fiscal import (
-    FISCAL_RULES,
+    GRAMMAR,
     fiscal_quarter_end,
     fiscal_quarter_start,
     fiscal_year_end,
     fiscal_year_start,
+    parse_calendar,
 )
-from pipelines.raw.reference import company_rules
+from pipelines.raw.reference import company_rules, known_groups
 
 # ----------------------------------------------------------------- enumerations
-GROUPS = ["MAMG", "AI_SEMI"]
 FINANCIAL_METRICS = [
     "capex_additions_to_pp_e",
     "capex_purchases_pp_e",
     "capex_purchases_pp_e_net_of_proceeds",
-    "amzn_proceeds_pp_e_sales_incentives",
+    "proceeds_pp_e_sales_incentives",
     "capex_incl_finance_leases",
     "revenue",
     "ai_revenue",
     "data_center_revenue",
+    "operating_cash_flow",
+    "depreciation_amortization",
+    "rpo",
+    "gross_margin_pct",
     "eps_adjusted",
 ]
-PER_SHARE_METRICS = ["eps_adjusted"]
+#: Metrics that may be negative (a cash flow); every other USD_m amount is >= 0.
+SIGNED_METRICS = ["operating_cash_flow"]
+#: The unit each metric is stated in (every other metric: USD_m).
+METRIC_UNITS = {"eps_adjusted": "USD_per_share", "gross_margin_pct": "percent"}
+#: Metrics that can stand for a company's cash capex or be subtracted from it.
+CAPEX_METRICS = ["capex_additions_to_pp_e", "capex_purchases_pp_e"]
+CAPEX_LESS_METRICS = ["proceeds_pp_e_sales_incentives"]
+NAME_PATTERN = r"^[A-Z][A-Z0-9_]{0,31}$"
 VALUE_KINDS = ["actual", "consensus", "estimate", "guidance_low", "guidance_mid", "guidance_high"]
 BASES = ["discrete", "ytd", "fy"]
-UNITS = ["USD_m", "USD_per_share"]
+UNITS = ["USD_m", "USD_per_share", "percent"]
 CAPEX_DEFINITIONS = ["cash_pp_e", "incl_finance_leases", "unspecified"]
 QUALIFIERS = ["about", "more_than", "nearly", "less_than", "up_to", "at_least"]
 
@@ -54,20 +65,30 @@ def row_rule(data: pa.PolarsData, ok: Callable[[dict[str, Any]], bool]) -> pl.La
 
 # --------------------------------------------------------------------- companies
 class CompaniesModel(pa.DataFrameModel):
-    """Companies tracked by the ledger, with SEC identifiers and fiscal calendars."""
+    """Companies tracked by the ledger: SEC identifier, fiscal calendar, capex definition."""
 
     ticker: str = pa.Field(unique=True, str_matches=r"^[A-Z]{1,5}$", description="Stock ticker")
     name: str = pa.Field(str_length={"min_value": 2}, description="Company name as filed")
     cik: int = pa.Field(gt=0, lt=10_000_000_000, unique=True, description="SEC Central Index Key")
-    group_name: str = pa.Field(
-        isin=GROUPS,
-        description="MAMG = Microsoft, Amazon, Meta, Alphabet (hyperscalers); "
-        "AI_SEMI = AI semiconductors",
+    fiscal_calendar: str = pa.Field(
+        description=f"Fiscal-calendar rule ({GRAMMAR}); see pipelines/calendar/fiscal.py"
     )
-    fiscal_year_end_rule: str = pa.Field(
-        isin=list(FISCAL_RULES),
-        description="How the fiscal year ends: dec31, jun30, sunday_nearest_oct31, "
-        "saturday_nearest_jan31",
+    capex_metric: str = pa.Field(
+        nullable=True,
+        isin=CAPEX_METRICS,
+        description="The financials metric that is this company's cash capex in the capex marts "
+        "(empty: the company has no capex series)",
+    )
+    capex_less_metric: str = pa.Field(
+        nullable=True,
+        isin=CAPEX_LESS_METRICS,
+        description="A metric subtracted from capex_metric (e.g. proceeds from property and "
+        "equipment sales and incentives), or empty",
+    )
+    capex_definition: str = pa.Field(
+        nullable=True,
+        str_matches=r"^[a-z0-9_]+$",
+        description="Name of the capex definition shown in the marts, e.g. cash_additions_to_pp_e",
     )
     source_title: str = pa.Field(str_length={"min_value": 3}, description="Source document title")
     source_date: dt.date = pa.Field(description="Date of the source document")
@@ -75,7 +96,67 @@ class CompaniesModel(pa.DataFrameModel):
 
     class Config:
         strict = True
-        description = "Companies tracked: ticker, SEC CIK, peer group and fiscal-year-end rule."
+        description = (
+            "Companies tracked: ticker, SEC CIK, fiscal-calendar rule and capex definition."
+        )
+
+    @pa.dataframe_check(name="fiscal_calendar must be a rule of the vocabulary [fiscal_calendar]")
+    def calendar_parses(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        def ok(row: dict[str, Any]) -> bool:
+            try:
+                parse_calendar(row["fiscal_calendar"])
+            except (ValueError, TypeError):
+                return False
+            return True
+
+        return row_rule(data, ok)
+
+    @pa.dataframe_check(
+        name="capex_definition is required with capex_metric, and capex_less_metric needs "
+        "capex_metric [capex_definition]"
+    )
+    def capex_complete(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        metric, less, name = (
+            pl.col(c) for c in ("capex_metric", "capex_less_metric", "capex_definition")
+        )
+        return data.lazyframe.select(
+            (metric.is_null() == name.is_null()) & (less.is_null() | metric.is_not_null())
+        )
+
+
+class GroupsModel(pa.DataFrameModel):
+    """Named sets of companies (peer groups); every group gets the group marts."""
+
+    group_name: str = pa.Field(
+        unique=True, str_matches=NAME_PATTERN, description="Group name, e.g. a peer group"
+    )
+    description: str = pa.Field(str_length={"min_value": 3}, description="What the group is")
+
+    class Config:
+        strict = True
+        description = "Peer groups: any named set of companies (members in raw.group_members)."
+
+
+class GroupMembersModel(pa.DataFrameModel):
+    """One row per group and member company."""
+
+    group_name: str = pa.Field(description="A group of raw.groups")
+    ticker: str = pa.Field(description="A company of raw.companies")
+
+    class Config:
+        strict = True
+        unique = ["group_name", "ticker"]
+        description = "Members of each group of raw.groups (a company may be in several groups)."
+
+    @pa.dataframe_check(name="group_name must exist in raw.groups [group_name]")
+    def known_group(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        groups = known_groups()
+        return row_rule(data, lambda r: groups is None or r["group_name"] in groups)
+
+    @pa.dataframe_check(name="ticker must exist in raw.companies [ticker]")
+    def known_ticker(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        known = set(company_rules())
+        return row_rule(data, lambda r: r["ticker"] in known)
 
 
 # -------------------------------------------------------------------- financials
@@ -116,6 +197,15 @@ class FinancialsModel(pa.DataFrameModel):
     value: float = pa.Field(description="The figure, in unit")
     unit: str = pa.Field(isin=UNITS, description="USD_m (millions of US dollars) or USD_per_share")
     published: dt.date = pa.Field(nullable=True, description="Date the figure became public")
+    published_before: dt.date = pa.Field(
+        nullable=True,
+        description="Undated figure: a date it is known to have been public by (the source "
+        "document's date), else empty. A figure with neither date is undated",
+    )
+    compiled_by: str = pa.Field(
+        nullable=True,
+        description="Consensus only: who compiled it (LSEG, FactSet, ..., or unnamed)",
+    )
     source_title: str = pa.Field(str_length={"min_value": 3}, description="Source document title")
     source_url: str = pa.Field(
         nullable=True,
@@ -135,6 +225,7 @@ class FinancialsModel(pa.DataFrameModel):
             "fiscal_year",
             "fiscal_quarter",
             "published",
+            "published_before",
         ]
         description = (
             "Quarterly and annual company financials (capex, revenue, AI revenue, EPS) as "
@@ -178,14 +269,31 @@ class FinancialsModel(pa.DataFrameModel):
 
     @pa.dataframe_check(name="amounts in USD_m must not be negative [value]")
     def amounts_not_negative(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col("unit") != "USD_m") | (pl.col("value") >= 0))
-
-    @pa.dataframe_check(name="unit must be USD_per_share for EPS and USD_m otherwise [unit]")
-    def unit_matches_metric(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            pl.when(pl.col("metric").is_in(PER_SHARE_METRICS))
-            .then(pl.col("unit") == "USD_per_share")
-            .otherwise(pl.col("unit") == "USD_m")
+            (pl.col("unit") != "USD_m")
+            | pl.col("metric").is_in(SIGNED_METRICS)
+            | (pl.col("value") >= 0)
+        )
+
+    @pa.dataframe_check(
+        name="unit must be USD_per_share for EPS, percent for margins and USD_m otherwise [unit]"
+    )
+    def unit_matches_metric(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        expected = pl.col("metric").replace_strict(METRIC_UNITS, default="USD_m")
+        return data.lazyframe.select(pl.col("unit") == expected)
+
+    @pa.dataframe_check(
+        name="published_before is only for undated figures (published empty) [published_before]"
+    )
+    def one_date(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("published").is_null() | pl.col("published_before").is_null()
+        )
+
+    @pa.dataframe_check(name="compiled_by is only for consensus rows [compiled_by]")
+    def compiled_by_consensus(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("compiled_by").is_null() | (pl.col("value_kind") == "consensus")
         )
 
     @pa.dataframe_check(
@@ -196,7 +304,12 @@ class FinancialsModel(pa.DataFrameModel):
         rows = data.lazyframe.collect().to_dicts()
         cumulative: dict[tuple[Any, ...], float] = {}
         for r in rows:
-            if r["value_kind"] != "actual" or r["unit"] != "USD_m" or r["fiscal_quarter"] is None:
+            if (
+                r["value_kind"] != "actual"
+                or r["unit"] != "USD_m"
+                or r["fiscal_quarter"] is None
+                or r["value"] is None  # a blank or non-number: reported by its own rule
+            ):
                 continue
             if r["basis"] == "ytd" or (r["basis"] == "discrete" and r["fiscal_quarter"] == 1):
                 cumulative[(r["ticker"], r["metric"], r["fiscal_year"], r["fiscal_quarter"])] = r[
@@ -204,7 +317,12 @@ class FinancialsModel(pa.DataFrameModel):
                 ]
 
         def ok(r: dict[str, Any]) -> bool:
-            if r["basis"] != "ytd" or r["value_kind"] != "actual" or r["fiscal_quarter"] is None:
+            if (
+                r["basis"] != "ytd"
+                or r["value_kind"] != "actual"
+                or r["fiscal_quarter"] is None
+                or r["value"] is None
+            ):
                 return True
             before = cumulative.get(
                 (r["ticker"], r["metric"], r["fiscal_year"], r["fiscal_quarter"] - 1)
@@ -223,6 +341,23 @@ class FinancialsModel(pa.DataFrameModel):
 
 
 # ----------------------------------------------------------------- capex guidance
+def _guided_period_dates(ticker: str, guided_period: str | None) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a guided period (``FY2025``, ``FY2026Q1``) on the company's fiscal
+    calendar; None when the company or the period is unknown (reported by other rules). The only
+    place guidance rules call the calendar module."""
+    rule = company_rules().get(ticker)
+    if rule is None or not guided_period or not guided_period.startswith("FY"):
+        return None
+    try:
+        year = int(guided_period[2:6])
+        if len(guided_period) == 6:
+            return fiscal_year_start(rule, year), fiscal_year_end(rule, year)
+        quarter = int(guided_period[7:])
+        return fiscal_quarter_start(rule, year, quarter), fiscal_quarter_end(rule, year, quarter)
+    except ValueError:
+        return None
+
+
 class CapexGuidanceModel(pa.DataFrameModel):
     """Capex guidance statements as given, one row per statement, so revisions stay visible."""
 
@@ -255,7 +390,12 @@ class CapexGuidanceModel(pa.DataFrameModel):
         description="When given_on is unknown: a date the guidance is known to predate "
         "(e.g. the date a later statement replaced it)",
     )
-    reported_on: dt.date = pa.Field(description="Date of the source document that reports it")
+    reported_on: dt.date = pa.Field(
+        nullable=True,
+        description="Date of the source document that reports it; empty when the document is "
+        "undated (a statement with no date at all is stored, flagged undated, and never taken "
+        "as known on a past date)",
+    )
     source_title: str = pa.Field(str_length={"min_value": 3}, description="Source document title")
     source_url: str = pa.Field(
         nullable=True,
@@ -287,10 +427,10 @@ class CapexGuidanceModel(pa.DataFrameModel):
             & (low.is_null() | high.is_null() | (low <= high))
         )
 
-    @pa.dataframe_check(name="given_on or given_before is required [given_on]")
-    def dated(cls, data: pa.PolarsData) -> pl.LazyFrame:
+    @pa.dataframe_check(name="given_before must not be after reported_on [given_before]")
+    def bound_before_reported(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
-            pl.col("given_on").is_not_null() | pl.col("given_before").is_not_null()
+            pl.col("given_before").is_null() | (pl.col("given_before") <= pl.col("reported_on"))
         )
 
     @pa.dataframe_check(name="given_on must not be after reported_on [given_on]")
@@ -299,11 +439,96 @@ class CapexGuidanceModel(pa.DataFrameModel):
             pl.col("given_on").is_null() | (pl.col("given_on") <= pl.col("reported_on"))
         )
 
+    @pa.dataframe_check(
+        name="basis must be fy for a full-year guided_period (FY2025) and discrete for a "
+        "quarter (FY2025Q1) [basis]"
+    )
+    def basis_matches_period(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        quarter = pl.col("guided_period").str.contains("Q")
+        return data.lazyframe.select(
+            pl.col("guided_period").is_null()
+            | pl.when(quarter)
+            .then(pl.col("basis") == "discrete")
+            .otherwise(pl.col("basis") == "fy")
+        )
+
+    @pa.dataframe_check(
+        name="period_start must be the first day of guided_period on the company's fiscal "
+        "calendar [period_start]"
+    )
+    def period_start_on_calendar(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        def ok(row: dict[str, Any]) -> bool:
+            dates = _guided_period_dates(row["ticker"], row["guided_period"])
+            return row["period_start"] is None or dates is None or row["period_start"] == dates[0]
+
+        return row_rule(data, ok)
+
+    @pa.dataframe_check(
+        name="period_end must be the last day of guided_period on the company's fiscal "
+        "calendar [period_end]"
+    )
+    def period_end_on_calendar(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        def ok(row: dict[str, Any]) -> bool:
+            dates = _guided_period_dates(row["ticker"], row["guided_period"])
+            return row["period_end"] is None or dates is None or row["period_end"] == dates[1]
+
+        return row_rule(data, ok)
+
+    @pa.dataframe_check(name="period_start must not be after period_end [period_start]")
+    def start_before_end(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("period_start").is_null()
+            | pl.col("period_end").is_null()
+            | (pl.col("period_start") <= pl.col("period_end"))
+        )
+
     @pa.dataframe_check(name="at least one of low, mid, high is given [mid_usd_m]")
     def has_value(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             pl.any_horizontal(pl.col("low_usd_m", "mid_usd_m", "high_usd_m").is_not_null())
         )
+
+
+# ---------------------------------------------------------------- coverage notes
+class CoverageNotesModel(pa.DataFrameModel):
+    """Why a company's figures are missing for a span of quarters (meta.coverage explains it)."""
+
+    ticker: str = pa.Field(description="Company ticker (must exist in raw.companies)")
+    metric: str = pa.Field(
+        str_matches=r"^([a-z_]+|\*)$",
+        description="Metric as in marts.company_quarterly (capex, revenue, ...), or * for all",
+    )
+    first_quarter: str = pa.Field(
+        str_matches=r"^\d{4}Q[1-4]$", description="First calendar quarter the note covers"
+    )
+    last_quarter: str = pa.Field(
+        str_matches=r"^\d{4}Q[1-4]$", description="Last calendar quarter the note covers"
+    )
+    reason: str = pa.Field(
+        str_length={"min_value": 10}, description="Why the figure is missing (where we looked)"
+    )
+    source: str = pa.Field(
+        str_length={"min_value": 3},
+        description="Where the search is recorded, e.g. raw/sourcing/msft-amzn.md",
+    )
+
+    class Config:
+        strict = True
+        unique = ["ticker", "metric", "first_quarter"]
+        description = (
+            "Explained gaps: for a company, metric and span of calendar quarters, why no figure "
+            "could be sourced. meta.coverage marks a missing quarter explained when a note "
+            "covers it."
+        )
+
+    @pa.dataframe_check(name="ticker must exist in raw.companies [ticker]")
+    def known_ticker(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        known = set(company_rules())
+        return row_rule(data, lambda r: r["ticker"] in known)
+
+    @pa.dataframe_check(name="first_quarter must not be after last_quarter [first_quarter]")
+    def ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("first_quarter") <= pl.col("last_quarter"))
 
 
 # -------------------------------------------------------------------------- claims
@@ -319,7 +544,7 @@ class ClaimsModel(pa.DataFrameModel):
         description="Article date and time as printed",
     )
     citation: str = pa.Field(description="Footnote markers in the article, e.g. [1][4]")
-    entity: str = pa.Field(description="Normalized entity: ticker, MAMG, chip or system name")
+    entity: str = pa.Field(description="Normalized entity: ticker, group name, chip or system name")
     metric: str = pa.Field(str_matches=r"^[a-z0-9_]+$", description="Normalized metric name")
     period: str = pa.Field(description="Normalized period, e.g. 2025Q2, FY2025Q3, 2025, spec")
     stated_value: float = pa.Field(description="Number as printed, in unit")
@@ -446,22 +671,32 @@ class AcceleratorsModel(pa.DataFrameModel):
     vendor: str = pa.Field(isin=CHIP_VENDORS, description="Vendor: AWS, NVIDIA, Google, AMD, ...")
     bf16_dense_tflops: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="Dense BF16 tensor TFLOP/s per chip (NVIDIA sparse figures halved)",
+        in_range={"min_value": 1, "max_value": 100_000},
+        description="Dense BF16 tensor TFLOP/s per chip (NVIDIA sparse figures halved); "
+        "plausible range 1 to 100,000",
     )
     hbm_gb: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="HBM capacity per chip, GB (10^9 bytes; GiB converted x 1.073741824)",
+        in_range={"min_value": 1, "max_value": 10_000},
+        description="HBM capacity per chip, GB (10^9 bytes; GiB converted x 1.073741824); "
+        "plausible range 1 to 10,000",
     )
-    hbm_tbps: float = pa.Field(nullable=True, ge=0, description="HBM bandwidth per chip, TB/s")
+    hbm_tbps: float = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0.01, "max_value": 100},
+        description="HBM bandwidth per chip, TB/s; plausible range 0.01 to 100",
+    )
     scale_up_gbps: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="Per-chip scale-up bandwidth as the vendor states it, GB/s (direction in note)",
+        in_range={"min_value": 1, "max_value": 100_000},
+        description="Per-chip scale-up bandwidth as the vendor states it, GB/s (direction in "
+        "note); plausible range 1 to 100,000",
     )
     tdp_w: float = pa.Field(
-        nullable=True, ge=0, description="Maximum thermal design / board power per chip, W"
+        nullable=True,
+        in_range={"min_value": 10, "max_value": 10_000},
+        description="Maximum thermal design / board power per chip, W; plausible range 10 to "
+        "10,000",
     )
     note: str = pa.Field(
         nullable=True, description="Variant, conversions, conflicts between sources"
@@ -522,15 +757,21 @@ class SystemsModel(pa.DataFrameModel):
         description="Chip of accelerators.csv, or the chip's name if it has no row there",
     )
     chip_count: int = pa.Field(
-        nullable=True, gt=0, description="Chips per system, only as a source states it"
+        nullable=True,
+        in_range={"min_value": 1, "max_value": 1_000_000},
+        description="Chips per system, only as a source states it; 1 to 1,000,000",
     )
     stated_total_bf16_pflops: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="Dense BF16 PFLOP/s of the whole system as printed by a source",
+        in_range={"min_value": 0.001, "max_value": 10_000_000},
+        description="Dense BF16 PFLOP/s of the whole system as printed by a source; "
+        "plausible range 0.001 to 10,000,000",
     )
     stated_total_hbm_tbps: float = pa.Field(
-        nullable=True, ge=0, description="HBM TB/s of the whole system as printed by a source"
+        nullable=True,
+        in_range={"min_value": 0.01, "max_value": 100_000_000},
+        description="HBM TB/s of the whole system as printed by a source; plausible range "
+        "0.01 to 100,000,000",
     )
     note: str = pa.Field(nullable=True, description="Composition, what is stated and what is not")
 
@@ -579,20 +820,28 @@ class TcoAssumptionsModel(pa.DataFrameModel):
 
     chip: str = pa.Field(unique=True, description="A chip of accelerators.csv")
     capital_usd: float = pa.Field(
-        ge=0, description="All-in capex per chip (chip + server + network share), USD"
+        in_range={"min_value": 100, "max_value": 10_000_000},
+        description="All-in capex per chip (chip + server + network share), USD; plausible "
+        "range 100 to 10,000,000",
     )
-    life_years: float = pa.Field(description="Useful life, years (> 0)")
+    life_years: float = pa.Field(le=30, description="Useful life, years (> 0, at most 30)")
     cost_of_capital: float = pa.Field(
         description="Cost of capital per year, fraction (0.10 = 10 %), 0 to 0.5"
     )
     it_power_kw: float = pa.Field(
-        ge=0, description="All-in IT power per chip, kW (chip + host, NIC, switch share)"
+        in_range={"min_value": 0.01, "max_value": 100},
+        description="All-in IT power per chip, kW (chip + host, NIC, switch share); plausible "
+        "range 0.01 to 100",
     )
     power_utilisation: float = pa.Field(description="Average draw / IT power, fraction in (0, 1]")
-    pue: float = pa.Field(description="Power usage effectiveness, ratio >= 1")
-    electricity_usd_per_kwh: float = pa.Field(ge=0, description="Electricity price, USD per kWh")
+    pue: float = pa.Field(le=3, description="Power usage effectiveness, ratio >= 1, at most 3")
+    electricity_usd_per_kwh: float = pa.Field(
+        in_range={"min_value": 0.001, "max_value": 5},
+        description="Electricity price, USD per kWh; plausible range 0.001 to 5",
+    )
     rent_usd_per_kw_month: float = pa.Field(
-        ge=0, description="Colocation rent, USD per kW of contracted IT power per month"
+        in_range={"min_value": 0, "max_value": 10_000},
+        description="Colocation rent, USD per kW of contracted IT power per month; 0 to 10,000",
     )
     maintenance_pct_of_capital_per_year: float = pa.Field(
         ge=0, le=1, description="Maintenance, fraction of capex per year"

@@ -17,6 +17,7 @@ import io
 import math
 import os
 import textwrap
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,14 +35,11 @@ REPORTS_DIR_ENV = "LEDGER_REPORTS_DIR"
 DEFAULT_REPORTS_DIR = settings.REPO_ROOT / "reports"
 
 DPI = 100
-HYPERSCALERS = ("MSFT", "AMZN", "META", "GOOGL")
-COMPANY_NAMES = {"MSFT": "Microsoft", "AMZN": "Amazon", "META": "Meta", "GOOGL": "Alphabet"}
-# Colour-blind-safe palette (Okabe-Ito), one colour per company / series.
+#: What the charts draw (a group, a company): configuration, not code.
+CONFIG_FILE = Path(__file__).with_name("charts.toml")
+# Colour-blind-safe palette (Okabe-Ito): companies take these in ticker order.
+COMPANY_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 COLORS = {
-    "MSFT": "#0072B2",
-    "AMZN": "#E69F00",
-    "META": "#009E73",
-    "GOOGL": "#CC79A7",
     "actual": "#0072B2",
     "consensus": "#000000",
     "guidance": "#D55E00",
@@ -131,22 +129,32 @@ def _bn(value: float | None) -> float | None:
 
 
 # ------------------------------------------------------------ capex by company and quarter
+def chart_config() -> dict[str, Any]:
+    """``pipelines/reports/charts.toml``: which group and company the charts draw."""
+    with CONFIG_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
 def capex_chart(frame: pl.DataFrame) -> Chart:
-    """Hyperscaler cash capex per calendar quarter (grouped bars, USD bn; derived quarters
+    """A group's cash capex per calendar quarter (grouped bars, USD bn; derived quarters
     hatched) above year-on-year growth per company (lines, %). ``frame``: rows of
     ``marts.capex_quarterly`` (ticker, calendar_quarter, capex_usd_m, capex_yoy_pct,
     capex_is_derived)."""
-    title = "Hyperscaler capex by company and calendar quarter"
+    group = chart_config()["capex_by_company"]["group"]
+    title = f"{group} capex by company and calendar quarter"
     source = "marts.capex_quarterly"
     with _rc_context():
         figure = _figure(12, 7.5)
         data = frame.filter(pl.col("capex_usd_m").is_not_null())
+        if "groups" in data.columns:
+            data = data.filter(pl.col("groups").list.contains(group))
         if data.is_empty():
             _no_data(figure, title, source)
             return _chart("capex_by_company", title, source, figure, 0)
         quarters = sorted(data["calendar_quarter"].unique().to_list())
-        tickers = [t for t in HYPERSCALERS if t in set(data["ticker"].to_list())]
-        tickers += sorted(set(data["ticker"].to_list()) - set(tickers))
+        tickers = sorted(set(data["ticker"].to_list()))
+        colors = {t: COMPANY_PALETTE[i % len(COMPANY_PALETTE)] for i, t in enumerate(tickers)}
+        names = dict(zip(data["ticker"].to_list(), data["name"].to_list(), strict=True))
         lookup = {(r["ticker"], r["calendar_quarter"]): r for r in data.iter_rows(named=True)}
 
         top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
@@ -164,8 +172,8 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
                 xs,
                 heights,
                 width=width * 0.95,
-                color=COLORS.get(ticker, "#999999"),
-                label=f"{COMPANY_NAMES.get(ticker, ticker)} ({ticker})",
+                color=colors[ticker],
+                label=f"{names.get(ticker, ticker)} ({ticker})",
                 edgecolor="white",
                 linewidth=0.5,
             )
@@ -185,7 +193,7 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
                     range(len(quarters)),
                     [math.nan if v is None else v for v in growth],
                     marker="o",
-                    color=COLORS.get(ticker, "#999999"),
+                    color=colors[ticker],
                     label=ticker,
                 )
                 last_q, last_v = known[-1]
@@ -196,16 +204,13 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
                     xytext=(6, 0),
                     va="center",
                     fontsize=8,
-                    color=COLORS.get(ticker, "#999999"),
+                    color=colors[ticker],
                 )
         top.set_title(title, loc="left", fontweight="bold")
         top.set_ylabel("Cash capex, USD bn")
         from matplotlib.patches import Patch
 
-        handles = [
-            Patch(facecolor=COLORS.get(t, "#999999"), label=f"{COMPANY_NAMES.get(t, t)} ({t})")
-            for t in tickers
-        ]
+        handles = [Patch(facecolor=colors[t], label=f"{names.get(t, t)} ({t})") for t in tickers]
         handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="///", label="derived"))
         top.legend(handles=handles, ncols=len(handles), loc="upper left", frameon=False, fontsize=9)
         top.set_ylim(0, top.get_ylim()[1] * 1.12)
@@ -226,27 +231,36 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
         return _chart("capex_by_company", title, source, figure, data.height)
 
 
-# ----------------------------------------------- Broadcom AI revenue vs consensus and guidance
+# ----------------------------------------------- AI revenue vs consensus and guidance
+def _calendar_words(data: pl.DataFrame) -> str:
+    from pipelines.calendar.fiscal import parse_calendar
+
+    if "fiscal_calendar" not in data.columns or data.is_empty():
+        return "company fiscal calendar"
+    return parse_calendar(data["fiscal_calendar"][0]).describe()
+
+
 def _fiscal_label(fiscal_year: int, fiscal_quarter: int) -> str:
     return f"FY{fiscal_year % 100:02d} Q{fiscal_quarter}"
 
 
 def broadcom_ai_revenue_chart(frame: pl.DataFrame) -> Chart:
-    """Broadcom AI semiconductor revenue per fiscal quarter (bars) against the consensus in
+    """A company's AI revenue per fiscal quarter (bars) against the consensus in
     force at results (diamonds) and the company's guidance for that quarter (bars' outline).
     ``frame``: rows of ``marts.ai_revenue_quarterly``."""
-    title = "Broadcom AI semiconductor revenue vs consensus and guidance"
+    ticker = chart_config()["ai_revenue"]["ticker"]
+    mine = frame.filter(pl.col("ticker") == ticker)
+    name = mine["name"][0] if "name" in mine.columns and mine.height else ticker
+    title = f"{name} AI revenue vs consensus and guidance"
     source = "marts.ai_revenue_quarterly"
     value_columns = ["ai_revenue_usd_m", "ai_revenue_consensus_usd_m", "ai_revenue_guidance_usd_m"]
     with _rc_context():
         figure = _figure(11, 6)
-        data = (
-            frame.filter(pl.col("ticker") == "AVGO")
-            .filter(pl.any_horizontal([pl.col(c).is_not_null() for c in value_columns]))
-            .sort("fiscal_year", "fiscal_quarter")
-        )
+        data = mine.filter(
+            pl.any_horizontal([pl.col(c).is_not_null() for c in value_columns])
+        ).sort("fiscal_year", "fiscal_quarter")
         if data.is_empty():
-            _no_data(figure, title, f"{source} (AVGO AI revenue)")
+            _no_data(figure, title, f"{source} ({ticker} AI revenue)")
             return _chart("broadcom_ai_revenue", title, source, figure, 0)
         ax = figure.add_subplot()
         rows = data.to_dicts()
@@ -311,9 +325,9 @@ def broadcom_ai_revenue_chart(frame: pl.DataFrame) -> Chart:
         ax.legend(loc="upper left", frameon=False)
         _footer(
             figure,
-            "Source: marts.ai_revenue_quarterly (Broadcom releases for actuals and guidance; "
+            f"Source: marts.ai_revenue_quarterly ({name} releases for actuals and guidance; "
             "consensus as quoted by the cited sources, the one in force at the results date). "
-            "Broadcom fiscal quarters (year ends the Sunday nearest 31 October).",
+            f"{name} fiscal quarters ({_calendar_words(data)}).",
         )
         return _chart("broadcom_ai_revenue", title, source, figure, data.height)
 

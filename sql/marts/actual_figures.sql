@@ -1,12 +1,13 @@
--- Reported figures (value_kind = 'actual'), one per company x metric x basis x fiscal period.
+-- Reported figures (value_kind = 'actual'), one per company x metric x basis x fiscal period,
+-- from view `financials_in_scope` (raw.financials, or the rows known on a given date).
 -- Vintage rule: where the same figure was published more than once (a restatement, or a
 -- comparative column of a later document), the row with the latest `published` date wins;
--- rows without a date rank below dated ones. `first_published` keeps the earliest date
--- (the results date when the release itself is among the rows).
+-- undated rows rank below dated ones. `first_published` keeps the earliest date (the results
+-- date when the release itself is among the rows); `known_by` is the earliest date the figure
+-- is known to have been public (`published`, else the undated row's document date).
 SELECT
     f.ticker,
-    c.group_name,
-    c.fiscal_year_end_rule,
+    c.fiscal_calendar,
     f.metric,
     f.basis,
     f.fiscal_year,
@@ -17,14 +18,17 @@ SELECT
     min(f.published) OVER (
         PARTITION BY f.ticker, f.metric, f.basis, f.fiscal_year, f.fiscal_quarter
     ) AS first_published,
+    min(coalesce(f.published, f.published_before)) OVER (
+        PARTITION BY f.ticker, f.metric, f.basis, f.fiscal_year, f.fiscal_quarter
+    ) AS known_by,
     f.source_title,
     f.source_url,
     f.source_note
-FROM raw.financials AS f
+FROM financials_in_scope AS f
 JOIN raw.companies AS c USING (ticker)
 WHERE f.value_kind = 'actual'
 QUALIFY row_number() OVER (
     PARTITION BY f.ticker, f.metric, f.basis, f.fiscal_year, f.fiscal_quarter
-    ORDER BY f.published DESC NULLS LAST, f.source_title
+    ORDER BY f.published DESC NULLS LAST, f.published_before DESC NULLS LAST, f.source_title
 ) = 1
 ORDER BY f.ticker, f.metric, f.fiscal_year, f.fiscal_quarter NULLS LAST, f.basis
