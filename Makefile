@@ -19,7 +19,7 @@ WAREHOUSE ?= $(or $(LEDGER_WAREHOUSE),$(CURDIR)/data/warehouse.duckdb)
 REFRESH_ARGS ?=
 BENCH_RUNS ?= 5
 
-.PHONY: install refresh test ui sql lint bench bench-sec charts screenshot clean recover
+.PHONY: install refresh test ui sql lint bench bench-sec bench-sec-bulk charts screenshot clean recover
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -55,6 +55,14 @@ bench-sec: install  ## benchmark: SEC parse + derivation vs pandas (see README)
 recover: install  ## put back the last good warehouse (<warehouse>.previous); see docs/reliability.md
 	$(PY) -m pipelines.cli recover --warehouse "$(WAREHOUSE)" $(RECOVER_ARGS)
 
+# The bulk benchmark compares with edgartools, a bench-only dependency (group "bench" in
+# pyproject.toml) installed into its own environment .venv-bench, never into .venv.
+BENCH_VENV := $(CURDIR)/.venv-bench
+BENCH_SEC_BULK_ARGS ?=
+bench-sec-bulk: install  ## benchmark: SEC bulk mode vs edgartools vs pandas (docs/sec-bulk.md)
+	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --frozen --group bench --compile-bytecode --python $(shell command -v $(PYTHON))
+	$(PY) bench/sec_bulk_bench.py $(BENCH_SEC_BULK_ARGS)
+
 charts: install  ## re-render the PNG charts in reports/ from the current warehouse
 	$(PY) -m pipelines.refresh reports/charts
 
@@ -66,4 +74,4 @@ lint: install
 	$(VENV)/bin/ruff format --check pipelines tests bench scripts
 
 clean:
-	rm -rf data/*.building* .pytest_cache
+	rm -rf data/*.building* .pytest_cache .venv-bench

@@ -10,6 +10,7 @@ from pipelines.marts.assets import MARTS_ASSETS, MARTS_CHECKS
 from pipelines.raw.assets import RAW_ASSETS
 from pipelines.reports.assets import REPORT_ASSETS
 from pipelines.sec.assets import SEC_ASSETS
+from pipelines.sec.bulk_assets import SEC_BULK_ASSETS, SEC_BULK_CHECKS
 from pipelines.sec.checks import SEC_CHECKS
 from pipelines.tco.assets import TCO_ASSETS, TCO_CHECKS
 from pipelines.warehouse import WarehouseResource
@@ -20,6 +21,7 @@ ALL_ASSETS: list[dg.AssetsDefinition] = [
     *COVERAGE_ASSETS,
     *TCO_ASSETS,
     *SEC_ASSETS,
+    *SEC_BULK_ASSETS,
     *REPORT_ASSETS,
 ]
 ALL_CHECKS: list[dg.AssetChecksDefinition] = [
@@ -27,6 +29,7 @@ ALL_CHECKS: list[dg.AssetChecksDefinition] = [
     *COVERAGE_CHECKS,
     *TCO_CHECKS,
     *SEC_CHECKS,
+    *SEC_BULK_CHECKS,
 ]
 
 defs = dg.Definitions(

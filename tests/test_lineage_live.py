@@ -75,6 +75,7 @@ EXPECTED_LINEAGE: dict[str, tuple[str, set[str]]] = {
     "sec/quarterly": ("sec", {"sec/facts"}),
     "sec/quarterly_as_first_reported": ("sec", {"sec/facts"}),
     "sec/fiscal_year_coverage": ("sec", {"sec/facts"}),
+    "sec/bulk": ("sec", set()),
     # reports: charts of the capex and AI-revenue marts and of chip TCO
     "reports/charts": (
         "reports",
@@ -119,6 +120,7 @@ EXPECTED_CHECKS: set[tuple[str, str]] = {
     ("tco/claim_facts", "seed_headlines_reproduced"),
     ("sec/quarterly", "sec_capex_matches_curated"),
     ("sec/fiscal_year_coverage", "sec_fiscal_years_complete"),
+    ("sec/bulk", "sec_bulk_no_member_quarantined"),
     ("reports/charts", "every_chart_has_data"),
 }
 

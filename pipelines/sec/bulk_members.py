@@ -1,0 +1,220 @@
+"""Members of a bulk source (zip entries or files of a folder) and the checks on each one.
+
+See :mod:`pipelines.sec.bulk` for the stages a member can be quarantined at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import duckdb
+import pandera.errors as pa_errors
+import polars as pl
+
+from pipelines import settings
+from pipelines.sec.bulk_config import BulkSettings
+
+MEMBER_NAME = re.compile(r"(?:^|/)CIK(\d{10})\.json$")
+COPY_BLOCK = 1 << 20
+REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """One member of the source: a zip entry or a file of the folder."""
+
+    name: str
+    size: int
+    open: Callable[[], BinaryIO]
+    path: Path | None = None  # a folder's file is parsed where it is
+
+
+@dataclass
+class Outcome:
+    member: str
+    cik: int | None
+    bytes: int
+    entity_name: str | None = None
+    status: str = "ingested"
+    stage: str | None = None
+    reason: str | None = None
+    facts: int = 0
+    quarters: int = 0
+
+    def quarantine(self, stage: str, reason: str) -> None:
+        self.status, self.stage, self.reason = "quarantined", stage, reason[:REASON_MAX]
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+# ------------------------------------------------------------------------------ members
+@contextmanager
+def open_members(source: Path) -> Iterator[Iterator[MemberRef]]:
+    """Members of a ``companyfacts.zip`` (only its central directory is read up front; each
+    member is decompressed when opened) or the files of a folder (sorted by name; sub-folders
+    are not entered). The archive stays open for the ``with`` block."""
+    if source.is_dir():
+        paths = sorted(p for p in source.iterdir() if p.is_file())
+        yield (
+            MemberRef(p.name, p.stat().st_size, lambda p=p: p.open("rb"), p)  # type: ignore[misc]
+            for p in paths
+        )
+        return
+    with zipfile.ZipFile(source) as archive:
+        yield (
+            MemberRef(i.filename, i.file_size, lambda i=i: archive.open(i))  # type: ignore[misc]
+            for i in archive.infolist()
+            if not i.is_dir()
+        )
+
+
+#: Files whose rules turn a member into rows: a change rebuilds the store on the next ingest.
+RULE_FILES = ("parse.py", "derive.py", "models.py", "config.py", "bulk_models.py")
+
+
+def _code_digest() -> str:
+    """Hash of the SQL, code and configuration that turn a member into rows."""
+    here = Path(__file__).resolve().parent
+    parts = sorted(
+        [
+            *(settings.SQL_DIR / "sec").glob("*.sql"),
+            *(here / name for name in RULE_FILES),
+            *here.glob("*.toml"),
+        ]
+    )
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.name.encode() + part.read_bytes())
+    return digest.hexdigest()
+
+
+def source_fingerprint(source: Path, config: BulkSettings) -> str:
+    """Changes when the archive (name, size, mtime), the selection of filers, the settings or
+    the parse/derive code change."""
+    if source.is_dir():
+        parts = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(source.iterdir())]
+    else:
+        parts = [(source.name, source.stat().st_size, source.stat().st_mtime_ns)]
+    selection = sorted(config.ciks) if config.ciks is not None else "all"
+    text = json.dumps(
+        [
+            str(source),
+            parts,
+            selection,
+            config.capex_concepts,
+            config.revenue_concepts,
+            config.max_member_bytes,
+            sorted(config.labels.items()),
+            _code_digest(),
+        ],
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def extract(ref: MemberRef, target: Path, limit: int) -> None:
+    """Stream one member to ``target``; raise ValueError past ``limit`` bytes."""
+    written = 0
+    with ref.open() as src, open(target, "wb") as dst:
+        while block := src.read(COPY_BLOCK):
+            written += len(block)
+            if written > limit:
+                raise ValueError(f"more than {limit:,} bytes (limit SEC_BULK_MAX_MEMBER_MB)")
+            dst.write(block)
+
+
+# ------------------------------------------------------------------------------ checks
+_HEADER_SQL = (
+    "SELECT filename, cik, entityName{extra} FROM read_json(?, format = 'auto', "
+    "maximum_object_size = 2147483647, filename = true, "
+    "columns = {{'cik': 'BIGINT', 'entityName': 'VARCHAR'{facts}}})"
+)
+_LIGHT_SQL = _HEADER_SQL.format(extra=", NULL", facts="")
+#: Also the JSON type of ``facts``: dearer (the facts are copied out), run only on suspects.
+_SHAPE_SQL = _HEADER_SQL.format(extra=", json_type(facts)", facts=", 'facts': 'JSON'")
+
+
+def read_headers(
+    paths: list[str], shape: bool = False
+) -> tuple[dict[str, list[tuple]], dict[str, str]]:
+    """(rows per file, DuckDB error per unreadable file), in one reader call when all files
+    are good and file by file only to find the bad ones. ``shape``: also the type of facts."""
+    sql = _SHAPE_SQL if shape else _LIGHT_SQL
+    rows: dict[str, list[tuple]] = {p: [] for p in paths}
+    errors: dict[str, str] = {}
+    with duckdb.connect() as con:
+        try:
+            found = con.execute(sql, [paths]).fetchall()
+        except duckdb.Error:
+            found = []
+            for path in paths:
+                try:
+                    found += con.execute(sql, [[path]]).fetchall()
+                except duckdb.Error as error:
+                    errors[path] = first_line(error)
+    for filename, *rest in found:
+        rows.setdefault(filename, []).append(tuple(rest))
+    return rows, errors
+
+
+def check_header(outcome: Outcome, name_cik: int, rows: list[tuple]) -> None:
+    if len(rows) != 1:
+        outcome.quarantine("json", f"{len(rows)} top-level JSON values, expected one object")
+        return
+    cik, entity, facts_type = rows[0]
+    outcome.entity_name = entity
+    if cik is None:
+        outcome.quarantine("shape", "no 'cik' in the file")
+    elif facts_type is not None and facts_type != "OBJECT":
+        outcome.quarantine("shape", f"'facts' is {facts_type}, expected an object")
+    elif cik != name_cik:
+        outcome.quarantine("cik", f"cik {cik} in the file, {name_cik} in the member name")
+
+
+def check_shape(paths: list[str], outcomes: dict[str, Outcome]) -> None:
+    """Quarantine the files among ``paths`` whose ``facts`` is missing or not an object."""
+    rows, _ = read_headers(paths, shape=True)
+    for path in paths:
+        for _, _, facts_type in rows.get(path, [])[:1]:
+            if facts_type != "OBJECT":
+                outcomes[path].quarantine(
+                    "shape", f"'facts' is {facts_type or 'missing'}, expected an object"
+                )
+
+
+def _failed_ciks(error: pa_errors.SchemaErrors, frame: pl.DataFrame) -> dict[int, str]:
+    """CIK -> description of its first failing row, from pandera's failure cases."""
+    cases = error.failure_cases
+    if not isinstance(cases, pl.DataFrame) or "index" not in cases.columns:
+        raise error
+    cases = cases.filter(pl.col("index").is_not_null())
+    if cases.is_empty():
+        raise error  # a table-level failure (dtype, missing column): a bug, not a member
+    ciks = frame["cik"].gather(cases["index"].cast(pl.Int64))
+    result: dict[int, str] = {}
+    for cik, row in zip(ciks.to_list(), cases.iter_rows(named=True), strict=True):
+        if cik not in result:
+            value = str(row["failure_case"])[:200]
+            result[cik] = (
+                f"row {row['index']}: column {row['column']}, rule {row['check']}, value {value}"
+            )
+    return result
+
+
+def validate(model: type, frame: pl.DataFrame) -> dict[int, str]:
+    try:
+        model.validate(frame, lazy=True)  # type: ignore[attr-defined]
+    except pa_errors.SchemaErrors as error:
+        return _failed_ciks(error, frame)
+    return {}
