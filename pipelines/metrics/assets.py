@@ -50,7 +50,7 @@ GUIDANCE_IMPLIED = _key("guidance_implied")
 SUPPLIER_CAPTURE = _key("supplier_capture")
 
 ERROR = dg.AssetCheckSeverity.ERROR
-RATIO_KEYS = ["entity_type", "entity", "calendar_quarter", "window"]
+RATIO_KEYS = ["entity_type", "entity", "calendar_quarter", "period"]
 
 
 def _validated(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:

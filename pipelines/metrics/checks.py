@@ -47,7 +47,7 @@ def ratio_matches_inputs(
         if problem:
             bad.append(
                 {
-                    **{k: r.get(k) for k in ("entity", "calendar_quarter", "window")},
+                    **{k: r.get(k) for k in ("entity", "calendar_quarter", "period")},
                     "problem": problem,
                 }
             )
@@ -55,7 +55,7 @@ def ratio_matches_inputs(
         "rows": frame.height,
         "ratios": frame.filter(pl.col(ratio).is_not_null()).height,
         "problems": len(bad),
-        "problem_rows": _md_table(bad, ["entity", "calendar_quarter", "window", "problem"])
+        "problem_rows": _md_table(bad, ["entity", "calendar_quarter", "period", "problem"])
         if bad
         else "none",
     }

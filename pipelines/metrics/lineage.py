@@ -32,7 +32,7 @@ KEYS = {
     "entity_type": [],  # company or group: set by the rule that made the row
     "entity": [*_cols(COMPANY, "ticker"), *_cols(MEMBERS, "group_name")],
     "calendar_quarter": _cols(COMPANY, "calendar_quarter"),
-    "window": [],  # quarter / ttm: the two windows the code computes
+    "period": [],  # quarter / ttm: the two windows the code computes
     "members_expected": _cols(MEMBERS, "group_name", "ticker"),
     "members_complete": FIGURE,
     "missing_members": FIGURE,

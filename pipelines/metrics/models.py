@@ -29,7 +29,7 @@ def _quarter() -> str:
     )
 
 
-def _window() -> str:
+def _period() -> str:
     return pa.Field(
         isin=WINDOWS,
         description="quarter: the calendar quarter alone; ttm: trailing twelve months, the "
@@ -54,7 +54,7 @@ def _missing_members() -> str:
 def _definitions() -> str:
     return pa.Field(
         description="Each company's capex definition (raw.companies.capex_definition), e.g. "
-        "'AMZN: cash_purchases_pp_e_net_of_proceeds; GOOGL: cash_purchases_pp_e'"
+        "'<ticker>: cash_purchases_pp_e_net_of_proceeds; <ticker>: cash_purchases_pp_e'"
     )
 
 
@@ -76,7 +76,7 @@ class CapexIntensityModel(pa.DataFrameModel):
     entity_type: str = _entity_type()
     entity: str = _entity()
     calendar_quarter: str = _quarter()
-    window: str = _window()
+    period: str = _period()
     members_expected: int = _expected()
     members_complete: int = _complete()
     missing_members: str = _missing_members()
@@ -99,7 +99,7 @@ class CapexIntensityModel(pa.DataFrameModel):
 
     class Config:
         strict = True
-        unique = ["entity_type", "entity", "calendar_quarter", "window"]
+        unique = ["entity_type", "entity", "calendar_quarter", "period"]
         description = (
             "Capex intensity: cash capex / total revenue, %, per company and per group of "
             "raw.groups, per calendar quarter and on trailing twelve months. A group's ratio "
@@ -115,7 +115,7 @@ class CashCoverageModel(pa.DataFrameModel):
     entity_type: str = _entity_type()
     entity: str = _entity()
     calendar_quarter: str = _quarter()
-    window: str = _window()
+    period: str = _period()
     members_expected: int = _expected()
     members_complete: int = _complete()
     missing_members: str = _missing_members()
@@ -140,7 +140,7 @@ class CashCoverageModel(pa.DataFrameModel):
 
     class Config:
         strict = True
-        unique = ["entity_type", "entity", "calendar_quarter", "window"]
+        unique = ["entity_type", "entity", "calendar_quarter", "period"]
         description = (
             "Cash coverage: capex / operating cash flow, % and free cash flow after capex "
             "(operating cash flow - capex), USD m, per company and group, per calendar quarter "
@@ -156,7 +156,7 @@ class DepreciationVsCapexModel(pa.DataFrameModel):
     entity_type: str = _entity_type()
     entity: str = _entity()
     calendar_quarter: str = _quarter()
-    window: str = _window()
+    period: str = _period()
     members_expected: int = _expected()
     members_complete: int = _complete()
     missing_members: str = _missing_members()
@@ -178,7 +178,7 @@ class DepreciationVsCapexModel(pa.DataFrameModel):
 
     class Config:
         strict = True
-        unique = ["entity_type", "entity", "calendar_quarter", "window"]
+        unique = ["entity_type", "entity", "calendar_quarter", "period"]
         description = (
             "Depreciation and amortization vs capex, %, per company and group, per calendar "
             "quarter and on trailing twelve months, with its change vs a year earlier in "

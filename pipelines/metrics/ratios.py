@@ -138,7 +138,7 @@ def paired_rows(
                         "entity_type": kind,
                         "entity": entity,
                         "calendar_quarter": quarter,
-                        "window": window,
+                        "period": window,
                         "members_expected": len(tickers_of),
                         "members_complete": len(complete),
                         "missing_members": ", ".join(sorted(set(missing_num) | set(missing_den)))
@@ -164,13 +164,13 @@ def with_ratio(
         r["ratio_reason"] = (
             None if result.value is not None else (r["input_reason"] or result.reason)
         )
-    index = {(r["entity_type"], r["entity"], r["window"], r["calendar_quarter"]): r for r in rows}
+    index = {(r["entity_type"], r["entity"], r["period"], r["calendar_quarter"]): r for r in rows}
     for r in rows:
         earlier = index.get(
             (
                 r["entity_type"],
                 r["entity"],
-                r["window"],
+                r["period"],
                 shift_calendar_quarter(r["calendar_quarter"], -4),
             )
         )
@@ -180,7 +180,7 @@ def with_ratio(
     return rows
 
 
-KEY_COLUMNS = ["entity_type", "entity", "calendar_quarter", "window"]
+KEY_COLUMNS = ["entity_type", "entity", "calendar_quarter", "period"]
 COUNT_COLUMNS = ["members_expected", "members_complete", "missing_members"]
 
 
@@ -189,7 +189,7 @@ def _frame(
 ) -> pl.DataFrame:
     out = [{new: r[old] for new, old in columns.items()} for r in rows]
     frame = pl.DataFrame(out, schema=schema, orient="row")
-    return frame.sort(["entity_type", "entity", "window", "calendar_quarter"])
+    return frame.sort(["entity_type", "entity", "period", "calendar_quarter"])
 
 
 def _schema(columns: list[str]) -> dict[str, Any]:
@@ -197,7 +197,7 @@ def _schema(columns: list[str]) -> dict[str, Any]:
         "entity_type": pl.Utf8,
         "entity": pl.Utf8,
         "calendar_quarter": pl.Utf8,
-        "window": pl.Utf8,
+        "period": pl.Utf8,
         "members_expected": pl.Int64,
         "members_complete": pl.Int64,
         "missing_members": pl.Utf8,
