@@ -4,6 +4,7 @@ resources and the executor. Each domain exposes plain lists; policy is applied h
 import dagster as dg
 
 from pipelines.automation import SCHEDULES, SENSORS
+from pipelines.coverage.assets import COVERAGE_ASSETS, COVERAGE_CHECKS
 from pipelines.jobs import refresh_warehouse
 from pipelines.marts.assets import MARTS_ASSETS, MARTS_CHECKS
 from pipelines.metrics.assets import METRICS_ASSETS, METRICS_CHECKS
@@ -18,6 +19,7 @@ ALL_ASSETS: list[dg.AssetsDefinition] = [
     *RAW_ASSETS,
     *MARTS_ASSETS,
     *METRICS_ASSETS,
+    *COVERAGE_ASSETS,
     *TCO_ASSETS,
     *BREAKEVEN_ASSETS,
     *SEC_ASSETS,
@@ -26,6 +28,7 @@ ALL_ASSETS: list[dg.AssetsDefinition] = [
 ALL_CHECKS: list[dg.AssetChecksDefinition] = [
     *MARTS_CHECKS,
     *METRICS_CHECKS,
+    *COVERAGE_CHECKS,
     *TCO_CHECKS,
     *BREAKEVEN_CHECKS,
     *SEC_CHECKS,
