@@ -191,3 +191,89 @@ def test_bisect_and_linear_solvers() -> None:
         pytest.approx(0.25, abs=1e-12),
         pytest.approx(0.75, abs=1e-12),
     ]
+
+
+# ------------------------------------------------------------------ implied spend rules
+def _statement(period: str, day: str, low=None, mid=None, high=None) -> dict:
+    import datetime as dt
+
+    return {
+        "guided_period": period,
+        "statement_date": dt.date.fromisoformat(day),
+        "low_usd_m": low,
+        "mid_usd_m": mid,
+        "high_usd_m": high,
+    }
+
+
+def _ends(fy: int) -> dict:
+    import datetime as dt
+
+    ends = {}
+    for year in (fy - 1, fy):
+        for q, (m, d) in enumerate([(3, 31), (6, 30), (9, 30), (12, 31)], start=1):
+            ends[(year, q)] = dt.date(year, m, d)
+    return ends
+
+
+def test_implied_row_by_hand() -> None:
+    from pipelines.metrics.guidance_implied import AS_PUBLISHED, implied_row
+
+    then = {(2025, 1): 10.0, (2025, 2): 12.0, (2024, 3): 8.0, (2024, 4): 9.0}
+    today = {**then, (2025, 3): 15.0, (2025, 4): 20.0}
+    row = implied_row(
+        _statement("FY2025", "2025-07-30", 60.0, None, 70.0), then, today, _ends(2025)
+    )
+    assert row["published_to_date_usd_m"] == 22.0
+    assert row["remaining_quarters"] == "FY2025Q3, FY2025Q4"
+    assert (row["implied_remaining_low_usd_m"], row["implied_remaining_high_usd_m"]) == (38.0, 48.0)
+    assert row["implied_remaining_point_usd_m"] == 65.0 - 22.0
+    assert row["year_earlier_quarters_usd_m"] == 17.0 and row["year_earlier_basis"] == AS_PUBLISHED
+    assert row["implied_growth_point_pct"] == pytest.approx((43.0 / 17.0 - 1) * 100)
+    assert row["is_period_reported"] and row["actual_remaining_usd_m"] == 35.0
+    assert row["actual_vs_implied_point_pct"] == pytest.approx((35.0 / 43.0 - 1) * 100)
+
+
+def test_implied_row_unknown_spend_to_date_is_null() -> None:
+    from pipelines.metrics.guidance_implied import implied_row
+
+    # Q2 ended before the statement but no figure is dated by then: unknown, not zero
+    row = implied_row(
+        _statement("FY2025", "2025-07-20", mid=70.0), {(2025, 1): 10.0}, {}, _ends(2025)
+    )
+    assert row["published_to_date_usd_m"] is None and row["implied_remaining_point_usd_m"] is None
+    assert "FY2025Q2 ended before 2025-07-20" in row["missing_reason"]
+    # Q1 unknown, Q2 known: a gap
+    gap = implied_row(
+        _statement("FY2025", "2025-07-30", mid=70.0), {(2025, 2): 12.0}, {}, _ends(2025)
+    )
+    assert gap["implied_remaining_point_usd_m"] is None
+    assert "FY2025Q1 had no figure dated" in gap["missing_reason"]
+    # no capex series at all
+    none = implied_row(
+        _statement("FY2025", "2025-02-01", mid=70.0), {}, {}, _ends(2025), "X has none"
+    )
+    assert none["implied_remaining_point_usd_m"] is None and "X has none" in none["missing_reason"]
+    # before the year starts: nothing published yet, the whole guide is implied
+    start = implied_row(_statement("FY2025", "2025-02-01", mid=70.0), {}, {}, _ends(2025))
+    assert (
+        start["published_to_date_usd_m"] == 0.0 and start["implied_remaining_point_usd_m"] == 70.0
+    )
+
+
+def test_year_earlier_base_uses_today_only_for_long_settled_quarters() -> None:
+    import datetime as dt
+
+    from pipelines.metrics.guidance_implied import TODAY_FOR_UNDATED, year_earlier_base
+
+    today = {(2024, 1): 5.0, (2024, 2): 6.0}
+    # 2024Q1 ended 2024-03-31, 310 days before: settled, today's figure stands in
+    assert year_earlier_base({}, today, _ends(2025), 2025, [1], dt.date(2025, 2, 4)) == (
+        5.0,
+        TODAY_FOR_UNDATED,
+    )
+    # 2024Q4 ended 35 days before: maybe not reported yet, so unknown
+    assert year_earlier_base({}, {(2024, 4): 9.0}, _ends(2025), 2025, [4], dt.date(2025, 2, 4)) == (
+        None,
+        None,
+    )

@@ -249,16 +249,18 @@ def test_guidance_revision_is_a_new_implied_row(derived) -> None:
     rows = derived(
         "SELECT statement_number, is_latest, statement_date, point_usd_m, previous_point_usd_m, "
         "revision_point_usd_m, published_quarters, published_to_date_usd_m, "
-        "implied_remaining_point_usd_m, implied_per_quarter_point_usd_m "
+        "implied_remaining_point_usd_m, implied_per_quarter_point_usd_m, missing_reason "
         "FROM metrics.guidance_implied WHERE ticker = 'GOOGL' AND guided_period = 'FY2025' "
         "ORDER BY statement_number"
     )
     assert [r[0] for r in rows] == [1, 2, 3]  # the snapshot's two statements and the revision
     first, second, revision = rows
-    # 75,000 known only from a later article (given before 2025-07-23): nothing published
-    # on 2025-07-22 but Q1 (dated copy published 2025-04-24)
-    assert first[3] == 75000 and first[6] == "FY2025Q1" and first[7] == 17197
-    assert first[8] == 75000 - 17197
+    # 75,000 known only from a later article (given before 2025-07-23, so dated 07-22): Q1
+    # was published (dated copy, 2025-04-24) but Q2 had ended with no figure dated by then:
+    # what was spent to date is unknown, so nothing is implied (never an inflated figure)
+    assert first[3] == 75000 and first[6] == "FY2025Q1" and first[7] is None
+    assert first[8] is None
+    assert "FY2025Q2 ended before 2025-07-22 but has no figure dated on or before it" in first[10]
     # 85,000 on 2025-07-23, the day Q2 was published: Q1 + Q2 known
     assert second[3] == 85000 and second[6] == "FY2025Q1, FY2025Q2"
     assert second[8] == 85000 - (17197 + 22446) == 45357
@@ -282,19 +284,32 @@ def test_supplier_capture_lists_suppliers_and_lags_capex(derived) -> None:
     assert lag_pct == pytest.approx(6691 / prev * 100)
 
 
-def test_unknown_configured_group_is_a_clear_error(tmp_path: Path) -> None:
+def test_configured_groups_resolve_against_raw_groups(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(
-        '[supplier_capture]\nsupplier_group = "AI_SEMI"\nspender_groups = ["NOPE"]\n'
-        'supplier_metrics = ["ai_revenue"]\n',
+        '[supplier_capture]\nsupplier_group = ["NEW_SUPPLIERS", "AI_SEMI"]\n'
+        'spender_groups = ["MAMG", "NOPE"]\nsupplier_metrics = ["ai_revenue"]\n',
         encoding="utf-8",
     )
-    settings_ = config.supplier_capture_config(path)
-    with pytest.raises(config.ConfigError, match=r"spender_groups = 'NOPE': not a group"):
-        config.check_groups(settings_, ["AI_SEMI", "MAMG"], path)
+    resolved = config.resolve_groups(
+        config.supplier_capture_config(path), ["AI_SEMI", "MAMG"], path
+    )
+    assert resolved.supplier_group == "AI_SEMI"  # the first candidate raw.groups defines
+    assert resolved.spender_groups == ("MAMG",)
+    assert resolved.skipped == ("NEW_SUPPLIERS", "NOPE")
+    with pytest.raises(config.ConfigError, match=r"spender_groups = \['MAMG', 'NOPE'\]: none"):
+        config.resolve_groups(config.supplier_capture_config(path), ["AI_SEMI"], path)
     path.write_text('[supplier_capture]\nsupplier_group = ""\n', encoding="utf-8")
-    with pytest.raises(config.ConfigError, match="supplier_group = ''"):
+    with pytest.raises(config.ConfigError, match="supplier_group = \\[''\\]"):
         config.supplier_capture_config(path)
+
+
+def test_supplier_capture_uses_the_configured_groups(derived) -> None:
+    # the snapshot defines AI_SEMI and MAMG only: the AI_CHIP_SUPPLIERS candidate and the
+    # AI_CAPEX_SPENDERS spender group of config.toml are skipped
+    assert derived(
+        "SELECT DISTINCT supplier_group, spender_group FROM metrics.supplier_capture"
+    ) == [("AI_SEMI", "MAMG")]
 
 
 def test_no_group_or_ticker_literal_in_metrics_code() -> None:

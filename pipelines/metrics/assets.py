@@ -260,7 +260,9 @@ def supplier_capture(
     with warehouse.connect() as con:
         groups = read_table(con, "raw.groups")
         try:
-            config.check_groups(settings, groups["group_name"].to_list() if groups.height else [])
+            settings = config.resolve_groups(
+                settings, groups["group_name"].to_list() if groups.height else []
+            )
         except config.ConfigError as error:
             raise dg.Failure(description=str(error)) from error
         frame = build_supplier_capture(
@@ -269,6 +271,11 @@ def supplier_capture(
             read_table(con, "raw.group_members"),
             settings,
         )
+        if settings.skipped:
+            context.log.warning(
+                f"groups of {config.config_path()} not in raw.groups, skipped: "
+                f"{', '.join(settings.skipped)}"
+            )
         return _write(
             con,
             SUPPLIER_CAPTURE,
@@ -279,6 +286,7 @@ def supplier_capture(
                 "supplier_group": settings.supplier_group,
                 "spender_groups": ", ".join(settings.spender_groups),
                 "config_file": str(config.config_path()),
+                "configured_groups_not_in_raw_groups": ", ".join(settings.skipped) or "none",
             },
         )
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.calendar.fiscal import fiscal_quarter_end
 from pipelines.marts.build import Inputs, known_on
 from pipelines.marts.growth import fiscal_label
 from pipelines.marts.guidance import date_basis, pick_latest_and_previous, statement_date
@@ -63,6 +64,7 @@ SCHEMA: dict[str, Any] = {
     "implied_remaining_high_usd_m": pl.Float64,
     "implied_per_quarter_point_usd_m": pl.Float64,
     "year_earlier_quarters_usd_m": pl.Float64,
+    "year_earlier_basis": pl.Utf8,
     "implied_growth_low_pct": pl.Float64,
     "implied_growth_point_pct": pl.Float64,
     "implied_growth_high_pct": pl.Float64,
@@ -110,14 +112,58 @@ def _sum(values: dict[tuple[int, int], float], fy: int, quarters: list[int]) -> 
     return formulas.trailing_sum([values.get((fy, q)) for q in quarters], len(quarters))
 
 
+#: A year-earlier quarter that ended this many days before a statement was reported by then
+#: (quarterly results come within ~60 days, annual reports within ~90), so today's figure may
+#: stand in for one whose source gives no publication date.
+SETTLED_DAYS = 120
+AS_PUBLISHED = "published_by_statement_date"
+TODAY_FOR_UNDATED = "today_for_undated_quarters"
+
+
+def year_earlier_base(
+    then: dict[tuple[int, int], float],
+    today: dict[tuple[int, int], float],
+    ends: dict[tuple[int, int], dt.date],
+    fy: int,
+    remaining: list[int],
+    day: dt.date | None,
+) -> tuple[float | None, str | None]:
+    """Capex of the remaining quarters one fiscal year earlier, and its basis: as known on
+    the statement's date; else, where every quarter missing then had ended at least
+    :data:`SETTLED_DAYS` days before the statement, today's figures (flagged)."""
+    if not remaining:
+        return None, None
+    known = _sum(then, fy - 1, remaining)
+    if known is not None:
+        return known, AS_PUBLISHED
+    missing = [q for q in remaining if (fy - 1, q) not in then]
+    settled = day is not None and all(
+        (fy - 1, q) in ends and (day - ends[(fy - 1, q)]).days >= SETTLED_DAYS for q in missing
+    )
+    if not settled:
+        return None, None
+    values = [then.get((fy - 1, q), today.get((fy - 1, q))) for q in remaining]
+    total = formulas.trailing_sum(values, len(remaining))
+    return (total, TODAY_FOR_UNDATED) if total is not None else (None, None)
+
+
 def implied_row(
     statement: dict[str, Any],
     then: dict[tuple[int, int], float],
     today: dict[tuple[int, int], float],
+    quarter_ends: dict[tuple[int, int], dt.date] | None = None,
+    no_series: str | None = None,
 ) -> dict[str, Any]:
     """The implied-spend columns of one statement, from the capex values known on its date
-    (``then``) and today (``today``), keyed by (fiscal year, fiscal quarter)."""
+    (``then``) and today (``today``), keyed by (fiscal year, fiscal quarter).
+
+    Capex published to date is unknown (NULL, with the reason) when a quarter of the period
+    has no figure known on the date but a later one has, or when a quarter had ended before
+    the statement yet no figure for it is dated on or before it (undated, missing, or not yet
+    out): counting it as unpublished would inflate the implied spend. ``no_series``: why
+    the company has no capex figures at all."""
     fy, quarters = period_quarters(statement["guided_period"])
+    day = statement["statement_date"]
     known = [q for q in quarters if (fy, q) in then]
     published = []
     for q in quarters:  # published to date: the leading quarters known on the date
@@ -126,14 +172,22 @@ def implied_row(
         published.append(q)
     remaining = quarters[len(published) :]
     gap = [q for q in quarters if q not in known and q < max(known, default=0)]
-    done = None if gap else (_sum(then, fy, published) if published else 0.0)
+    ends = quarter_ends or {}
+    ended = [
+        q
+        for q in remaining
+        if day is not None and (fy, q) in ends and ends[(fy, q)] < day and q not in known
+    ]
+    done = (
+        None if (gap or ended or no_series) else (_sum(then, fy, published) if published else 0.0)
+    )
     low, mid, high = statement["low_usd_m"], statement["mid_usd_m"], statement["high_usd_m"]
     point = formulas.guidance_point(low, mid, high)
     implied = {
         name: formulas.implied_remaining(value, done, len(remaining))
         for name, value in (("low", low), ("point", point), ("high", high))
     }
-    year_earlier = _sum(then, fy - 1, remaining) if remaining else None
+    year_earlier, year_earlier_basis = year_earlier_base(then, today, ends, fy, remaining, day)
     growth = {
         name: formulas.growth_pct(result.value, year_earlier).value
         for name, result in implied.items()
@@ -141,7 +195,15 @@ def implied_row(
     actual_remaining = _sum(today, fy, remaining) if remaining else None
     actual_period = _sum(today, fy, quarters)
     reasons = []
-    if gap:
+    if no_series:
+        reasons.append(f"capex published to date unknown: {no_series}")
+    elif ended and not gap:
+        reasons.append(
+            f"capex published to date unknown: {_labels(fy, ended)} ended before "
+            f"{day} but has no figure dated on or before it (undated, missing or not yet "
+            "published)"
+        )
+    elif gap:
         reasons.append(
             f"capex published to date unknown: {_labels(fy, gap)} had no figure dated on or "
             f"before {statement['statement_date']} while a later quarter of the period had "
@@ -151,8 +213,8 @@ def implied_row(
         reasons.append(f"implied: {implied['point'].reason}")
     if remaining and year_earlier is None:
         reasons.append(
-            f"year-earlier quarters ({_labels(fy - 1, remaining)}) not all published by "
-            f"{statement['statement_date']}"
+            f"year-earlier quarters ({_labels(fy - 1, remaining)}) not all known: no figure "
+            f"dated on or before {day}, and not reported {SETTLED_DAYS} days before it"
         )
     return {
         "point_usd_m": point,
@@ -168,6 +230,7 @@ def implied_row(
             implied["point"].value, len(remaining)
         ),
         "year_earlier_quarters_usd_m": year_earlier,
+        "year_earlier_basis": year_earlier_basis,
         "implied_growth_low_pct": growth["low"],
         "implied_growth_point_pct": growth["point"],
         "implied_growth_high_pct": growth["high"],
@@ -211,6 +274,19 @@ def build_guidance_implied(
             point = formulas.guidance_point(
                 statement["low_usd_m"], statement["mid_usd_m"], statement["high_usd_m"]
             )
+            rule = inputs.rules.get(ticker)
+            fy, quarters = period_quarters(period)
+            ends = (
+                {(y, q): fiscal_quarter_end(rule, y, q) for y in (fy - 1, fy) for q in quarters}
+                if rule
+                else {}
+            )
+            company = inputs.company_map.get(ticker)
+            no_series = (
+                None
+                if company is not None and company.capex is not None
+                else f"{ticker} has no capex series (no capex_metric in raw.companies)"
+            )
             record = {
                 "ticker": ticker,
                 "guided_period": period,
@@ -236,6 +312,8 @@ def build_guidance_implied(
                     {**statement, "statement_date": day},
                     then,
                     _values(capex_today, ticker, column),
+                    ends,
+                    no_series,
                 ),
             }
             records.append(record)

@@ -256,8 +256,15 @@ class GuidanceImpliedModel(pa.DataFrameModel):
     )
     year_earlier_quarters_usd_m: float = pa.Field(
         nullable=True,
-        description="Capex of the same fiscal quarters a year earlier, as published by "
-        "statement_date, USD m",
+        description="Capex of the same fiscal quarters a year earlier, USD m (as known on "
+        "statement_date; see year_earlier_basis)",
+    )
+    year_earlier_basis: str = pa.Field(
+        nullable=True,
+        isin=["published_by_statement_date", "today_for_undated_quarters"],
+        description="published_by_statement_date: only figures dated on or before the "
+        "statement; today_for_undated_quarters: a quarter whose figure is undated had ended "
+        "at least 120 days before the statement, so today's figure is used for it",
     )
     implied_growth_low_pct: float = pa.Field(
         nullable=True, description="implied_remaining_low_usd_m vs year_earlier_quarters_usd_m, %"

@@ -7,6 +7,10 @@ Input: ``marts.company_quarterly`` (one row per company, metric and calendar qua
 members' figures and is computed only when every member has both figures for every quarter
 of the window. Otherwise the sums and the ratio are NULL and ``missing_reason`` names each
 member and figure that is missing: never a partial sum or a partial ratio.
+
+Rows exist for each company with a series of both metrics, and each group with at least one
+such member, from the first to the last quarter any of them has a figure (a group of chip
+suppliers, none of which has a capex series, gets no capex-intensity rows).
 """
 
 from __future__ import annotations
@@ -99,15 +103,21 @@ def paired_rows(
     member has both), the members counted, the capex definitions and why a sum is missing."""
     figures = Figures(company_quarterly)
     metrics = (numerator, denominator)
-    tickers = sorted({t for t, m in figures.series if m in metrics})
+    # companies with both series; groups with at least one such member (a group none of
+    # whose members has, say, capex gets no rows rather than rows that are all NULL)
+    tickers = sorted(
+        t for t in {t for t, _ in figures.series} if all((t, m) in figures.series for m in metrics)
+    )
     members: dict[str, list[str]] = {}
     for r in group_members.iter_rows(named=True):
         members.setdefault(r["group_name"], []).append(r["ticker"])
     entities: list[tuple[str, str, list[str]]] = [(COMPANY, t, [t]) for t in tickers]
-    entities += [(GROUP, g, sorted(ts)) for g, ts in sorted(members.items())]
+    entities += [
+        (GROUP, g, sorted(ts)) for g, ts in sorted(members.items()) if set(ts) & set(tickers)
+    ]
     rows: list[dict[str, Any]] = []
     for kind, entity, tickers_of in entities:
-        seen = [q for t in tickers_of for q in figures.quarters(t, metrics)]
+        seen = [q for t in tickers_of if t in tickers for q in figures.quarters(t, metrics)]
         if not seen:
             continue
         definitions = "; ".join(f"{t}: {figures.definition(t)}" for t in tickers_of)
