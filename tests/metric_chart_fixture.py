@@ -20,12 +20,13 @@ INSERT INTO metrics.cash_coverage VALUES
     ('company', 'AMZN', '2025Q2', 'ttm', 90.0, 5000);   -- TTM: not drawn
 CREATE TABLE metrics.supplier_capture (
     calendar_quarter VARCHAR, supplier_group VARCHAR, spender_group VARCHAR,
-    supplier_ai_revenue_usd_m DOUBLE, spender_capex_usd_m DOUBLE,
+    suppliers_present BIGINT, suppliers_expected BIGINT, supplier_ai_revenue_usd_m DOUBLE,
+    spender_capex_usd_m DOUBLE,
     supplier_revenue_to_capex_pct DOUBLE, supplier_revenue_to_prev_quarter_capex_pct DOUBLE);
 INSERT INTO metrics.supplier_capture VALUES
-    ('2025Q1', 'AI_SEMI', 'MAMG', 5840, 71138, 8.2, 8.3),
-    ('2025Q2', 'AI_SEMI', 'MAMG', 6691, 87431, 7.7, 9.4),
-    ('2025Q3', 'AI_SEMI', 'MAMG', NULL, NULL, NULL, NULL);   -- nothing to plot
+    ('2025Q1', 'AI_SEMI', 'MAMG', 2, 2, 5840, 71138, 8.2, 8.3),
+    ('2025Q2', 'AI_SEMI', 'MAMG', 2, 2, 6691, 87431, 7.7, 9.4),
+    ('2025Q3', 'AI_SEMI', 'MAMG', 0, 2, NULL, NULL, NULL, NULL);   -- nothing to plot
 CREATE TABLE metrics.guidance_implied (
     ticker VARCHAR, guided_period VARCHAR, statement_number BIGINT, statement_date DATE,
     remaining_quarters VARCHAR, implied_remaining_low_usd_m DOUBLE,

@@ -173,7 +173,13 @@ def supplier_capture_chart(frame: pl.DataFrame) -> Chart:
         if data.is_empty():
             _no_data(figure, title, source)
             return _chart("supplier_capture", title, source, figure, 0)
-        spenders = sorted(data["spender_group"].unique().to_list())
+        # spender groups with at least one complete capex total (the others say why in
+        # metrics.supplier_capture.missing_reason)
+        spenders = sorted(
+            data.filter(pl.col("spender_capex_usd_m").is_not_null())["spender_group"]
+            .unique()
+            .to_list()
+        ) or sorted(data["spender_group"].unique().to_list())
         supplier = data["supplier_group"][0]
         quarters = sorted(data["calendar_quarter"].unique().to_list())
         top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
@@ -184,13 +190,27 @@ def supplier_capture_chart(frame: pl.DataFrame) -> Chart:
             for r in first.iter_rows(named=True)
         }
         xs = [q - 0.4 + width * 0.5 for q in range(len(quarters))]
-        top.bar(
+        bars = top.bar(
             xs,
             [_bn(revenue.get(q)) or 0 for q in quarters],
             width=width * 0.95,
             color=COLORS["actual"],
-            label=f"{supplier} AI / data-center revenue",
+            label=f"{supplier} AI / data-center revenue (n/N: suppliers with a figure)",
         )
+        present = {
+            r["calendar_quarter"]: f"{r['suppliers_present']}/{r['suppliers_expected']}"
+            for r in first.iter_rows(named=True)
+        }
+        for bar, quarter in zip(bars, quarters, strict=True):
+            if quarter in present:
+                top.annotate(
+                    present[quarter],
+                    (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    textcoords="offset points",
+                    xytext=(0, 2),
+                    ha="center",
+                    fontsize=7,
+                )
         for i, spender in enumerate(spenders):
             rows = {
                 r["calendar_quarter"]: r
@@ -201,7 +221,7 @@ def supplier_capture_chart(frame: pl.DataFrame) -> Chart:
                 [q - 0.4 + width * (i + 1.5) for q in range(len(quarters))],
                 [_bn((rows.get(q) or {}).get("spender_capex_usd_m")) or 0 for q in quarters],
                 width=width * 0.95,
-                color="#999999" if i == 0 else color,
+                color=color,
                 label=f"{spender} capex",
             )
             for column, style, label in (
@@ -349,6 +369,8 @@ EMPTY_COLUMNS: dict[str, dict[str, Any]] = {
         "calendar_quarter": pl.String,
         "supplier_group": pl.String,
         "spender_group": pl.String,
+        "suppliers_present": pl.Int64,
+        "suppliers_expected": pl.Int64,
         "supplier_ai_revenue_usd_m": pl.Float64,
         "spender_capex_usd_m": pl.Float64,
         "supplier_revenue_to_capex_pct": pl.Float64,
