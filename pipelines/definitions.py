@@ -10,7 +10,8 @@ from pipelines.marts.assets import MARTS_ASSETS, MARTS_CHECKS
 from pipelines.metrics.assets import METRICS_ASSETS, METRICS_CHECKS
 from pipelines.raw.assets import RAW_ASSETS
 from pipelines.reports.assets import REPORT_ASSETS
-from pipelines.sec.assets import SEC_ASSETS, SEC_CHECKS
+from pipelines.sec.assets import SEC_ASSETS
+from pipelines.sec.checks import SEC_CHECKS
 from pipelines.tco.assets import TCO_ASSETS, TCO_CHECKS
 from pipelines.tco.breakeven_assets import BREAKEVEN_ASSETS, BREAKEVEN_CHECKS
 from pipelines.warehouse import WarehouseResource
