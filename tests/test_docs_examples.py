@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from pipelines import cli, settings
-from tests.conftest import SHIPPED_RAW
+from tests.conftest import FIXTURE_RAW, SHIPPED_RAW
 
 SCRIPT = settings.REPO_ROOT / "scripts" / "docs_examples.py"
 
@@ -235,6 +235,57 @@ def test_check_mode_fails_on_drift_and_passes_after_make_docs(
     assert docs.main(args) == 0
     assert docs.main(["--check", *args]) == 0
     assert "stale" not in page.read_text()
+
+
+# ------------------------------------------------------- the made-up company of the guide
+GUIDE = settings.REPO_ROOT / "docs" / "add-a-company-or-group.md"
+
+
+def _csv_blocks(text: str) -> dict[str, list[str]]:
+    """{file name: lines} of every ```csv append=FILE``` block."""
+    blocks: dict[str, list[str]] = {}
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("```csv append="):
+            end = lines.index("```", i + 1)
+            blocks.setdefault(line.split("=", 1)[1].strip(), []).extend(lines[i + 1 : end])
+    return blocks
+
+
+def test_made_up_company_of_the_guide_goes_through_every_mart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.refresh import failure_messages, run_refresh
+
+    blocks = _csv_blocks(GUIDE.read_text(encoding="utf-8"))
+    assert sorted(blocks) == ["companies.csv", "financials.csv", "group_members.csv", "groups.csv"]
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURE_RAW, raw)
+    for name, rows in blocks.items():
+        text = (raw / name).read_text(encoding="utf-8")
+        (raw / name).write_text(text.rstrip("\n") + "\n" + "\n".join(rows) + "\n", "utf-8")
+    warehouse = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv(settings.RAW_DIR_ENV, str(raw))
+    monkeypatch.setenv(settings.WAREHOUSE_ENV, str(warehouse))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    result = run_refresh(log_level="ERROR")
+    assert result.success, failure_messages(result)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        capex = con.execute(
+            "SELECT calendar_quarter, fiscal_year, fiscal_quarter, value_usd_m "
+            "FROM marts.company_quarterly WHERE ticker = 'XNEO' AND metric = 'capex' "
+            "AND value_usd_m IS NOT NULL ORDER BY calendar_quarter"
+        ).fetchall()
+        group = con.execute(
+            "SELECT metric, calendar_quarter, members_reported, is_complete, total_usd_m "
+            "FROM marts.group_quarterly WHERE group_name = 'NEOCLOUD' ORDER BY ALL"
+        ).fetchall()
+        rejected = con.execute("SELECT count(*) FROM quarantine.rejected_rows").fetchone()
+    # the guide's figures: FY2026 Q1 (to 29 Jun 2025) = 1,200 and Q2 (to 28 Sep 2025) = 1,500
+    assert capex == [("2025Q2", 2026, 1, 1200.0), ("2025Q3", 2026, 2, 1500.0)]
+    assert ("capex", "2025Q2", 1, True, 1200.0) in group
+    assert ("revenue", "2025Q3", 1, True, 950.0) in group
+    assert rejected == (0,)
 
 
 # ------------------------------------------------------------------------- dg conventions
