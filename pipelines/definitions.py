@@ -4,22 +4,30 @@ resources and the executor. Each domain exposes plain lists; policy is applied h
 import dagster as dg
 
 from pipelines.automation import SCHEDULES, SENSORS
+from pipelines.coverage.assets import COVERAGE_ASSETS, COVERAGE_CHECKS
 from pipelines.jobs import refresh_warehouse
 from pipelines.marts.assets import MARTS_ASSETS, MARTS_CHECKS
 from pipelines.raw.assets import RAW_ASSETS
 from pipelines.reports.assets import REPORT_ASSETS
-from pipelines.sec.assets import SEC_ASSETS, SEC_CHECKS
+from pipelines.sec.assets import SEC_ASSETS
+from pipelines.sec.checks import SEC_CHECKS
 from pipelines.tco.assets import TCO_ASSETS, TCO_CHECKS
 from pipelines.warehouse import WarehouseResource
 
 ALL_ASSETS: list[dg.AssetsDefinition] = [
     *RAW_ASSETS,
     *MARTS_ASSETS,
+    *COVERAGE_ASSETS,
     *TCO_ASSETS,
     *SEC_ASSETS,
     *REPORT_ASSETS,
 ]
-ALL_CHECKS: list[dg.AssetChecksDefinition] = [*MARTS_CHECKS, *TCO_CHECKS, *SEC_CHECKS]
+ALL_CHECKS: list[dg.AssetChecksDefinition] = [
+    *MARTS_CHECKS,
+    *COVERAGE_CHECKS,
+    *TCO_CHECKS,
+    *SEC_CHECKS,
+]
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,

@@ -16,18 +16,19 @@ from pipelines import settings
 from pipelines.cli import main
 from pipelines.metadata import table_doc
 from pipelines.raw.models import CompaniesModel, FinancialsModel
+from tests.conftest import FIXTURE_RAW
 
 REPO = settings.REPO_ROOT
 
 
 def csv_rows(name: str) -> list[dict[str, str]]:
-    with (REPO / "raw" / name).open(newline="", encoding="utf-8") as handle:
+    with (FIXTURE_RAW / name).open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")
 def warehouse(refreshed_warehouse: Path) -> Path:
-    """A warehouse refreshed once from the shipped raw files (read-only here)."""
+    """A warehouse refreshed once from the frozen raw snapshot (read-only here)."""
     return refreshed_warehouse
 
 

@@ -74,6 +74,7 @@ EXPECTED_LINEAGE: dict[str, tuple[str, set[str]]] = {
     "sec/facts": ("sec", {"sec/companyfacts"}),
     "sec/quarterly": ("sec", {"sec/facts"}),
     "sec/quarterly_as_first_reported": ("sec", {"sec/facts"}),
+    "sec/fiscal_year_coverage": ("sec", {"sec/facts"}),
     # reports: charts of the capex and AI-revenue marts and of chip TCO
     "reports/charts": (
         "reports",
@@ -117,6 +118,7 @@ EXPECTED_CHECKS: set[tuple[str, str]] = {
     ("tco/claim_facts", "facts_use_claims_vocabulary"),
     ("tco/claim_facts", "seed_headlines_reproduced"),
     ("sec/quarterly", "sec_capex_matches_curated"),
+    ("sec/fiscal_year_coverage", "sec_fiscal_years_complete"),
     ("reports/charts", "every_chart_has_data"),
 }
 

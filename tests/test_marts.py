@@ -80,11 +80,11 @@ def test_run_succeeds_and_error_checks_pass(built):
         marts.AI_REVENUE_GROWTH,
         marts.CLAIM_FACTS_UNIQUE,
         marts.CLAIM_CHECKS_COMPLETE,
-        marts.CAPEX_QUARTERLY_ADDS_UP,
+        marts.QUARTERS_ADD_UP,
     ):
         assert evaluations[name].passed, name
     # Microsoft FY2024, FY2025 and Amazon 2024 have four reported quarters and a full year
-    assert evaluations[marts.CAPEX_QUARTERLY_ADDS_UP].metadata["years_checked"].value >= 3
+    assert evaluations[marts.QUARTERS_ADD_UP].metadata["years_checked"].value >= 3
     contradicted = evaluations[marts.CLAIM_CHECKS_CONTRADICTED]
     assert not contradicted.passed
     assert contradicted.severity == dg.AssetCheckSeverity.WARN

@@ -11,7 +11,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pipelines.raw.assets import RAW_ASSETS
-from pipelines.sec.assets import CAPEX_CHECK, SEC_ASSETS, SEC_CHECKS
+from pipelines.sec.assets import CAPEX_CHECK, COVERAGE_CHECK, SEC_ASSETS
+from pipelines.sec.checks import SEC_CHECKS
 from pipelines.sec.config import OFF_MESSAGE
 from pipelines.warehouse import WarehouseResource
 
@@ -22,7 +23,12 @@ MSFT = "CIK0000789019.json"
 GOOGL = "CIK0001652044.json"
 API = "/api/xbrl/companyfacts/"
 RAW_NEEDED = {dg.AssetKey(["raw", "companies"]), dg.AssetKey(["raw", "financials"])}
-SEC_TABLES = ("sec.facts", "sec.quarterly", "sec.quarterly_as_first_reported")
+SEC_TABLES = (
+    "sec.facts",
+    "sec.quarterly",
+    "sec.quarterly_as_first_reported",
+    "sec.fiscal_year_coverage",
+)
 
 
 def run() -> dg.ExecuteInProcessResult:
@@ -245,11 +251,11 @@ def test_truncated_response_is_rejected_and_last_good_data_kept(
     assert sec_tables(query) == before_tables
 
 
-def test_point_in_time_table_keeps_the_first_report_of_a_restated_quarter(
+def test_a_restated_leg_alone_never_mixes_vintages_in_the_warehouse(
     raw_copy: Path, warehouse_file: Path, query, connector_on: Path, httpserver: HTTPServer
 ) -> None:
     data = json.loads((FIXTURES / GOOGL).read_text())
-    # a later (synthetic) 10-Q restates nine months 2024 from 38,259 to 38,300
+    # a later (synthetic) 10-Q restates nine months 2024 from 38,259 to 38,300, not H1 or FY
     data["facts"]["us-gaap"]["PaymentsToAcquirePropertyPlantAndEquipment"]["units"]["USD"].append(
         {
             "start": "2024-01-01",
@@ -265,14 +271,55 @@ def test_point_in_time_table_keeps_the_first_report_of_a_restated_quarter(
     serve(httpserver, {GOOGL: json.dumps(data).encode()})
     assert run().success
     sql = (
-        "SELECT period_end, value_usd_m, filed FROM {} WHERE ticker = 'GOOGL' AND metric = 'capex' "
-        "AND period_end BETWEEN DATE '2024-09-30' AND DATE '2024-12-31' ORDER BY period_end"
+        "SELECT period_end, value_usd_m, vintage, known_since FROM {} WHERE ticker = 'GOOGL' "
+        "AND metric = 'capex' AND period_end BETWEEN DATE '2024-09-30' AND DATE '2024-12-31' "
+        "ORDER BY period_end"
     )
+    # not 13,102 (38,300 - 25,198) and 14,235 (52,535 - 38,300): legs of one vintage
     assert query(sql.format("sec.quarterly")) == [
-        (dt.date(2024, 9, 30), 13102.0, dt.date(2025, 10, 29)),  # 38,300 - 25,198
-        (dt.date(2024, 12, 31), 14235.0, dt.date(2025, 10, 29)),  # 52,535 - 38,300
+        (dt.date(2024, 9, 30), 13061.0, "earlier_consistent", dt.date(2024, 10, 30)),
+        (dt.date(2024, 12, 31), 14276.0, "earlier_consistent", dt.date(2025, 2, 5)),
     ]
     assert query(sql.format("sec.quarterly_as_first_reported")) == [
-        (dt.date(2024, 9, 30), 13061.0, dt.date(2024, 10, 30)),  # 38,259 - 25,198
-        (dt.date(2024, 12, 31), 14276.0, dt.date(2025, 2, 5)),  # 52,535 - 38,259
+        (dt.date(2024, 9, 30), 13061.0, "first_reported", dt.date(2024, 10, 30)),
+        (dt.date(2024, 12, 31), 14276.0, "first_reported", dt.date(2025, 2, 5)),
     ]
+    [(note,)] = query(
+        "SELECT vintage_note FROM sec.quarterly WHERE ticker = 'GOOGL' AND metric = 'capex' "
+        "AND fiscal_year = 2024 AND fiscal_quarter = 3"
+    )
+    assert note.endswith("the latest legs would give 13,102.0 m")
+
+
+def test_fiscal_year_coverage_table_and_warning_check(
+    raw_copy: Path, warehouse_file: Path, query, connector_on: Path, httpserver: HTTPServer
+) -> None:
+    serve(httpserver)
+    result = run()
+    assert result.success, failure_text(result)
+    # Microsoft FY2025 has four quarters adding up to the 64,551 full year; FY2026 is not filed
+    assert query(
+        "SELECT fiscal_year, quarters_present, status, quarters_sum_usd_m, full_year_usd_m "
+        "FROM sec.fiscal_year_coverage WHERE ticker = 'MSFT' AND metric = 'capex' "
+        "ORDER BY fiscal_year"
+    ) == [
+        (2023, None, "incomplete", None, 28107.0),
+        (2024, "1,2,3,4", "complete", 44477.0, 44477.0),
+        (2025, "1,2,3,4", "complete", 64551.0, 64551.0),
+    ]
+    [(reason,)] = query(
+        "SELECT reason FROM sec.fiscal_year_coverage WHERE ticker = 'MSFT' AND metric = 'capex' "
+        "AND fiscal_year = 2023"
+    )
+    assert reason.startswith("Q1: no filing for this quarter in the file (first: 2024-07-30)")
+    [evaluation] = [
+        e for e in result.get_asset_check_evaluations() if e.check_name == COVERAGE_CHECK
+    ]
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    flagged = query(
+        "SELECT count(*) FROM sec.fiscal_year_coverage WHERE status NOT IN ('complete', 'open')"
+    )[0][0]
+    assert evaluation.metadata["years_flagged"].value == flagged > 0
+    assert "| MSFT | capex | 2023 | - | incomplete | Q1: no filing" in (
+        evaluation.metadata["flagged"].value
+    )

@@ -208,10 +208,14 @@ def test_connector_is_off_without_user_agent_and_refuses_an_agent_without_email(
         "AVGO",
         "MRVL",
         "NVDA",
+        "TSM",
     ]
     assert {c.ticker: c.cik for c in config.companies}["NVDA"] == 1045810
     amazon = next(c for c in config.companies if c.ticker == "AMZN")
-    assert amazon.capex_concepts == ("PaymentsToAcquireProductiveAssets",)
+    assert amazon.capex_concepts == (
+        "PaymentsToAcquireProductiveAssets",
+        "PaymentsToAcquirePropertyPlantAndEquipment",
+    )
     assert (
         amazon.url(config.base_url)
         == "https://data.sec.gov/api/xbrl/companyfacts/CIK0001018724.json"

@@ -10,7 +10,7 @@ from pipelines.calendar.fiscal import fiscal_quarter_end, fiscal_quarter_start
 from pipelines.sec.config import Company, concept_map, load_settings
 from pipelines.sec.derive import derive_from_frame
 from pipelines.sec.models import QuarterlyFirstReportedModel, QuarterlyModel
-from pipelines.sec.parse import parse_files
+from pipelines.sec.parse import parse_documents, parse_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sec"
 D = dt.date.fromisoformat
@@ -183,57 +183,133 @@ def test_first_reported_equals_latest_without_restatements(derived) -> None:
     joined = latest.join(first, on=["ticker", "metric", "period_end"], suffix="_first")
     assert joined.height == latest.height == first.height == 47
     assert joined.filter(pl.col("value") != pl.col("value_first")).is_empty()
-    # ...but not the date: Amazon 2024 Q1 was first filed 2024-05-01, repeated unchanged 2025-05-02
+    # Amazon 2024 Q1 was first filed 2024-05-01 and repeated unchanged 2025-05-02: both series
+    # name the first filing; last_filed says when it was last repeated
     known = joined.filter((pl.col("ticker") == "AMZN") & (pl.col("period_end") == D("2024-03-31")))
-    assert known.select("filed", "filed_first").row(0) == (D("2025-05-02"), D("2024-05-01"))
+    assert known.select("filed", "filed_first", "known_since", "last_filed").row(0) == (
+        D("2024-05-01"),
+        D("2024-05-01"),
+        D("2024-05-01"),
+        D("2025-05-02"),
+    )
 
 
-def restated(facts: pl.DataFrame) -> pl.DataFrame:
-    """A later (synthetic) filing restates Alphabet's nine months 2024 from 38,259 to 38,300."""
+def restated(
+    facts: pl.DataFrame,
+    start: str = "2024-01-01",
+    end: str = "2024-09-30",
+    val: float = 38_300_000_000.0,
+    accn: str = "9999999999-25-000299",
+    filed: str = "2025-10-29",
+) -> pl.DataFrame:
+    """A later (synthetic) filing restates one of Alphabet's capex periods (by default the
+    nine months 2024, from 38,259 to 38,300)."""
     extra = (
         facts.filter(
             (pl.col("ticker") == "GOOGL")
-            & (pl.col("end") == D("2024-09-30"))
-            & (pl.col("start") == D("2024-01-01"))
+            & (pl.col("concept") == "PaymentsToAcquirePropertyPlantAndEquipment")
+            & (pl.col("end") == D(end))
+            & (pl.col("start") == D(start))
         )
         .head(1)
         .with_columns(
-            val=pl.lit(38_300_000_000.0),
-            accn=pl.lit("9999999999-25-000299"),
-            fy=pl.lit(2025, dtype=pl.Int64),
-            fp=pl.lit("Q3"),
-            filed=pl.lit(D("2025-10-29")),
+            val=pl.lit(val),
+            accn=pl.lit(accn),
+            fy=pl.lit(None, dtype=pl.Int64),
+            fp=pl.lit(None, dtype=pl.Utf8),
+            filed=pl.lit(D(filed)),
             frame=pl.lit(None, dtype=pl.Utf8),
         )
     )
+    assert extra.height == 1
     return pl.concat([facts, extra])
 
 
-def test_point_in_time_differs_from_latest_after_a_restatement(facts, companies) -> None:
+GOOGL_2024_Q3_Q4 = (
+    (pl.col("ticker") == "GOOGL")
+    & (pl.col("metric") == "capex")
+    & pl.col("period_end").is_in([D("2024-09-30"), D("2024-12-31")])
+)
+
+
+def test_a_leg_restated_alone_keeps_both_legs_of_one_vintage(facts, companies) -> None:
+    """The nine months restated, its counterparts (H1, FY) never: no quarter mixes the new
+    nine months with the old half year or full year; the row says what the mix would give."""
     latest, first = derive_from_frame(restated(facts), concept_map(companies))
-    pick = (
-        (pl.col("ticker") == "GOOGL")
-        & (pl.col("metric") == "capex")
-        & pl.col("period_end").is_in([D("2024-09-30"), D("2024-12-31")])
-    )
-    assert latest.filter(pick).select("value_usd_m", "accn", "filed").rows() == [
-        (13102.0, "9999999999-25-000299", D("2025-10-29")),  # 38,300 - 25,198
-        (14235.0, "9999999999-25-000205", D("2025-10-29")),  # 52,535 - 38,300
-    ]
-    assert first.filter(pick).select("value_usd_m", "accn", "subtracted_accn", "filed").rows() == [
+    got = latest.filter(GOOGL_2024_Q3_Q4)
+    assert got.select(
+        "value_usd_m", "vintage", "accn", "subtracted_accn", "known_since"
+    ).rows() == [
+        # 38,259 - 25,198 (both as first reported), not 38,300 - 25,198 = 13,102
         (
             13061.0,
+            "earlier_consistent",
             "9999999999-24-000204",
             "9999999999-24-000203",
             D("2024-10-30"),
-        ),  # 38,259 - 25,198
+        ),
+        # 52,535 - 38,259, not 52,535 - 38,300 = 14,235
         (
             14276.0,
+            "earlier_consistent",
             "9999999999-25-000205",
             "9999999999-24-000204",
             D("2025-02-05"),
+        ),
+    ]
+    notes = got["vintage_note"].to_list()
+    assert notes[0] == (
+        "9M restated (vintage 1, filed 2025-10-29) but H1 never restated (vintage 0): both legs "
+        "taken at vintage 0 (9M 38,259.0 m filed 2024-10-30, H1 25,198.0 m filed 2024-07-24); "
+        "the latest legs would give 13,102.0 m"
+    )
+    assert notes[1].endswith("the latest legs would give 14,235.0 m")
+    assert first.filter(GOOGL_2024_Q3_Q4).select(
+        "value_usd_m", "vintage", "accn", "subtracted_accn", "filed", "subtracted_filed"
+    ).rows() == [
+        (
+            13061.0,
+            "first_reported",
+            "9999999999-24-000204",
+            "9999999999-24-000203",
+            D("2024-10-30"),
+            D("2024-07-24"),
+        ),  # 38,259 - 25,198
+        (
+            14276.0,
+            "first_reported",
+            "9999999999-25-000205",
+            "9999999999-24-000204",
+            D("2025-02-05"),
+            D("2024-10-30"),
         ),  # 52,535 - 38,259
     ]
+
+
+def test_both_legs_restated_give_the_latest_value(facts, companies) -> None:
+    """Nine months and full year both restated (one vintage each): Q4 = new FY - new 9M."""
+    both = restated(
+        restated(facts),
+        start="2024-01-01",
+        end="2024-12-31",
+        val=52_600_000_000.0,
+        accn="9999999999-26-000300",
+        filed="2026-02-04",
+    )
+    latest, first = derive_from_frame(both, concept_map(companies))
+    q4 = latest.filter(GOOGL_2024_Q3_Q4 & (pl.col("fiscal_quarter") == 4))
+    assert q4.select(
+        "value_usd_m", "vintage", "vintage_note", "accn", "subtracted_accn", "known_since"
+    ).row(0) == (
+        14300.0,  # 52,600 - 38,300
+        "latest",
+        None,
+        "9999999999-26-000300",
+        "9999999999-25-000299",
+        D("2026-02-04"),
+    )
+    first_q4 = first.filter(GOOGL_2024_Q3_Q4 & (pl.col("fiscal_quarter") == 4))
+    assert first_q4["value_usd_m"].to_list() == [14276.0]
 
 
 def test_first_concept_present_wins(facts) -> None:
@@ -247,3 +323,50 @@ def test_first_concept_present_wins(facts) -> None:
     latest, _ = derive_from_frame(facts, concept_map([msft]))
     assert latest.height == 8
     assert set(latest["concept"]) == {"PaymentsToAcquirePropertyPlantAndEquipment"}
+
+
+def test_fiscal_years_from_year_to_date_facts_without_any_annual_report(facts) -> None:
+    """A filer with 10-Qs only (no 10-K yet): its years start where its YTD facts start."""
+    quarterly_only = facts.filter((pl.col("ticker") == "MSFT") & (pl.col("form") == "10-Q"))
+    msft = [c for c in load_settings({}).companies if c.ticker == "MSFT"]
+    latest, _ = derive_from_frame(quarterly_only, concept_map(msft))
+    assert latest.select("fiscal_year", "fiscal_quarter", "value_usd_m").rows()[-3:] == [
+        (2025, 1, 14923.0),
+        (2025, 2, 15804.0),  # 30,727 - 14,923
+        (2025, 3, 16745.0),  # 47,472 - 30,727
+    ]
+
+
+def test_documents_in_memory_parse_like_files(facts, companies) -> None:
+    paths = sorted(FIXTURES.glob("CIK*.json"))
+    from_docs = parse_documents(
+        [p.read_bytes() for p in paths], {c.cik: c.ticker for c in companies}
+    )
+    key = ["ticker", "concept", "start", "end", "accn", "val"]
+    assert from_docs.sort(key).equals(facts.sort(key))
+
+
+def test_amended_annual_report_repeating_a_value_is_the_same_vintage(facts, companies) -> None:
+    """A 10-K/A that repeats Microsoft's FY2025 capex unchanged: the quarter keeps its first
+    filing and vintage; last_filed moves to the amendment."""
+    amendment = facts.filter(
+        (pl.col("ticker") == "MSFT")
+        & (pl.col("start") == D("2024-07-01"))
+        & (pl.col("end") == D("2025-06-30"))
+    ).with_columns(
+        accn=pl.lit("9999999999-25-000199"), form=pl.lit("10-K/A"), filed=pl.lit(D("2025-09-15"))
+    )
+    assert amendment.height == 1
+    latest, _ = derive_from_frame(pl.concat([facts, amendment]), concept_map(companies))
+    q4 = latest.filter(
+        (pl.col("ticker") == "MSFT")
+        & (pl.col("fiscal_year") == 2025)
+        & (pl.col("fiscal_quarter") == 4)
+    ).row(0, named=True)
+    assert (q4["value_usd_m"], q4["vintage"], q4["accn"], q4["form"]) == (
+        17079.0,
+        "latest",
+        "9999999999-25-000105",
+        "10-K",
+    )
+    assert q4["last_filed"] == D("2025-09-15")

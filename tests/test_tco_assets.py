@@ -17,9 +17,9 @@ import pytest
 
 from pipelines import settings
 from pipelines.raw.assets import RAW_ASSETS
-from tests.conftest import FIXTURE_RAW
 from pipelines.tco.assets import TCO_ASSETS, TCO_CHECKS
 from pipelines.warehouse import WarehouseResource
+from tests.conftest import FIXTURE_RAW
 
 CHIP_FILES = {
     "accelerators",

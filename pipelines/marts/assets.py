@@ -18,7 +18,7 @@ from pipelines.marts import checks
 from pipelines.marts import lineage as column_lineage
 from pipelines.marts.build import Inputs, Marts, actual_figures, build_ai_revenue, build_marts
 from pipelines.marts.build import known_on as inputs_known_on
-from pipelines.marts.capex import build_capex_quarterly
+from pipelines.marts.capex import DERIVABLE_METRICS, build_capex_quarterly
 from pipelines.marts.claim_checks import build_claim_checks_as_of, claim_date, normalize_facts
 from pipelines.marts.claims import (
     ai_revenue_facts,
@@ -67,7 +67,7 @@ TCO_CLAIM_FACTS = dg.AssetKey(["tco", "claim_facts"])
 # ----------------------------------------------------------------- check names
 CAPEX_QUARTERLY_UNIQUE = "capex_quarterly_one_row_per_ticker_quarter"
 CAPEX_QUARTERLY_GROWTH = "capex_quarterly_growth_matches_levels"
-CAPEX_QUARTERLY_ADDS_UP = "capex_quarterly_reported_quarters_add_up_to_full_year"
+QUARTERS_ADD_UP = "company_quarterly_reported_quarters_add_up_to_full_year"
 COMPANY_UNIQUE = "company_quarterly_one_row_per_ticker_metric_quarter"
 GROUP_UNIQUE = "group_quarterly_one_row_per_group_metric_quarter"
 GROUP_SUM = "group_quarterly_total_equals_sum_of_members"
@@ -538,19 +538,19 @@ def check_capex_quarterly_growth(warehouse: WarehouseResource) -> dg.AssetCheckR
 
 
 @dg.asset_check(
-    asset=CAPEX_QUARTERLY,
-    name=CAPEX_QUARTERLY_ADDS_UP,
+    asset=COMPANY_QUARTERLY,
+    name=QUARTERS_ADD_UP,
     additional_deps=[RAW_FINANCIALS],
-    description="Where all four discrete quarters and the full year of a company's capex metric "
-    "are "
-    "reported, the quarters add up to the full year (warning: a source inconsistency).",
+    description="Where a company printed all four discrete quarters and the full year of a flow "
+    "metric (capex, revenue, AI / data-center revenue, operating cash flow, D&A, ...), the "
+    "quarters add up to the full year within the printed precision (warning: a source "
+    "inconsistency or a mis-keyed figure).",
 )
-def check_capex_quarterly_adds_up(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+def check_quarters_add_up(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         inputs = Inputs.read(con)
         actuals = actual_figures(con, inputs.financials)
-        frame = read_table(con, "marts.capex_quarterly")
-    return _check_result(*checks.quarters_add_up(frame, actuals, inputs.companies), WARN)
+    return _check_result(*checks.quarters_add_up(actuals, DERIVABLE_METRICS), WARN)
 
 
 @dg.asset_check(
@@ -721,7 +721,7 @@ MARTS_ASSETS: list[dg.AssetsDefinition] = [
 MARTS_CHECKS: list[dg.AssetChecksDefinition] = [
     check_capex_quarterly_unique,
     check_capex_quarterly_growth,
-    check_capex_quarterly_adds_up,
+    check_quarters_add_up,
     check_company_unique,
     check_group_unique,
     check_group_sum,

@@ -237,18 +237,21 @@ def build_capex_quarterly(actuals: pl.DataFrame, companies: dict[str, Company]) 
             return None, None, _missing(inventory, ticker, definition.metric, fy, q)
         return fig.value, fig.method, None
 
-    # calendar quarters from the first to the last with any member's capex
-    labels: set[str] = set()
-    for ticker, _metric, fy, q in figures:
-        if capex_of(ticker, fy, q)[0] is not None:
-            labels.add(calendar_quarter_of_fiscal(members[ticker], fy, q))
+    # per company, calendar quarters from its first to its last with a figure of its capex
+    # definition (a quarter with only one of purchases / proceeds is a row with the reason)
+    labels: dict[str, set[str]] = {}
+    for ticker, metric, fy, q in figures:
+        definition = definitions.get(ticker)
+        if definition is not None and metric in (definition.metric, definition.less_metric):
+            labels.setdefault(ticker, set()).add(calendar_quarter_of_fiscal(members[ticker], fy, q))
     if not labels:
         return pl.DataFrame(schema=_SCHEMA)
-    grid = calendar_quarters_between(min(labels), max(labels))
 
     records = []
     for ticker, rule in sorted(members.items()):
-        for label in grid:
+        if ticker not in labels:
+            continue
+        for label in calendar_quarters_between(min(labels[ticker]), max(labels[ticker])):
             fy, q = fiscal_quarter_of_calendar(rule, label)
             value, derivation, missing = capex_of(ticker, fy, q)
             definition = definitions[ticker]

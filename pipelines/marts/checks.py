@@ -164,29 +164,36 @@ def group_totals_equal_members(
     }
 
 
-def quarters_add_up(
-    capex_quarterly: pl.DataFrame, actuals: pl.DataFrame, companies: pl.DataFrame
-) -> tuple[bool, dict[str, Any]]:
-    """Where a fiscal year has all four discrete quarters of the company's capex metric
-    (``raw.companies.capex_metric``) reported (not derived) and a reported full-year figure,
-    they add up (±0.5 m)."""
-    metric_of = {
-        r["ticker"]: r["capex_metric"] for r in companies.to_dicts() if r.get("capex_metric")
-    }
+def printed_half_unit(value: float) -> float:
+    """Half a unit of the precision a USD m figure was printed at, read off its trailing
+    zeros: 64551 -> 0.5; 16600 (printed 16.6 bn) -> 50; 50000 -> 500 (at most bn)."""
+    if not float(value).is_integer():
+        return 0.05
+    for digits in (3, 2, 1):
+        if int(value) % (10**digits) == 0:
+            return 0.5 * 10**digits
+    return 0.5
+
+
+def quarters_add_up(actuals: pl.DataFrame, metrics: Sequence[str]) -> tuple[bool, dict[str, Any]]:
+    """Where a company printed all four discrete quarters and the full year of a flow metric
+    (``metrics``), the quarters add up to the full year within the printed precision (the sum
+    of half a printed unit of each of the five figures)."""
     reported = {
         (r["ticker"], r["metric"], r["fiscal_year"], r["basis"], r["fiscal_quarter"]): r["value"]
-        for r in actuals.to_dicts()
+        for r in actuals.filter(pl.col("metric").is_in(list(metrics))).to_dicts()
     }
     problems, checked = [], 0
     for (ticker, metric, fy, basis, _q), full_year in reported.items():
-        if basis != "fy" or metric_of.get(ticker) != metric:
+        if basis != "fy":
             continue
         quarters = [reported.get((ticker, metric, fy, "discrete", q)) for q in (1, 2, 3, 4)]
         if any(v is None for v in quarters):
             continue
         checked += 1
         total = sum(v for v in quarters if v is not None)
-        if abs(total - full_year) > SUM_TOLERANCE_USD_M:
+        tolerance = sum(printed_half_unit(v) for v in [*quarters, full_year] if v is not None)
+        if abs(total - full_year) > tolerance:
             problems.append(
                 {
                     "ticker": ticker,
@@ -194,13 +201,15 @@ def quarters_add_up(
                     "fiscal_year": fy,
                     "sum_of_quarters": total,
                     "full_year": full_year,
+                    "tolerance": tolerance,
                 }
             )
     return not problems, {
         "years_checked": checked,
         "mismatches": len(problems),
         "details": _md_table(
-            problems, ["ticker", "metric", "fiscal_year", "sum_of_quarters", "full_year"]
+            problems,
+            ["ticker", "metric", "fiscal_year", "sum_of_quarters", "full_year", "tolerance"],
         )
         if problems
         else "none",

@@ -61,6 +61,14 @@ DATASETS: tuple[RawDataset, ...] = (
         "capex",
         needs_companies=True,
     ),
+    RawDataset(
+        "coverage_notes",
+        "coverage_notes.csv",
+        models.CoverageNotesModel,
+        ("ticker", "metric", "first_quarter"),
+        "coverage",
+        needs_companies=True,
+    ),
     RawDataset("claims", "claims.csv", models.ClaimsModel, ("claim_id",), "claims"),
     # Chips, systems and TCO assumptions (three value files, three provenance files).
     RawDataset("accelerators", "accelerators.csv", models.AcceleratorsModel, ("chip",), "tco"),

@@ -363,7 +363,12 @@ class CapexGuidanceModel(pa.DataFrameModel):
         description="When given_on is unknown: a date the guidance is known to predate "
         "(e.g. the date a later statement replaced it)",
     )
-    reported_on: dt.date = pa.Field(description="Date of the source document that reports it")
+    reported_on: dt.date = pa.Field(
+        nullable=True,
+        description="Date of the source document that reports it; empty when the document is "
+        "undated (a statement with no date at all is stored, flagged undated, and never taken "
+        "as known on a past date)",
+    )
     source_title: str = pa.Field(str_length={"min_value": 3}, description="Source document title")
     source_url: str = pa.Field(
         nullable=True,
@@ -412,6 +417,48 @@ class CapexGuidanceModel(pa.DataFrameModel):
         return data.lazyframe.select(
             pl.any_horizontal(pl.col("low_usd_m", "mid_usd_m", "high_usd_m").is_not_null())
         )
+
+
+# ---------------------------------------------------------------- coverage notes
+class CoverageNotesModel(pa.DataFrameModel):
+    """Why a company's figures are missing for a span of quarters (meta.coverage explains it)."""
+
+    ticker: str = pa.Field(description="Company ticker (must exist in raw.companies)")
+    metric: str = pa.Field(
+        str_matches=r"^([a-z_]+|\*)$",
+        description="Metric as in marts.company_quarterly (capex, revenue, ...), or * for all",
+    )
+    first_quarter: str = pa.Field(
+        str_matches=r"^\d{4}Q[1-4]$", description="First calendar quarter the note covers"
+    )
+    last_quarter: str = pa.Field(
+        str_matches=r"^\d{4}Q[1-4]$", description="Last calendar quarter the note covers"
+    )
+    reason: str = pa.Field(
+        str_length={"min_value": 10}, description="Why the figure is missing (where we looked)"
+    )
+    source: str = pa.Field(
+        str_length={"min_value": 3},
+        description="Where the search is recorded, e.g. raw/sourcing/msft-amzn.md",
+    )
+
+    class Config:
+        strict = True
+        unique = ["ticker", "metric", "first_quarter"]
+        description = (
+            "Explained gaps: for a company, metric and span of calendar quarters, why no figure "
+            "could be sourced. meta.coverage marks a missing quarter explained when a note "
+            "covers it."
+        )
+
+    @pa.dataframe_check(name="ticker must exist in raw.companies [ticker]")
+    def known_ticker(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        known = set(company_rules())
+        return row_rule(data, lambda r: r["ticker"] in known)
+
+    @pa.dataframe_check(name="first_quarter must not be after last_quarter [first_quarter]")
+    def ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("first_quarter") <= pl.col("last_quarter"))
 
 
 # -------------------------------------------------------------------------- claims

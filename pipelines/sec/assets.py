@@ -7,6 +7,9 @@ for the settings and README "SEC EDGAR connector" for what it fetches.
 
     sec/companyfacts ──► sec/facts ──► sec/quarterly ◄── check sec_capex_matches_curated
        (raw/sec/*.json)   (sec.facts)   sec/quarterly_as_first_reported      (vs raw.financials)
+                                        sec/fiscal_year_coverage ◄── check sec_fiscal_years_complete
+
+Derivation rules: docs/sec.md. The checks are in ``pipelines/sec/checks.py``.
 """
 
 import hashlib
@@ -17,7 +20,6 @@ import pandera.errors as pa_errors
 import polars as pl
 from dagster import AssetExecutionContext
 
-from pipelines import settings
 from pipelines.metadata import OWNERS, column_schema, markdown_preview, table_doc
 from pipelines.sec.client import SecClient, SecFetchError
 from pipelines.sec.config import (
@@ -27,9 +29,15 @@ from pipelines.sec.config import (
     concept_map,
     load_settings,
 )
-from pipelines.sec.derive import FACTS_VIEW, derive_quarterly
+from pipelines.sec.derive import FACTS_VIEW, derive
 from pipelines.sec.landing import LandingRejected, land_bytes
-from pipelines.sec.models import FactsModel, QuarterlyFirstReportedModel, QuarterlyModel
+from pipelines.sec.lineage import coverage_lineage, quarterly_lineage
+from pipelines.sec.models import (
+    FactsModel,
+    FiscalYearCoverageModel,
+    QuarterlyFirstReportedModel,
+    QuarterlyModel,
+)
 from pipelines.sec.parse import parse_files
 from pipelines.warehouse import WarehouseResource, write_table
 
@@ -37,13 +45,16 @@ COMPANYFACTS_KEY = dg.AssetKey(["sec", "companyfacts"])
 FACTS_KEY = dg.AssetKey(["sec", "facts"])
 QUARTERLY_KEY = dg.AssetKey(["sec", "quarterly"])
 FIRST_REPORTED_KEY = dg.AssetKey(["sec", "quarterly_as_first_reported"])
+COVERAGE_KEY = dg.AssetKey(["sec", "fiscal_year_coverage"])
 RAW_FINANCIALS_KEY = dg.AssetKey(["raw", "financials"])
 
 FACTS_TABLE = "sec.facts"
 QUARTERLY_TABLE = "sec.quarterly"
 FIRST_REPORTED_TABLE = "sec.quarterly_as_first_reported"
+COVERAGE_TABLE = "sec.fiscal_year_coverage"
 
 CAPEX_CHECK = "sec_capex_matches_curated"
+COVERAGE_CHECK = "sec_fiscal_years_complete"
 #: Largest relative difference between SEC-derived and curated capex that still passes.
 CAPEX_TOLERANCE = 0.005
 
@@ -235,40 +246,14 @@ def sec_facts(context: AssetExecutionContext, warehouse: WarehouseResource) -> d
 
 
 # --------------------------------------------------------------------------- quarterly
-def _lineage() -> dg.TableColumnLineage:
-    def dep(*columns: str) -> list[dg.TableColumnDep]:
-        return [dg.TableColumnDep(asset_key=FACTS_KEY, column_name=c) for c in columns]
-
-    return dg.TableColumnLineage(
-        deps_by_column={
-            "ticker": dep("ticker"),
-            "cik": dep("cik"),
-            "metric": dep("concept"),
-            "taxonomy": dep("taxonomy"),
-            "concept": dep("concept"),
-            "unit": dep("unit"),
-            "period_start": dep("start", "end"),
-            "period_end": dep("end"),
-            "fiscal_year": dep("start", "end", "form"),
-            "fiscal_quarter": dep("start", "end", "form"),
-            "calendar_quarter": dep("start", "end"),
-            "value": dep("val", "start", "end", "filed", "accn"),
-            "value_usd_m": dep("val", "unit"),
-            "method": dep("start", "end"),
-            "accn": dep("accn", "filed"),
-            "subtracted_accn": dep("accn", "filed"),
-            "form": dep("form"),
-            "filed": dep("filed"),
-        }
-    )
-
-
 _QUARTERLY_HOW = (
-    "\n\nHow: periods come from each fact's start/end (fy/fp describe the filing). A fact of "
-    "84-98 days is a quarter; otherwise facts sharing a start date form a year-to-date chain "
-    "and consecutive links give a quarter (fiscal Q4 = full year minus nine months). Concepts "
-    "per company: `pipelines/sec/companies.toml`. SQL: `sql/sec/quarterly.sql`; calendar "
-    "quarter: `calendar_quarter_of_period`."
+    "\n\nHow: each fact's start/end (fy/fp describe the filing) is placed in a fiscal span "
+    "(fiscal year from the company's annual facts, quarters covered), so periods a few days "
+    "apart are one quarter and trailing-twelve-month columns are never used. A one-quarter "
+    "span is a quarter; otherwise two year-to-date spans of one concept one quarter apart "
+    "give it (fiscal Q4 = full year minus nine months), both legs of one vintage. Concept "
+    "fallbacks per company: `pipelines/sec/companies.toml`. SQL: `sql/sec/fiscal_years.sql`, "
+    "`vintages.sql`, `quarterly.sql`; rules: `docs/sec.md`."
 )
 
 
@@ -302,6 +287,21 @@ _QUARTERLY_HOW = (
                 "pandera_model": "pipelines.sec.models.QuarterlyFirstReportedModel",
             },
         ),
+        dg.AssetSpec(
+            COVERAGE_KEY,
+            deps=[FACTS_KEY],
+            group_name=GROUP,
+            description=table_doc(FiscalYearCoverageModel).description
+            + "\n\nSQL: `sql/sec/coverage.sql`; rules: `docs/sec.md`.",
+            kinds={"duckdb", "sql", "pandera"},
+            owners=OWNERS,
+            tags=TAGS_TABLE,
+            metadata={
+                "dagster/column_schema": column_schema(FiscalYearCoverageModel),
+                "dagster/table_name": COVERAGE_TABLE,
+                "pandera_model": "pipelines.sec.models.FiscalYearCoverageModel",
+            },
+        ),
     ],
     name="sec_quarterly",
 )
@@ -311,6 +311,7 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
         status = _off(context)
         yield dg.MaterializeResult(asset_key=QUARTERLY_KEY, metadata=status)
         yield dg.MaterializeResult(asset_key=FIRST_REPORTED_KEY, metadata=status)
+        yield dg.MaterializeResult(asset_key=COVERAGE_KEY, metadata=status)
         return
     with warehouse.connect() as con:
         exists = con.execute(
@@ -322,10 +323,11 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
                 description="SEC: table sec.facts is missing; materialize sec/facts first"
             )
         con.execute(f"CREATE OR REPLACE TEMP VIEW {FACTS_VIEW} AS SELECT * FROM {FACTS_TABLE}")
-        latest, first = derive_quarterly(con, concept_map(config.companies))
+        latest, first, coverage = derive(con, concept_map(config.companies))
         outputs = (
             (QUARTERLY_KEY, QUARTERLY_TABLE, QuarterlyModel, latest),
             (FIRST_REPORTED_KEY, FIRST_REPORTED_TABLE, QuarterlyFirstReportedModel, first),
+            (COVERAGE_KEY, COVERAGE_TABLE, FiscalYearCoverageModel, coverage),
         )
         for _, table, model, frame in outputs:
             try:
@@ -339,10 +341,12 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
             for _, table, model, frame in outputs
         }
         con.execute(f"DROP VIEW IF EXISTS {FACTS_VIEW}")
-    restated = latest.join(first, on=["ticker", "metric", "period_end"], suffix="_first").filter(
+    key_columns = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
+    restated = latest.join(first, on=key_columns, suffix="_first").filter(
         pl.col("value") != pl.col("value_first")
     )
-    for key, table, _, frame in outputs:
+    earlier = latest.filter(pl.col("vintage") == "earlier_consistent")
+    for key, table, _, frame in outputs[:2]:
         by_method = (
             frame.group_by("ticker", "metric", "method").len().sort("ticker", "metric", "method")
         )
@@ -350,100 +354,23 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
             asset_key=key,
             metadata={
                 "dagster/row_count": counts[table],
-                "dagster/column_lineage": _lineage(),
+                "dagster/column_lineage": quarterly_lineage(FACTS_KEY),
                 "quarters_restated_since_first_report": restated.height,
+                "quarters_from_an_earlier_consistent_vintage": earlier.height,
                 "by_method": dg.MetadataValue.md(markdown_preview(by_method, rows=100)),
                 "preview": dg.MetadataValue.md(markdown_preview(frame)),
             },
         )
-
-
-# ------------------------------------------------------------------------------- check
-def _mismatch_table(frame: pl.DataFrame) -> str:
-    lines = [
-        "| ticker | fiscal | calendar | period | SEC USD m | curated USD m | difference | method |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for r in frame.iter_rows(named=True):
-        diff = r["relative_difference"]
-        fiscal = f"FY{r['fiscal_year']} Q{r['fiscal_quarter']}"
-        period = f"{r['period_start']}..{r['period_end']}"
-        lines.append(
-            f"| {r['ticker']} | {fiscal} | {r['calendar_quarter']} | {period} | "
-            f"{r['sec_usd_m']:,.1f} | {r['curated_usd_m']:,.1f} | "
-            f"{'n/a' if diff is None else f'{diff:+.3%}'} | {r['method']} |"
-        )
-    return "\n".join(lines)
-
-
-def compare_capex(con: duckdb.DuckDBPyConnection, config: SecSettings) -> pl.DataFrame:
-    """Every quarter in both sec.quarterly (capex) and raw.financials, with the difference."""
-    metrics = pl.DataFrame(
-        [(c.ticker, c.curated_capex_metric) for c in config.companies if c.curated_capex_metric],
-        schema={"ticker": pl.Utf8, "metric": pl.Utf8},
-        orient="row",
-    )
-    con.register("__sec_capex_metrics", metrics.to_arrow())
-    try:
-        table = con.execute(
-            settings.read_sql("sec/capex_vs_curated.sql"), {"tolerance": CAPEX_TOLERANCE}
-        ).to_arrow_table()
-    finally:
-        con.unregister("__sec_capex_metrics")
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return frame
-
-
-@dg.asset_check(
-    asset=QUARTERLY_KEY,
-    name=CAPEX_CHECK,
-    additional_deps=[RAW_FINANCIALS_KEY],
-    description=(
-        f"SEC-derived quarterly capex matches the curated capex in raw.financials within "
-        f"{CAPEX_TOLERANCE:.1%} for every discrete quarter both have (MSFT additions to property "
-        "and equipment; GOOGL, META purchases; AMZN gross purchases). Each mismatch is listed."
-    ),
-)
-def sec_capex_matches_curated(
-    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> dg.AssetCheckResult:
-    config = _settings()
-    if not config.enabled:
-        return dg.AssetCheckResult(passed=True, metadata=_off(context))
-    with warehouse.connect() as con:
-        have = {
-            name
-            for (name,) in con.execute(
-                "SELECT schema_name || '.' || table_name FROM duckdb_tables()"
-            ).fetchall()
-        }
-        if not {"sec.quarterly", "raw.financials"} <= have:
-            return dg.AssetCheckResult(
-                passed=False,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata={"status": "sec.quarterly or raw.financials is missing: nothing compared"},
-            )
-        compared = compare_capex(con, config)
-    mismatches = compared.filter(~pl.col("within_tolerance"))
-    return dg.AssetCheckResult(
-        passed=mismatches.is_empty(),
-        severity=dg.AssetCheckSeverity.WARN,
-        description=(
-            f"{compared.height} quarter(s) compared, {mismatches.height} outside "
-            f"{CAPEX_TOLERANCE:.1%}"
-        ),
+    by_status = coverage.group_by("ticker", "metric", "status").len().sort("ticker", "metric")
+    yield dg.MaterializeResult(
+        asset_key=COVERAGE_KEY,
         metadata={
-            "quarters_compared": compared.height,
-            "mismatches": mismatches.height,
-            "tolerance": CAPEX_TOLERANCE,
-            "mismatch_list": dg.MetadataValue.md(
-                _mismatch_table(mismatches) if mismatches.height else "none"
-            ),
-            "compared": dg.MetadataValue.md(_mismatch_table(compared)),
+            "dagster/row_count": counts[COVERAGE_TABLE],
+            "dagster/column_lineage": coverage_lineage(FACTS_KEY),
+            "by_status": dg.MetadataValue.md(markdown_preview(by_status, rows=200)),
+            "preview": dg.MetadataValue.md(markdown_preview(coverage)),
         },
     )
 
 
 SEC_ASSETS: list[dg.AssetsDefinition] = [sec_companyfacts, sec_facts, sec_quarterly]
-SEC_CHECKS: list[dg.AssetChecksDefinition] = [sec_capex_matches_curated]

@@ -14,6 +14,8 @@ declare a name and a contact e-mail). Everything else has a default:
 ``SEC_MAX_RETRIES``             retries after the first attempt, default 4
 ``SEC_BACKOFF_S``               first retry delay, doubled each retry, default 1.0
 ``SEC_BACKOFF_MAX_S``           cap on any single delay (also on ``Retry-After``), default 60
+``SEC_REAL_DIR``                folder of real companyfacts files used as the test corpus;
+                                default ``../shared/sec-real`` beside the repository
 =============================== ============================================================
 """
 
@@ -39,6 +41,7 @@ ENV_TIMEOUT = "SEC_TIMEOUT_S"
 ENV_MAX_RETRIES = "SEC_MAX_RETRIES"
 ENV_BACKOFF = "SEC_BACKOFF_S"
 ENV_BACKOFF_MAX = "SEC_BACKOFF_MAX_S"
+ENV_REAL_DIR = "SEC_REAL_DIR"
 
 DEFAULT_BASE_URL = "https://data.sec.gov"
 DEFAULT_COMPANIES_FILE = Path(__file__).with_name("companies.toml")
@@ -176,6 +179,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> SecSettings:
         backoff_s=_number(env, ENV_BACKOFF, 1.0),
         backoff_max_s=_number(env, ENV_BACKOFF_MAX, 60.0),
     )
+
+
+def real_files_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Folder of the real companyfacts test corpus: ``SEC_REAL_DIR``, else ``shared/sec-real``
+    beside the repository (``/work/main`` -> ``/work/shared/sec-real``; a CI clone whose
+    sibling is ``shared/`` alike). The folder may be absent: callers check."""
+    env = os.environ if env is None else env
+    configured = (env.get(ENV_REAL_DIR) or "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return (settings.REPO_ROOT.parent / "shared" / "sec-real").resolve()
 
 
 def check_user_agent(user_agent: str) -> None:

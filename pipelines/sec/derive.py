@@ -1,6 +1,15 @@
-"""Discrete quarters from companyfacts: three-month facts, else year-to-date differences.
+"""Discrete fiscal quarters from companyfacts, and the coverage of every fiscal year.
 
-The rules are in ``sql/sec/quarterly.sql`` (run by DuckDB, in the warehouse or in memory).
+The rules are in SQL, run by DuckDB in the warehouse or in memory (docs/sec.md explains them):
+
+1. ``sql/sec/fiscal_years.sql``: each company's fiscal years, from its annual facts.
+2. ``sql/sec/vintages.sql``: every value of the configured concepts placed in its fiscal span
+   (fiscal year, first and last quarter covered) and grouped into vintages (restatements).
+3. ``sql/sec/quarterly.sql``: one row per company, metric and fiscal quarter, in two series:
+   latest (legs of one vintage) and as first reported.
+4. ``sql/sec/coverage.sql``: per company, metric and fiscal year, which quarters exist, whether
+   they sum to the full year within the printed precision, and why not.
+
 Calendar quarters come from :func:`pipelines.calendar.fiscal.calendar_quarter_of_period`,
 applied once per distinct (start, end) pair and joined back.
 """
@@ -10,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
@@ -21,6 +31,9 @@ from pipelines.sec.parse import facts_arrow
 
 FACTS_VIEW = "__sec_facts"
 CONCEPTS_VIEW = "__sec_concepts"
+FISCAL_YEARS_TABLE = "__sec_fiscal_years"
+VINTAGES_TABLE = "__sec_vintages"
+QUARTERLY_VIEW = "__sec_quarterly"
 
 QUARTERLY_COLUMNS = [
     "ticker",
@@ -29,24 +42,36 @@ QUARTERLY_COLUMNS = [
     "taxonomy",
     "concept",
     "unit",
-    "period_start",
-    "period_end",
     "fiscal_year",
     "fiscal_quarter",
+    "period_start",
+    "period_end",
     "calendar_quarter",
     "value",
     "value_usd_m",
+    "decimals",
     "method",
+    "vintage",
+    "vintage_note",
     "accn",
-    "subtracted_accn",
     "form",
     "filed",
+    "subtracted_accn",
+    "subtracted_form",
+    "subtracted_filed",
+    "known_since",
+    "last_filed",
 ]
-SORT_KEY = ["ticker", "metric", "period_end"]
+SORT_KEY = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
+COVERAGE_SORT_KEY = ["ticker", "metric", "fiscal_year"]
 
 
-def quarterly_sql() -> str:
-    return settings.read_sql("sec/quarterly.sql")
+class Derived(NamedTuple):
+    """What the derivation returns: both quarterly series and the fiscal-year coverage."""
+
+    latest: pl.DataFrame
+    first: pl.DataFrame
+    coverage: pl.DataFrame
 
 
 def add_calendar_quarter(frame: pl.DataFrame) -> pl.DataFrame:
@@ -62,31 +87,98 @@ def add_calendar_quarter(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.join(labels, on=["period_start", "period_end"], how="left")
 
 
+def _frame(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def derive(con: duckdb.DuckDBPyConnection, concepts: pl.DataFrame) -> Derived:
+    """Both quarterly series and the coverage from the facts in view ``__sec_facts`` of
+    ``con``, for the concepts of ``concepts`` (see ``config.concept_map``). Leaves the temp
+    tables ``__sec_fiscal_years`` and ``__sec_vintages`` in ``con`` (replaced on each call)."""
+    con.register(CONCEPTS_VIEW, concepts.to_arrow())
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {FISCAL_YEARS_TABLE} AS "
+            + settings.read_sql("sec/fiscal_years.sql")
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {VINTAGES_TABLE} AS "
+            + settings.read_sql("sec/vintages.sql")
+        )
+        result = _frame(con.execute(settings.read_sql("sec/quarterly.sql")).to_arrow_table())
+        result = add_calendar_quarter(result)
+        latest = result.filter(pl.col("vintage_series") == "latest").select(QUARTERLY_COLUMNS)
+        first = result.filter(pl.col("vintage_series") == "first").select(QUARTERLY_COLUMNS)
+        con.register(QUARTERLY_VIEW, latest.to_arrow())
+        try:
+            coverage = _frame(con.execute(settings.read_sql("sec/coverage.sql")).to_arrow_table())
+        finally:
+            con.unregister(QUARTERLY_VIEW)
+    finally:
+        con.unregister(CONCEPTS_VIEW)
+    return Derived(latest.sort(SORT_KEY), first.sort(SORT_KEY), coverage.sort(COVERAGE_SORT_KEY))
+
+
 def derive_quarterly(
     con: duckdb.DuckDBPyConnection, concepts: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(latest filed, as first reported) quarterly frames from the facts in view
-    ``__sec_facts`` of ``con``, for the concepts of ``concepts`` (see ``config.concept_map``)."""
-    con.register(CONCEPTS_VIEW, concepts.to_arrow())
-    try:
-        table = con.execute(quarterly_sql()).to_arrow_table()
-    finally:
-        con.unregister(CONCEPTS_VIEW)
-    result = pl.from_arrow(table)
-    assert isinstance(result, pl.DataFrame)
-    result = add_calendar_quarter(result)
-    latest = result.filter(pl.col("vintage") == "latest").select(QUARTERLY_COLUMNS).sort(SORT_KEY)
-    first = result.filter(pl.col("vintage") == "first").select(QUARTERLY_COLUMNS).sort(SORT_KEY)
-    return latest, first
+    """(latest, as first reported) quarterly frames of :func:`derive`."""
+    derived = derive(con, concepts)
+    return derived.latest, derived.first
+
+
+def derive_frame(facts: pl.DataFrame | pa.Table, concepts: pl.DataFrame) -> Derived:
+    """:func:`derive` on an in-memory facts frame (tests, small inputs)."""
+    with duckdb.connect() as con:
+        con.register(FACTS_VIEW, facts.to_arrow() if isinstance(facts, pl.DataFrame) else facts)
+        return derive(con, concepts)
 
 
 def derive_from_frame(
     facts: pl.DataFrame, concepts: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """:func:`derive_quarterly` on an in-memory facts frame (tests, small inputs)."""
+    """(latest, as first reported) of :func:`derive_frame`."""
+    derived = derive_frame(facts, concepts)
+    return derived.latest, derived.first
+
+
+def parse_and_derive_all(
+    files: Sequence[Path | str],
+    companies: Mapping[int, str],
+    concepts: pl.DataFrame,
+    chunk_files: int = 250,
+    timings: dict[str, float] | None = None,
+) -> tuple[pa.Table, Derived]:
+    """Parse companyfacts ``files`` into the facts table and derive their quarters and
+    coverage, a chunk of files at a time: a company's quarters depend only on its own facts,
+    so the derivation's working memory stays that of ``chunk_files`` companies however many
+    there are. Returns (facts, derived); adds parse_s / derive_s to ``timings``."""
+    tables: list[pa.Table] = []
+    parts: list[Derived] = []
+    parse_s = derive_s = 0.0
     with duckdb.connect() as con:
-        con.register(FACTS_VIEW, facts.to_arrow())
-        return derive_quarterly(con, concepts)
+        for start in range(0, len(files), chunk_files):
+            t0 = time.perf_counter()
+            facts = facts_arrow(files[start : start + chunk_files], companies)
+            t1 = time.perf_counter()
+            con.register(FACTS_VIEW, facts)
+            parts.append(derive(con, concepts))
+            con.unregister(FACTS_VIEW)
+            derive_s += time.perf_counter() - t1
+            parse_s += t1 - t0
+            tables.append(facts)
+    if timings is not None:
+        timings["parse_s"] = parse_s
+        timings["derive_s"] = derive_s
+    facts = pa.concat_tables(tables) if tables else pa.table({})
+    derived = Derived(
+        pl.concat([p.latest for p in parts]).sort(SORT_KEY),
+        pl.concat([p.first for p in parts]).sort(SORT_KEY),
+        pl.concat([p.coverage for p in parts]).sort(COVERAGE_SORT_KEY),
+    )
+    return facts, derived
 
 
 def parse_and_derive(
@@ -96,27 +188,6 @@ def parse_and_derive(
     chunk_files: int = 250,
     timings: dict[str, float] | None = None,
 ) -> tuple[pa.Table, pl.DataFrame, pl.DataFrame]:
-    """Parse companyfacts ``files`` into the facts table and derive their quarters, a chunk of
-    files at a time: a company's quarters depend only on its own facts, so the derivation's
-    working memory stays that of ``chunk_files`` companies however many there are.
-    Returns (facts, latest filed, as first reported); adds parse_s / derive_s to ``timings``."""
-    tables, latest_parts, first_parts = [], [], []
-    parse_s = derive_s = 0.0
-    with duckdb.connect() as con:
-        for start in range(0, len(files), chunk_files):
-            t0 = time.perf_counter()
-            facts = facts_arrow(files[start : start + chunk_files], companies)
-            t1 = time.perf_counter()
-            con.register(FACTS_VIEW, facts)
-            latest, first = derive_quarterly(con, concepts)
-            con.unregister(FACTS_VIEW)
-            derive_s += time.perf_counter() - t1
-            parse_s += t1 - t0
-            tables.append(facts)
-            latest_parts.append(latest)
-            first_parts.append(first)
-    if timings is not None:
-        timings["parse_s"] = parse_s
-        timings["derive_s"] = derive_s
-    facts = pa.concat_tables(tables) if tables else pa.table({})
-    return facts, pl.concat(latest_parts).sort(SORT_KEY), pl.concat(first_parts).sort(SORT_KEY)
+    """(facts, latest, as first reported) of :func:`parse_and_derive_all`."""
+    facts, derived = parse_and_derive_all(files, companies, concepts, chunk_files, timings)
+    return facts, derived.latest, derived.first

@@ -10,6 +10,18 @@ import polars as pl
 ACCN_PATTERN = r"^\d{10}-\d{2}-\d{6}$"
 FRAME_PATTERN = r"^CY\d{4}(Q[1-4])?I?$"
 METHODS = ["discrete", "ytd_difference", "fy_minus_9m"]
+VINTAGES = ["latest", "earlier_consistent", "first_reported"]
+COVERAGE_STATUSES = [
+    "complete",
+    "mismatch",
+    "no_full_year",
+    "incomplete",
+    "open",
+    "annual_only",
+    "no_data",
+]
+#: Coverage statuses that the sec_fiscal_years_complete check warns about.
+COVERAGE_WARN_STATUSES = ["mismatch", "no_full_year", "incomplete", "annual_only", "no_data"]
 CALENDAR_QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
 
 
@@ -79,7 +91,7 @@ class FactsModel(pa.DataFrameModel):
 
 
 class QuarterlyModel(pa.DataFrameModel):
-    """Discrete quarterly capex and revenue per company, latest filed value."""
+    """Discrete quarterly capex and revenue per company and fiscal quarter, latest vintage."""
 
     ticker: str = pa.Field(description="Company ticker")
     cik: int = pa.Field(gt=0, description="SEC Central Index Key")
@@ -88,57 +100,88 @@ class QuarterlyModel(pa.DataFrameModel):
         description="capex or revenue (concepts per company in pipelines/sec/companies.toml)",
     )
     taxonomy: str = pa.Field(description="XBRL taxonomy of the concept used")
-    concept: str = pa.Field(description="XBRL concept the value comes from")
-    unit: str = pa.Field(description="Unit of value (USD)")
-    period_start: dt.date = pa.Field(description="First day of the fiscal quarter")
-    period_end: dt.date = pa.Field(description="Last day of the fiscal quarter")
+    concept: str = pa.Field(
+        description="XBRL concept the value comes from (both legs of a difference: the same)"
+    )
+    unit: str = pa.Field(description="Unit of value (USD, or an IFRS filer's currency)")
     fiscal_year: int = pa.Field(
-        nullable=True,
         description="Fiscal year, named by the calendar year it ends in (Microsoft FY2025 ends "
-        "2025-06-30); empty if no 10-K shows where the year starts",
+        "2025-06-30), from the company's own annual facts (sql/sec/fiscal_years.sql)"
     )
     fiscal_quarter: int = pa.Field(
-        nullable=True,
         isin=[1, 2, 3, 4],
-        description="Fiscal quarter 1-4, counted from the fiscal-year start found in 10-K "
-        "annual facts",
+        description="Fiscal quarter 1-4 of the period within its fiscal year: periods a few "
+        "days apart (end dates 2010-07-31 and 2010-08-01) are the same quarter",
     )
+    period_start: dt.date = pa.Field(
+        description="First day of the quarter: of the three-month fact, or the day after the "
+        "subtracted period ends"
+    )
+    period_end: dt.date = pa.Field(description="Last day of the quarter")
     calendar_quarter: str = pa.Field(
         str_matches=CALENDAR_QUARTER_PATTERN,
         description="Calendar quarter holding the period's midpoint "
         "(pipelines.calendar.fiscal.calendar_quarter_of_period)",
     )
-    value: float = pa.Field(description="Three-month value in unit (dollars)")
+    value: float = pa.Field(description="Three-month value in unit")
     value_usd_m: float = pa.Field(
         nullable=True, description="value / 1e6 when unit is USD (millions, as in raw.financials)"
+    )
+    decimals: int = pa.Field(
+        ge=-6,
+        le=0,
+        description="Printed precision, XBRL style (-6 = millions, -5 = tenths of a million, "
+        "-3 = thousands): the coarsest of the legs, read from their trailing zeros",
     )
     method: str = pa.Field(
         isin=METHODS,
         description="discrete = a three-month fact as filed; ytd_difference = year-to-date "
-        "minus the previous year-to-date (same fiscal-year start); fy_minus_9m = full year minus "
-        "nine months (fiscal Q4)",
+        "minus the year-to-date one quarter shorter (same concept, same fiscal year); "
+        "fy_minus_9m = full year minus nine months (fiscal Q4)",
+    )
+    vintage: str = pa.Field(
+        isin=VINTAGES,
+        description="latest = every leg at its latest value; earlier_consistent = one leg was "
+        "restated and its counterpart never, so both legs are taken from an earlier common "
+        "vintage (see vintage_note); first_reported = as first reported",
+    )
+    vintage_note: str = pa.Field(
+        nullable=True,
+        description="Why an earlier vintage was used: which leg was restated, the legs used "
+        "and the value the latest legs would have given",
     )
     accn: str = pa.Field(
         str_matches=ACCN_PATTERN,
-        description="Filing of the fact (for a difference: of the later, longer period)",
-    )
-    subtracted_accn: str = pa.Field(
-        nullable=True,
-        description="For a difference: filing of the shorter period that was subtracted",
+        description="Filing that first published the value (for a difference: the longer leg)",
     )
     form: str = pa.Field(description="Form of the filing in accn")
-    filed: dt.date = pa.Field(
-        description="When the value was known: filing date of accn, or of the later of the two "
-        "facts of a difference"
+    filed: dt.date = pa.Field(description="Filing date of accn")
+    subtracted_accn: str = pa.Field(
+        nullable=True,
+        str_matches=ACCN_PATTERN,
+        description="For a difference: filing that first published the shorter (subtracted) leg",
+    )
+    subtracted_form: str = pa.Field(nullable=True, description="Form of subtracted_accn")
+    subtracted_filed: dt.date = pa.Field(
+        nullable=True, description="Filing date of subtracted_accn"
+    )
+    known_since: dt.date = pa.Field(
+        description="First date on which the value could be computed: filed, or the later of "
+        "filed and subtracted_filed"
+    )
+    last_filed: dt.date = pa.Field(
+        description="Latest filing that repeated the value (or both legs) unchanged"
     )
 
     class Config:
         strict = True
-        unique = ["ticker", "metric", "period_end"]
+        unique = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
         description = (
-            "Discrete quarterly capex and revenue from SEC companyfacts, latest filed value: a "
-            "three-month fact where one exists, else the difference of consecutive year-to-date "
-            "facts with the same fiscal-year start (fiscal Q4 = full year minus nine months)."
+            "Discrete quarterly capex and revenue from SEC companyfacts, one row per company, "
+            "metric and fiscal quarter, latest vintage: a three-month fact where one exists, "
+            "else the difference of two year-to-date facts of one concept one quarter apart "
+            "(fiscal Q4 = full year minus nine months), both legs of one vintage, each named "
+            "by the filing that first published it."
         )
 
     @pa.dataframe_check(name="a quarter lasts 84 to 98 days [period_end]")
@@ -146,22 +189,90 @@ class QuarterlyModel(pa.DataFrameModel):
         days = (pl.col("period_end") - pl.col("period_start")).dt.total_days()
         return data.lazyframe.select(days.is_between(84, 98))
 
-    @pa.dataframe_check(name="a difference names the subtracted filing [subtracted_accn]")
+    @pa.dataframe_check(name="a difference names both legs [subtracted_accn]")
     def difference_has_two_filings(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            (pl.col("method") == "discrete") == pl.col("subtracted_accn").is_null()
+        accn, form, filed = (
+            pl.col(c).is_null() for c in ("subtracted_accn", "subtracted_form", "subtracted_filed")
         )
+        discrete = pl.col("method") == "discrete"
+        return data.lazyframe.select((discrete == accn) & (accn == form) & (form == filed))
+
+    @pa.dataframe_check(name="known_since is the later leg's filing date [known_since]")
+    def known_since_is_later_leg(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        later = pl.max_horizontal("filed", "subtracted_filed")
+        return data.lazyframe.select(pl.col("known_since") == later)
 
 
 class QuarterlyFirstReportedModel(QuarterlyModel):
-    """Discrete quarterly capex and revenue per company, value as first reported."""
+    """Discrete quarterly capex and revenue per company and fiscal quarter, as first reported."""
 
     class Config:
         strict = True
-        unique = ["ticker", "metric", "period_end"]
+        unique = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
         description = (
             "Discrete quarterly capex and revenue from SEC companyfacts AS FIRST REPORTED (point "
-            "in time): the value from the earliest filing that gave the quarter, whether as a "
-            "three-month fact or as a year-to-date difference (the earlier period taken as it "
-            "stood on that filing date). Later restatements do not change it."
+            "in time), one row per company, metric and fiscal quarter: a three-month fact at its "
+            "first value, or the longer year-to-date leg as first filed minus the shorter one as "
+            "it stood on that date. Later restatements do not change it."
+        )
+
+
+class FiscalYearCoverageModel(pa.DataFrameModel):
+    """Per company, metric and fiscal year: the quarters present and whether they add up."""
+
+    ticker: str = pa.Field(description="Company ticker")
+    metric: str = pa.Field(isin=["capex", "revenue"], description="capex or revenue")
+    fiscal_year: int = pa.Field(
+        nullable=True, description="Fiscal year (empty only for status no_data)"
+    )
+    fy_start: dt.date = pa.Field(nullable=True, description="First day of the fiscal year")
+    fy_end: dt.date = pa.Field(nullable=True, description="Last day of the fiscal year")
+    quarters: int = pa.Field(ge=0, le=4, description="Quarters present in sec.quarterly")
+    quarters_present: str = pa.Field(nullable=True, description="Which, e.g. 1,2,3")
+    quarters_missing: str = pa.Field(nullable=True, description="Which are missing, e.g. 4")
+    quarters_sum_usd_m: float = pa.Field(
+        nullable=True, description="Sum of the four quarters, USD m (USD only)"
+    )
+    full_year_usd_m: float = pa.Field(
+        nullable=True, description="Full-year fact (latest vintage), USD m (USD only)"
+    )
+    quarters_sum: float = pa.Field(
+        nullable=True, description="Sum of the quarters present, in unit"
+    )
+    full_year: float = pa.Field(nullable=True, description="Full-year fact, in unit")
+    difference: float = pa.Field(
+        nullable=True, description="quarters_sum - full_year when all four quarters exist"
+    )
+    tolerance: float = pa.Field(
+        nullable=True,
+        description="Largest difference still within the printed precision: 2.5 x the "
+        "coarsest precision of the quarters and the full year (five rounded figures)",
+    )
+    sums_to_full_year: bool = pa.Field(
+        nullable=True, description="|difference| <= tolerance; empty without four quarters"
+    )
+    full_year_concept: str = pa.Field(nullable=True, description="Concept of the full-year fact")
+    concepts_used: str = pa.Field(
+        nullable=True, description="Concepts of the quarters and the full year of this year"
+    )
+    status: str = pa.Field(
+        isin=COVERAGE_STATUSES,
+        description="complete, mismatch, no_full_year, incomplete, open (only quarters not "
+        "filed yet missing), annual_only, no_data (see sql/sec/coverage.sql)",
+    )
+    reason: str = pa.Field(
+        nullable=True,
+        description="Why a year is not complete: per missing quarter the filing that lacks a "
+        "standard concept (or that no filing is in the file), the mismatch and the restated "
+        "legs, concept switches, annual-only filer",
+    )
+
+    class Config:
+        strict = True
+        unique = ["ticker", "metric", "fiscal_year"]
+        description = (
+            "Coverage of each fiscal year by sec.quarterly: the quarters present, whether they "
+            "sum to the full-year fact within the printed precision, and the reason when not "
+            "(no standard concept in that filing, annual-only filer, concept switch, "
+            "restatement)."
         )

@@ -7,6 +7,7 @@ against a plain pandas implementation).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -86,6 +87,22 @@ def parse_files(files: Iterable[Path | str], companies: Mapping[int, str]) -> pl
     frame = pl.from_arrow(facts_arrow(files, companies))
     assert isinstance(frame, pl.DataFrame)
     return frame.cast(FACTS_SCHEMA)  # type: ignore[arg-type]
+
+
+def parse_documents(documents: Iterable[bytes | str], companies: Mapping[int, str]) -> pl.DataFrame:
+    """:func:`parse_files` on companyfacts documents held in memory (the bytes or text of each
+    JSON body, e.g. members read from an archive): written to a temporary folder, parsed by
+    the same DuckDB reader, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="sec-docs-") as folder:
+        paths = []
+        for index, document in enumerate(documents):
+            path = Path(folder) / f"doc{index:06d}.json"
+            if isinstance(document, str):
+                path.write_text(document, encoding="utf-8")
+            else:
+                path.write_bytes(document)
+            paths.append(path)
+        return parse_files(paths, companies)
 
 
 def read_entity(path: Path | str) -> tuple[int | None, str | None, int]:

@@ -3,6 +3,7 @@
 -- __sec_capex_metrics(ticker, metric): which raw.financials metric is each company's capex
 -- (MSFT capex_additions_to_pp_e; GOOGL, META, AMZN capex_purchases_pp_e, Amazon gross).
 -- A curated figure with several vintages is compared at its latest `published` date.
+-- Every quarter of the full SEC history is compared where a curated figure exists.
 WITH curated AS (
     SELECT f.ticker, f.metric, f.period_start, f.period_end, f.value AS curated_usd_m,
            f.published, f.source_title
@@ -16,13 +17,13 @@ WITH curated AS (
 )
 SELECT q.ticker, q.fiscal_year, q.fiscal_quarter, q.calendar_quarter,
        q.period_start, q.period_end, c.metric AS curated_metric, q.concept, q.method,
-       q.value_usd_m AS sec_usd_m, c.curated_usd_m,
+       q.vintage, q.known_since, q.value_usd_m AS sec_usd_m, c.curated_usd_m,
        (q.value_usd_m - c.curated_usd_m) / nullif(c.curated_usd_m, 0) AS relative_difference,
        abs(q.value_usd_m - c.curated_usd_m) <= $tolerance * abs(c.curated_usd_m) AS within_tolerance,
        c.source_title AS curated_source
 FROM sec.quarterly AS q
-JOIN curated AS c
-  ON q.ticker = c.ticker AND q.period_end = c.period_end
- AND (c.period_start IS NULL OR c.period_start = q.period_start)
+JOIN curated AS c  -- the same fiscal quarter: end dates at most 7 days apart
+  ON q.ticker = c.ticker AND abs(date_diff('day', q.period_end, c.period_end)) <= 7
+ AND (c.period_start IS NULL OR abs(date_diff('day', q.period_start, c.period_start)) <= 7)
 WHERE q.metric = 'capex' AND q.value_usd_m IS NOT NULL
 ORDER BY q.ticker, q.period_end

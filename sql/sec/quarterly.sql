@@ -1,156 +1,147 @@
--- Discrete quarterly values from companyfacts, two vintages (see pipelines/sec/derive.py).
--- Inputs: __sec_facts (rows of sec.facts) and __sec_concepts(sid, gid, ticker, metric,
--- taxonomy, concept, unit, priority): the concepts that define each metric of each company,
--- priority 1 first; sid numbers the rows, gid the (ticker, metric) pairs.
--- Output: one row per vintage ('latest', 'first') x ticker x metric x quarter.
+-- Discrete fiscal quarters from the vintages of sql/sec/vintages.sql, two series (see
+-- docs/sec.md). Inputs: __sec_vintages, __sec_concepts, __sec_fiscal_years.
+-- Output: one row per series ('latest', 'first') x ticker x metric x fiscal year x quarter.
 --
--- Rules
--- * Periods are read from start/end only (fy/fp describe the filing, not the period).
--- * A period of 84-98 days is a quarter (13 weeks = 90 days end-start, 14 weeks = 97).
--- * Periods sharing a start date form a year-to-date chain (3M, 6M, 9M, 12M); a longer link
---   minus the link ending one quarter (84-98 days) earlier gives that quarter:
---   YTD(n) - YTD(n-1). With a full year as the longer link this is fiscal Q4 = FY - 9M.
--- * A three-month fact wins over a difference for the same quarter end; a concept of lower
---   priority number wins over both.
--- * latest: every period at its latest filing (filed, then accession number).
---   first: the earliest filing that gave the quarter; for a difference the longer period as
---   first filed minus the shorter one as it stood on that date.
--- * Fiscal years start where 10-K annual facts (350-380 days) start, or the day after one
---   ends; fiscal_quarter counts 91.3-day steps from there; fiscal_year = year the year ends.
--- Written for speed (bench/sec_bench.py): integer group keys, scalar sort keys, no windows.
-WITH selected AS MATERIALIZED (
-    SELECT m.sid, f."start", f."end", date_diff('day', f."start", f."end") AS days,
-           f.val, f.accn, f.form, f.filed, f.cik,
-           strftime(f.filed, '%Y%m%d') || f.accn AS version  -- orders by (filed, accn)
-    FROM __sec_facts AS f
-    JOIN __sec_concepts AS m USING (ticker, taxonomy, concept, unit)
-    WHERE f."start" IS NOT NULL
-      AND date_diff('day', f."start", f."end") >= 84
-      AND isfinite(f.val)
-),
-periods AS MATERIALIZED (  -- one row per reported period: its latest and its first version
-    SELECT sid, "start", "end", any_value(days) AS days, any_value(cik) AS cik,
-           arg_max(val, version) AS l_val, max(version) AS l_version,
-           arg_max(form, version) AS l_form, max(filed) AS l_filed,
-           arg_min(val, version) AS f_val, min(version) AS f_version,
-           arg_min(form, version) AS f_form, min(filed) AS f_filed
-    FROM selected
-    GROUP BY sid, "start", "end"
-),
-differences AS MATERIALIZED (  -- longer link minus the link one quarter shorter
-    SELECT d.sid, d."start", d."end", d.days, d.cik,
-           d.l_val, d.l_version, d.l_form, d.l_filed,
-           d.f_val, d.f_version, d.f_form, d.f_filed,
-           p."end" AS prev_end, p.l_val AS p_l_val, p.l_version AS p_l_version,
-           p.l_filed AS p_l_filed,
-           p.f_val AS p_f_val, p.f_version AS p_f_version, p.f_filed AS p_f_filed
-    FROM periods AS d
-    JOIN periods AS p
-      ON p.sid = d.sid AND p."start" = d."start"
-     AND p."end" BETWEEN d."end" - 99 AND d."end" - 85
-    WHERE d.days > 98
-),
-as_of AS (     -- the shorter link as it stood when the longer one was first filed
-    SELECT d.sid, d."start", d."end",
-           arg_max(v.val, v.version) AS a_val, max(v.version) AS a_version,
-           max(v.filed) AS a_filed
-    FROM differences AS d
-    JOIN selected AS v
-      ON v.sid = d.sid AND v."start" = d."start" AND v."end" = d.prev_end
-     AND v.filed <= d.f_filed
-    GROUP BY d.sid, d."start", d."end"
-),
-candidates AS MATERIALIZED (
-    SELECT row_number() OVER () AS cid, *
-    FROM (
-        SELECT sid, cik, "start" AS period_start, "end" AS period_end,
-               'discrete' AS method, 0 AS method_rank,
-               l_val, substr(l_version, 9) AS l_accn, CAST(NULL AS VARCHAR) AS l_sub_accn,
-               l_form, l_filed,
-               f_val, substr(f_version, 9) AS f_accn, CAST(NULL AS VARCHAR) AS f_sub_accn,
-               f_form, f_filed
-        FROM periods
-        WHERE days BETWEEN 84 AND 98
-        UNION ALL
-        SELECT d.sid, d.cik, d.prev_end + 1, d."end",
-               CASE WHEN d.days > 300 THEN 'fy_minus_9m' ELSE 'ytd_difference' END, 1,
-               d.l_val - d.p_l_val, substr(d.l_version, 9), substr(d.p_l_version, 9),
-               d.l_form, greatest(d.l_filed, d.p_l_filed),
-               d.f_val - coalesce(a.a_val, d.p_f_val), substr(d.f_version, 9),
-               substr(coalesce(a.a_version, d.p_f_version), 9), d.f_form,
-               greatest(d.f_filed, coalesce(a.a_filed, d.p_f_filed))
-        FROM differences AS d
-        LEFT JOIN as_of AS a ON a.sid = d.sid AND a."start" = d."start" AND a."end" = d."end"
-    )
-),
-ranked AS (    -- scalar sort keys (days counted from 1900-01-01, < 100000 until 2173)
-    SELECT c.cid, m.gid, c.period_end,
-           (((m.priority * 2 + c.method_rank) * 100
-             + abs(date_diff('day', c.period_start, c.period_end) - 90)) * 100000
-            + date_diff('day', DATE '1900-01-01', c.period_start)) AS latest_rank,
-           ((((m.priority * 100000 + date_diff('day', DATE '1900-01-01', c.f_filed)) * 2
-              + c.method_rank) * 100
-             + abs(date_diff('day', c.period_start, c.period_end) - 90)) * 100000
-            + date_diff('day', DATE '1900-01-01', c.period_start)) AS first_rank
-    FROM candidates AS c
-    JOIN __sec_concepts AS m USING (sid)
-),
-picked AS (    -- per company, metric and quarter end: the winning candidate of each vintage
-    SELECT gid, period_end, arg_min(cid, latest_rank) AS l_cid, arg_min(cid, first_rank) AS f_cid
-    FROM ranked
-    GROUP BY gid, period_end
-),
-both_vintages AS MATERIALIZED (
-    SELECT 'latest' AS vintage, c.sid, c.cik, c.period_start, c.period_end, c.method,
-           c.l_val AS value, c.l_accn AS accn, c.l_sub_accn AS subtracted_accn,
-           c.l_form AS form, c.l_filed AS filed
-    FROM picked AS p JOIN candidates AS c ON c.cid = p.l_cid
-    UNION ALL
-    SELECT 'first', c.sid, c.cik, c.period_start, c.period_end, c.method,
-           c.f_val, c.f_accn, c.f_sub_accn, c.f_form, c.f_filed
-    FROM picked AS p JOIN candidates AS c ON c.cid = p.f_cid
-),
-annual AS (
-    SELECT DISTINCT m.ticker, s."start", s."end"
-    FROM selected AS s
-    JOIN __sec_concepts AS m USING (sid)
-    WHERE s.days BETWEEN 350 AND 380
-      AND (s.form LIKE '10-K%' OR s.form LIKE '20-F%' OR s.form LIKE '40-F%')
-),
-fy_starts AS (  -- fiscal-year starts: of an annual fact, or the day after one ends
-    SELECT ticker, fy_start, max(fy_end) AS fy_end
-    FROM (
-        SELECT ticker, "start" AS fy_start, "end" AS fy_end FROM annual
-        UNION ALL
-        SELECT ticker, "end" + 1, CAST(NULL AS DATE) FROM annual
-    )
+-- * A quarter is a reported fiscal span of one quarter (discrete), else the difference of
+--   two spans of one concept with the same first quarter, one quarter apart:
+--   (a..q) - (a..q-1) (ytd_difference; fy_minus_9m when the longer one is the full year).
+-- * A lower concept priority wins, then a reported quarter over a difference, then the
+--   difference with the earlier first quarter. Concepts are never mixed within a quarter.
+-- * latest: a reported quarter at its latest vintage. A difference takes both legs at the
+--   same vintage number: the latest of each when their vintage numbers agree (both legs
+--   restated, or neither); otherwise (one leg restated, its counterpart never) both legs as
+--   of the highest vintage they share, usually as first reported. The row says so in
+--   vintage_note, with the value the latest legs would give.
+-- * first: a reported quarter at its first vintage; a difference = the longer leg as first
+--   reported minus the shorter leg as it stood on that day (its first value if it came later).
+-- * Each leg is named by the filing that first published its value (accn, form, filed;
+--   subtracted_* for the shorter leg); known_since = the later of the two dates.
+WITH v AS (SELECT * FROM __sec_vintages),
+latest_vintage AS (
+    SELECT sid, fiscal_year, q_from, q_to, max(vintage) AS top
+    FROM v
     GROUP BY ALL
 ),
-quarter_starts AS (
-    SELECT DISTINCT m.ticker, b.period_start
-    FROM both_vintages AS b
-    JOIN __sec_concepts AS m USING (sid)
+discrete_latest AS (
+    SELECT v.* FROM v
+    JOIN latest_vintage AS t USING (sid, fiscal_year, q_from, q_to)
+    WHERE v.vintage = t.top AND v.q_from = v.q_to
 ),
-start_labels AS ( -- for each quarter start, the latest fiscal-year start at most 380 days before
-    SELECT q.ticker, q.period_start, max(s.fy_start) AS fy_start,
-           arg_max({'e': s.fy_end}, s.fy_start).e AS fy_end  -- fy_end may be NULL
-    FROM quarter_starts AS q
-    JOIN fy_starts AS s
-      ON s.ticker = q.ticker AND s.fy_start <= q.period_start
-     AND s.fy_start > q.period_start - 380
-    GROUP BY q.ticker, q.period_start
+pairs AS (  -- longer span L (a..q) and shorter span S (a..q-1) of one concept
+    SELECT l.sid, l.fiscal_year, l.q_from AS a, l.q_to AS q, l.top AS l_top, s.top AS s_top
+    FROM latest_vintage AS l
+    JOIN latest_vintage AS s
+      ON s.sid = l.sid AND s.fiscal_year = l.fiscal_year AND s.q_from = l.q_from
+     AND s.q_to = l.q_to - 1
+    WHERE l.q_to > l.q_from
+),
+diff_latest AS (
+    SELECT p.sid, p.fiscal_year, p.a, p.q, p.l_top, p.s_top,
+           lv.fact AS l, lv.prec AS l_prec, lv.last_filed AS l_last,
+           sv.fact AS s, sv.prec AS s_prec, sv.last_filed AS s_last,
+           lt.fact AS l_latest, st.fact AS s_latest
+    FROM pairs AS p
+    JOIN v AS lv ON lv.sid = p.sid AND lv.fiscal_year = p.fiscal_year AND lv.q_from = p.a
+                AND lv.q_to = p.q AND lv.vintage = least(p.l_top, p.s_top)
+    JOIN v AS sv ON sv.sid = p.sid AND sv.fiscal_year = p.fiscal_year AND sv.q_from = p.a
+                AND sv.q_to = p.q - 1 AND sv.vintage = least(p.l_top, p.s_top)
+    JOIN v AS lt ON lt.sid = p.sid AND lt.fiscal_year = p.fiscal_year AND lt.q_from = p.a
+                AND lt.q_to = p.q AND lt.vintage = p.l_top
+    JOIN v AS st ON st.sid = p.sid AND st.fiscal_year = p.fiscal_year AND st.q_from = p.a
+                AND st.q_to = p.q - 1 AND st.vintage = p.s_top
+),
+first_long AS (
+    SELECT v.*, strftime(v.fact.filed, '%Y%m%d') || v.fact.accn AS l_version
+    FROM v JOIN pairs AS p
+      ON p.sid = v.sid AND p.fiscal_year = v.fiscal_year AND p.a = v.q_from AND p.q = v.q_to
+    WHERE v.vintage = 0
+),
+short_versions AS (
+    SELECT v.*, strftime(v.fact.filed, '%Y%m%d') || v.fact.accn AS s_version FROM v
+),
+diff_first AS (  -- the shorter leg as it stood when the longer one was first filed
+    SELECT l.sid, l.fiscal_year, l.q_from AS a, l.q_to AS q,
+           l.fact AS l, l.prec AS l_prec, l.last_filed AS l_last,
+           coalesce(s.fact, s0.fact) AS s, coalesce(s.prec, s0.prec) AS s_prec,
+           coalesce(s.last_filed, s0.last_filed) AS s_last
+    FROM first_long AS l
+    ASOF LEFT JOIN short_versions AS s
+      ON s.sid = l.sid AND s.fiscal_year = l.fiscal_year AND s.q_from = l.q_from
+     AND s.q_to = l.q_to - 1 AND l.l_version >= s.s_version
+    LEFT JOIN v AS s0
+      ON s0.sid = l.sid AND s0.fiscal_year = l.fiscal_year AND s0.q_from = l.q_from
+     AND s0.q_to = l.q_to - 1 AND s0.vintage = 0
+),
+span_names AS (
+    SELECT * FROM (VALUES (1, 1, '3M'), (1, 2, 'H1'), (1, 3, '9M'), (1, 4, 'FY'))
+        AS t(q_from, q_to, label)
+),
+candidates AS (
+    SELECT 'latest' AS series, sid, fiscal_year, q_to AS fq, 'discrete' AS method, 0 AS rank_,
+           q_from AS a, fact AS l, prec AS l_prec, last_filed AS l_last,
+           CAST(NULL AS STRUCT(val DOUBLE, accn VARCHAR, form VARCHAR, filed DATE,
+                               "start" DATE, "end" DATE)) AS s,
+           CAST(NULL AS BIGINT) AS s_prec, CAST(NULL AS DATE) AS s_last,
+           CAST(NULL AS VARCHAR) AS vintage_note,
+           'latest' AS vintage
+    FROM discrete_latest
+    UNION ALL
+    SELECT 'first', sid, fiscal_year, q_to, 'discrete', 0, q_from, fact, prec, last_filed,
+           NULL, NULL, NULL, NULL, 'first_reported'
+    FROM v WHERE vintage = 0 AND q_from = q_to
+    UNION ALL
+    SELECT 'latest', d.sid, d.fiscal_year, d.q,
+           CASE WHEN d.a = 1 AND d.q = 4 THEN 'fy_minus_9m' ELSE 'ytd_difference' END, 1, d.a,
+           d.l, d.l_prec, d.l_last, d.s, d.s_prec, d.s_last,
+           CASE WHEN d.l_top <> d.s_top THEN printf(
+               '%s restated (vintage %d, filed %s) but %s %s (vintage %d): both legs taken at '
+               || 'vintage %d (%s %s filed %s, %s %s filed %s); the latest legs would give %s',
+               coalesce(ln.label, 'longer period'), d.l_top, d.l_latest.filed,
+               coalesce(sn.label, 'shorter period'),
+               CASE WHEN d.s_top = 0 THEN 'never restated' ELSE 'restated less often' END,
+               d.s_top, least(d.l_top, d.s_top),
+               coalesce(ln.label, 'longer'), format('{:,.1f} m', d.l.val / 1e6), d.l.filed,
+               coalesce(sn.label, 'shorter'), format('{:,.1f} m', d.s.val / 1e6), d.s.filed,
+               format('{:,.1f} m', (d.l_latest.val - d.s_latest.val) / 1e6))
+           END,
+           CASE WHEN d.l_top <> d.s_top THEN 'earlier_consistent' ELSE 'latest' END
+    FROM diff_latest AS d
+    LEFT JOIN span_names AS ln ON ln.q_from = d.a AND ln.q_to = d.q
+    LEFT JOIN span_names AS sn ON sn.q_from = d.a AND sn.q_to = d.q - 1
+    UNION ALL
+    SELECT 'first', sid, fiscal_year, q,
+           CASE WHEN a = 1 AND q = 4 THEN 'fy_minus_9m' ELSE 'ytd_difference' END, 1, a,
+           l, l_prec, l_last, s, s_prec, s_last, NULL, 'first_reported'
+    FROM diff_first
+),
+numbered AS MATERIALIZED (
+    SELECT row_number() OVER () AS cid, * FROM candidates
+),
+picked AS (    -- per series, company, metric and fiscal quarter: the winning candidate
+    SELECT arg_min(c.cid, (m.priority * 10 + c.rank_) * 10 + c.a) AS cid
+    FROM numbered AS c
+    JOIN __sec_concepts AS m USING (sid)
+    GROUP BY c.series, m.gid, c.fiscal_year, c.fq
+),
+ranked AS (
+    SELECT c.*, m.gid, m.ticker, m.metric, m.taxonomy, m.concept, m.unit
+    FROM picked AS p
+    JOIN numbered AS c USING (cid)
+    JOIN __sec_concepts AS m USING (sid)
 )
-SELECT b.vintage, m.ticker, CAST(b.cik AS BIGINT) AS cik, m.metric, m.taxonomy, m.concept,
-       m.unit, b.period_start, b.period_end,
-       CAST(CASE WHEN date_diff('day', l.fy_start, b.period_end) <= 380
-                 THEN year(coalesce(l.fy_end, l.fy_start + 363)) END AS BIGINT) AS fiscal_year,
-       CAST(CASE WHEN date_diff('day', l.fy_start, b.period_end) <= 380
-                 THEN least(4, greatest(1,
-                      round((date_diff('day', l.fy_start, b.period_end) + 1) / 91.3)))
-            END AS BIGINT) AS fiscal_quarter,
-       CAST(b.value AS DOUBLE) AS value,
-       CASE WHEN m.unit = 'USD' THEN b.value / 1e6 END AS value_usd_m,
-       b.method, b.accn, b.subtracted_accn, b.form, b.filed
-FROM both_vintages AS b
-JOIN __sec_concepts AS m USING (sid)
-LEFT JOIN start_labels AS l ON l.ticker = m.ticker AND l.period_start = b.period_start
+SELECT r.series AS vintage_series, r.ticker, CAST(f.cik AS BIGINT) AS cik, r.metric,
+       r.taxonomy, r.concept, r.unit,
+       CASE WHEN r.s IS NULL THEN r.l."start" ELSE CAST(r.s."end" + 1 AS DATE) END
+           AS period_start,
+       r.l."end" AS period_end,
+       r.fiscal_year, CAST(r.fq AS BIGINT) AS fiscal_quarter,
+       CAST(r.l.val - coalesce(r.s.val, 0) AS DOUBLE) AS value,
+       CASE WHEN r.unit = 'USD' THEN (r.l.val - coalesce(r.s.val, 0)) / 1e6 END AS value_usd_m,
+       CAST(-round(log10(greatest(r.l_prec, coalesce(r.s_prec, 1)))) AS BIGINT) AS decimals,
+       r.method, r.vintage, r.vintage_note,
+       r.l.accn AS accn, r.l.form AS form, r.l.filed AS filed,
+       r.s.accn AS subtracted_accn, r.s.form AS subtracted_form, r.s.filed AS subtracted_filed,
+       CAST(greatest(r.l.filed, coalesce(r.s.filed, r.l.filed)) AS DATE) AS known_since,
+       CAST(greatest(r.l_last, coalesce(r.s_last, r.l_last)) AS DATE) AS last_filed
+FROM ranked AS r
+JOIN (SELECT ticker, any_value(cik) AS cik FROM __sec_vintages GROUP BY ticker) AS f USING (ticker)

@@ -1,0 +1,144 @@
+"""Assets ``meta/data_as_of`` and ``meta/coverage``, and the unexplained-gap check."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandera.polars as pa
+import polars as pl
+from pandera.errors import SchemaError, SchemaErrors
+
+from pipelines.coverage.build import build_coverage, data_as_of, from_quarter
+from pipelines.coverage.models import CoverageModel, DataAsOfModel
+from pipelines.lineage import column_lineage
+from pipelines.metadata import OWNERS, column_schema, markdown_preview, table_doc
+from pipelines.warehouse import WarehouseResource, write_table
+from pipelines.warehouse.tables import read_table
+
+GROUP = "coverage"
+RAW_FINANCIALS = dg.AssetKey(["raw", "financials"])
+RAW_NOTES = dg.AssetKey(["raw", "coverage_notes"])
+COMPANY_QUARTERLY = dg.AssetKey(["marts", "company_quarterly"])
+DATA_AS_OF = dg.AssetKey(["meta", "data_as_of"])
+COVERAGE = dg.AssetKey(["meta", "coverage"])
+COVERAGE_EXPLAINED = "coverage_every_gap_explained"
+
+FIN = "raw/financials"
+CQ = "marts/company_quarterly"
+NOTES = "raw/coverage_notes"
+
+
+def _write(
+    con, key: dg.AssetKey, frame: pl.DataFrame, model: type[pa.DataFrameModel], lineage
+) -> dg.MaterializeResult:
+    frame = frame.select(list(model.to_schema().columns))
+    try:
+        frame = model.validate(frame, lazy=True)
+    except (SchemaErrors, SchemaError) as error:
+        raise dg.Failure(description=f"{model.__name__} rejected the table:\n{error}") from error
+    rows = write_table(con, ".".join(key.path), frame, table_doc(model))
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "dagster/column_lineage": lineage,
+            "preview": dg.MetadataValue.md(markdown_preview(frame)),
+        }
+    )
+
+
+def _kwargs(key: dg.AssetKey, model: type[pa.DataFrameModel], deps: list[dg.AssetKey]) -> dict:
+    return {
+        "key": key,
+        "group_name": GROUP,
+        "deps": deps,
+        "description": table_doc(model).description,
+        "kinds": {"polars", "duckdb", "pandera"},
+        "owners": OWNERS,
+        "tags": {"domain": "coverage", "layer": "mart"},
+        "metadata": {
+            "dagster/column_schema": column_schema(model),
+            "dagster/table_name": ".".join(key.path),
+            "pandera_model": f"pipelines.coverage.models.{model.__name__}",
+        },
+    }
+
+
+@dg.asset(**_kwargs(DATA_AS_OF, DataAsOfModel, [RAW_FINANCIALS]))
+def data_as_of_asset(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        frame = data_as_of(read_table(con, "raw.financials"))
+        newest = [(FIN, "published"), (FIN, "ticker"), (FIN, "metric")]
+        lineage = column_lineage(
+            {
+                "as_of": [(FIN, "published")],
+                "ticker": newest,
+                "metric": newest,
+                "value_kind": [*newest, (FIN, "value_kind")],
+                "fiscal_period": [*newest, (FIN, "fiscal_year"), (FIN, "fiscal_quarter")],
+                "source_title": [*newest, (FIN, "source_title")],
+                "source_url": [*newest, (FIN, "source_url")],
+                "financials_rows": [(FIN, "ticker")],
+                "undated_rows": [(FIN, "published")],
+            }
+        )
+        return _write(con, DATA_AS_OF, frame, DataAsOfModel, lineage)
+
+
+@dg.asset(**_kwargs(COVERAGE, CoverageModel, [COMPANY_QUARTERLY, RAW_NOTES]))
+def coverage_asset(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        frame = build_coverage(
+            read_table(con, "marts.company_quarterly"),
+            read_table(con, "raw.coverage_notes"),
+            from_quarter(),
+        )
+        value = [(CQ, "value_usd_m"), (CQ, "ticker"), (CQ, "metric"), (CQ, "calendar_quarter")]
+        lineage = column_lineage(
+            {
+                "ticker": [(CQ, "ticker")],
+                "metric": [(CQ, "metric")],
+                "calendar_quarter": [(CQ, "calendar_quarter")],
+                "status": [*value, (CQ, "is_derived")],
+                "value_usd_m": value,
+                "explained": [
+                    *value,
+                    (NOTES, "ticker"),
+                    (NOTES, "metric"),
+                    (NOTES, "first_quarter"),
+                    (NOTES, "last_quarter"),
+                ],
+                "reason": [*value, (CQ, "missing_reason"), (NOTES, "reason")],
+            }
+        )
+        return _write(con, COVERAGE, frame, CoverageModel, lineage)
+
+
+@dg.asset_check(
+    asset=COVERAGE,
+    name=COVERAGE_EXPLAINED,
+    description="Every missing quarter in meta.coverage is explained by raw/coverage_notes.csv "
+    "(a warning listing the unexplained gaps otherwise).",
+)
+def check_coverage_explained(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        frame = read_table(con, "meta.coverage")
+    gaps = frame.filter(~pl.col("explained"))
+    counts = {
+        s: frame.filter(pl.col("status") == s).height for s in ("present", "derived", "missing")
+    }
+    return dg.AssetCheckResult(
+        passed=gaps.is_empty(),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            **counts,
+            "unexplained": gaps.height,
+            "unexplained_gaps": dg.MetadataValue.md(
+                markdown_preview(
+                    gaps.select("ticker", "metric", "calendar_quarter", "reason"), rows=50
+                )
+            ),
+        },
+    )
+
+
+COVERAGE_ASSETS = [data_as_of_asset, coverage_asset]
+COVERAGE_CHECKS = [check_coverage_explained]

@@ -1,0 +1,82 @@
+-- Every reported value of the configured concepts, placed in its fiscal period and grouped
+-- into vintages (see docs/sec.md). Inputs: __sec_facts, __sec_concepts(sid, gid, ticker,
+-- metric, taxonomy, concept, unit, priority), __sec_fiscal_years (sql/sec/fiscal_years.sql).
+-- Output: one row per concept row (sid) x fiscal span x vintage.
+--
+-- * Fiscal span: the fiscal year holding the period's start (+10 days) and the fiscal quarters
+--   it covers, q_from..q_to (1..1 = first quarter, 1..3 = nine months, 1..4 = full year).
+--   Both ends must fall within 10 days of a quarter boundary (quarters = the year split in
+--   four, so a 14-week quarter of a 53-week year still fits) and the period must not leave
+--   its fiscal year: a trailing-twelve-month column (Amazon) has no span and is never used.
+--   Periods a few days apart (NVIDIA FY2011 Q2 ending 2010-07-31 and 2010-08-01; Microsoft
+--   FY2017 Q1 from 2016-07-02) get the same span: one fiscal period, not two.
+-- * Precision: what the value is rounded to, read from its trailing zeros (1 .. 1,000,000
+--   units; companyfacts has no `decimals`): decimals = -log10(precision).
+-- * Vintage: the facts of one span in filing order (filed, accession); a value that differs
+--   from the previous one by at least the coarser of the two precisions starts a new vintage
+--   (a restatement). A change of rounding (thousands to tenths of a million) does not.
+--   Each vintage is named by its first fact: the filing that first published that value,
+--   whose value (and precision) it keeps; last_filed = the latest filing repeating it.
+WITH selected AS MATERIALIZED (
+    SELECT m.sid, f.ticker, f.cik, f."start", f."end", f.val, f.accn, f.form, f.filed,
+           CASE WHEN f.val = 0 THEN 1
+                WHEN f.val % 1000000 = 0 THEN 1000000
+                WHEN f.val % 100000 = 0 THEN 100000
+                WHEN f.val % 10000 = 0 THEN 10000
+                WHEN f.val % 1000 = 0 THEN 1000
+                WHEN f.val % 100 = 0 THEN 100
+                WHEN f.val % 10 = 0 THEN 10
+                ELSE 1 END AS prec
+    FROM __sec_facts AS f
+    JOIN __sec_concepts AS m USING (ticker, taxonomy, concept, unit)
+    WHERE f."start" IS NOT NULL
+      AND isfinite(f.val)
+      AND date_diff('day', f."start", f."end") BETWEEN 80 AND 380
+),
+placed AS (
+    SELECT s.*, y.fiscal_year, y.fy_start,
+           (date_diff('day', y.fy_start, y.fy_end) + 1) / 4.0 AS qlen,
+           date_diff('day', y.fy_start, s."start") AS from_day,
+           date_diff('day', y.fy_start, s."end") + 1 AS to_day
+    FROM selected AS s
+    JOIN __sec_fiscal_years AS y
+      ON y.ticker = s.ticker AND s."start" + 10 BETWEEN y.fy_start AND y.fy_end
+),
+spans AS (
+    SELECT *, CAST(round(from_day / qlen) AS INTEGER) + 1 AS q_from,
+           CAST(round(to_day / qlen) AS INTEGER) AS q_to
+    FROM placed
+),
+valid AS (
+    SELECT sid, ticker, cik, fiscal_year, q_from, q_to, "start", "end", val, accn, form, filed, prec,
+           strftime(filed, '%Y%m%d') || accn AS version
+    FROM spans
+    WHERE q_from BETWEEN 1 AND 4 AND q_to BETWEEN q_from AND 4
+      AND abs(from_day - (q_from - 1) * qlen) <= 10
+      AND abs(to_day - q_to * qlen) <= 10
+),
+changes AS (
+    SELECT *,
+           CASE WHEN prev_val IS NULL OR abs(val - prev_val) < greatest(prec, prev_prec)
+                THEN 0 ELSE 1 END AS changed
+    FROM (
+        SELECT *, lag(val) OVER w AS prev_val, lag(prec) OVER w AS prev_prec
+        FROM valid
+        WINDOW w AS (PARTITION BY sid, fiscal_year, q_from, q_to ORDER BY filed, accn, val)
+    )
+),
+numbered AS (
+    SELECT *, sum(changed) OVER (
+        PARTITION BY sid, fiscal_year, q_from, q_to ORDER BY filed, accn, val
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS vintage
+    FROM changes
+)
+SELECT sid, any_value(ticker) AS ticker, any_value(cik) AS cik, fiscal_year, q_from, q_to, CAST(vintage AS INTEGER) AS vintage,
+       arg_min({'val': val, 'accn': accn, 'form': form, 'filed': filed, 'start': "start",
+                'end': "end"}, version) AS fact,
+       arg_min(prec, version) AS prec,  -- of the first fact, whose value is used
+       max(filed) AS last_filed,
+       count(*) AS filings
+FROM numbered
+GROUP BY sid, fiscal_year, q_from, q_to, vintage
