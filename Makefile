@@ -21,7 +21,7 @@ WAREHOUSE ?= $(or $(LEDGER_WAREHOUSE),$(CURDIR)/data/warehouse.duckdb)
 REFRESH_ARGS ?=
 BENCH_RUNS ?= 5
 
-.PHONY: install refresh test ui sql lint bench bench-sec charts screenshot check-defs docs docs-check clean
+.PHONY: install refresh test ui sql lint bench bench-sec charts screenshot check-defs docs docs-check clean recover
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -53,6 +53,9 @@ bench: install  ## benchmark: full refresh vs import floor vs a CLI query (media
 
 bench-sec: install  ## benchmark: SEC parse + derivation vs pandas (see README)
 	$(PY) bench/sec_bench.py
+
+recover: install  ## put back the last good warehouse (<warehouse>.previous); see docs/reliability.md
+	$(PY) -m pipelines.cli recover --warehouse "$(WAREHOUSE)" $(RECOVER_ARGS)
 
 charts: install  ## re-render the PNG charts in reports/ from the current warehouse
 	$(PY) -m pipelines.refresh reports/charts

@@ -2,8 +2,8 @@
 
     python bench/sec_generate.py --companies 10000 --quarters 40 --concepts 20 --out /tmp/sec10k
 
-Each company gets a fiscal calendar (cycling through the four rules of
-``pipelines.calendar.fiscal``: calendar year, June year end, and the two 52/53-week rules),
+Each company gets a fiscal calendar (cycling through six rules of
+``pipelines.calendar.fiscal``: month ends and 52/53-week years; see FISCAL_RULES),
 ``--concepts`` us-gaap concepts over ``--quarters`` quarters, and the facts a filer really
 reports: every 10-Q gives the quarter's figures and the same period a year earlier
 (comparative column), every 10-K the last three fiscal years. Even-numbered concepts are
@@ -32,7 +32,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipelines.calendar.fiscal import (  # noqa: E402
-    FISCAL_RULES,
     fiscal_quarter_end,
     fiscal_year_end,
     fiscal_year_start,
@@ -80,6 +79,17 @@ def concept_name(index: int) -> str:
 
 def _iso(day: dt.date) -> str:
     return day.isoformat()
+
+
+#: Fiscal calendars the synthetic companies cycle through (rules of pipelines.calendar.fiscal).
+FISCAL_RULES = (
+    "month_end:dec",
+    "month_end:jun",
+    "nearest:sun:oct-31:q1",
+    "nearest:sat:jan-31:q4",
+    "last:sun:jan:q4",
+    "month_end:may",
+)
 
 
 def company(index: int, years: int, concepts: int, seed: int) -> dict:

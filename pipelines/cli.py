@@ -4,13 +4,16 @@
     ledger tables             every table and view, its row count and description
     ledger describe TABLE     columns, types and descriptions of one table
     ledger refresh [ASSET ...]   rebuild the warehouse (same as ``make refresh``)
+    ledger recover [--force]     put back <warehouse>.previous when the live file is damaged
 
-``query``, ``tables`` and ``describe`` open the warehouse read-only: statements that would
-write are refused, and while another process holds the file for writing they retry for
-``--wait`` seconds before giving up with a message naming the file. A refresh never blocks
-them: it builds a private copy and swaps it in atomically (see README, "Refresh safety").
+``query``, ``tables`` and ``describe`` open the warehouse read-only and locked down (no file,
+network or extension access; see ``pipelines.warehouse.readonly``): only reads are allowed
+(docs/reliability.md lists what is refused). While another process holds the file for
+writing they retry for ``--wait`` seconds before giving up with a message naming the file.
+A refresh never blocks them: it builds a private copy and swaps it in atomically.
 
-Exit status: 0 ok, 1 error (bad SQL, missing or locked warehouse), 2 usage, 3 write refused.
+Exit status: 0 ok, 1 error (bad SQL, missing or locked warehouse), 2 usage, 3 refused (the
+SQL would write, touch files or change the session), 4 damaged warehouse (see ``ledger recover``).
 
 This module imports only the standard library and duckdb (no Dagster, polars or pandera), so
 a query starts fast.
@@ -19,28 +22,26 @@ a query starts fast.
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
-import decimal
-import json
-import math
 import sys
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import duckdb
 
 from pipelines import settings
+from pipelines.cli_format import write_result
+from pipelines.warehouse import readonly
 from pipelines.warehouse.locking import WarehouseLockedError, connect_read_only
 
 EXIT_ERROR = 1
 EXIT_REFUSED = 3
+EXIT_DAMAGED = 4
 DEFAULT_WAIT_S = 10.0
-#: Statement types that only read. Everything else (CREATE, INSERT, COPY, ATTACH, EXPORT,
-#: INSTALL/LOAD, ...) is refused before it runs; the read-only connection is the backstop.
-READ_STATEMENTS = {"SELECT", "EXPLAIN", "SET", "CALL", "PRAGMA", "VARIABLE_SET"}
+ALLOWED = (
+    "SELECT (also FROM ..., WITH, VALUES), PIVOT/UNPIVOT, SUMMARIZE, DESCRIBE, SHOW and plain "
+    "EXPLAIN of a SELECT"
+)
 
 
 class CliError(Exception):
@@ -62,163 +63,73 @@ def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
             what_to_do="Another process has it open for writing (a DuckDB shell opened without "
             "-readonly?): close it and retry, or pass a longer --wait.",
             poll_s=0.1,
+            config=readonly.LOCKED_DOWN,
         )
     except WarehouseLockedError as error:
         raise CliError(str(error)) from None
-
-
-# ----------------------------------------------------------------------------- formatting
-def _plain(value: Any) -> Any:
-    """A JSON-friendly value."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _decimals(value: float) -> int:
-    """Decimals needed to show ``value`` (at most 6)."""
-    text = f"{value:.6f}".rstrip("0")
-    return len(text) - text.index(".") - 1
-
-
-def _text(value: Any, decimals: int | None = None) -> str:
-    """A cell of the readable table; floats get ``decimals`` places (default: as needed)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value != 0 and abs(value) < 1e-4:
-            return f"{value:.4g}"
-        return f"{value:.{_decimals(value) if decimals is None else decimals}f}"
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    return str(value)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | decimal.Decimal) and not isinstance(value, bool)
-
-
-def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> str:
-    """Rows as an aligned text table, numbers right-aligned, long cells cut with '…'."""
-
-    def cut(text: str) -> str:
-        text = text.replace("\n", " ")
-        return text if len(text) <= max_width else text[: max_width - 1] + "…"
-
-    # floats of a column share their number of decimals, so that they line up
-    places = [
-        max(
-            (_decimals(r[i]) for r in rows if isinstance(r[i], float) and math.isfinite(r[i])),
-            default=0,
-        )
-        for i in range(len(columns))
-    ]
-    cells = [[cut(_text(v, places[i])) for i, v in enumerate(row)] for row in rows]
-    widths = [len(c) for c in columns]
-    for row in cells:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    numeric = [
-        any(_is_number(row[i]) for row in rows)
-        and all(row[i] is None or _is_number(row[i]) for row in rows)
-        for i in range(len(columns))
-    ]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [
-            v.rjust(w) if num else v.ljust(w)
-            for v, w, num in zip(values, widths, numeric, strict=True)
-        ]
-        return " | ".join(parts).rstrip()
-
-    out = [line(list(columns)), "-+-".join("-" * w for w in widths)]
-    out += [line(row) for row in cells]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    return "\n".join(out)
-
-
-def write_result(
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    fmt: str,
-    out: TextIO,
-    max_width: int = 60,
-) -> None:
-    if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["" if v is None else _plain(v) for v in row])
-    elif fmt == "json":
-        records = [dict(zip(columns, (_plain(v) for v in row), strict=True)) for row in rows]
-        out.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
-    else:
-        out.write(render_table(columns, rows, max_width) + "\n")
+    except duckdb.Error as error:  # not a DuckDB file, truncated, a WAL that does not fit...
+        raise CliError(
+            f"cannot open the warehouse {path}: it looks damaged ({type(error).__name__}: "
+            f"{_first_line(error)}). Run `ledger recover` (or `make recover`) to put back the last "
+            f"good warehouse ({path.name}.previous), then `make refresh`.",
+            EXIT_DAMAGED,
+        ) from None
 
 
 # ------------------------------------------------------------------------------- commands
-def _refusal(kind: str) -> CliError:
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _refusal(reason: str) -> CliError:
     hint = (
         " To save a result, use --format csv or --format json and redirect the output."
-        if kind in ("COPY", "EXPORT")
+        if reason.startswith(("COPY", "EXPORT"))
         else ""
     )
     return CliError(
-        f"refused: {kind} statements would write, and `ledger` opens the warehouse read-only. "
-        f"Tables are rebuilt only by a refresh (`make refresh`).{hint}",
+        f"refused: {reason}. `ledger query` opens the warehouse read-only and runs only reads: "
+        f"{ALLOWED}. Tables are rebuilt only by a refresh (`make refresh`).{hint}",
         EXIT_REFUSED,
     )
 
 
 def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[list[str], list[tuple]]]:
-    """Every result set of ``sql`` (one per statement), refusing statements that write."""
+    """Every result set of ``sql`` (one per statement). Every statement is checked by
+    ``readonly.check_sql`` before the first one runs; the locked-down read-only connection
+    is the backstop (file access, sequences)."""
     try:
-        statements = con.extract_statements(sql)
+        statements = readonly.check_sql(con, sql)
+    except readonly.Refused as refused:
+        raise _refusal(str(refused)) from None
+    except duckdb.PermissionException as error:  # IMPORT DATABASE reads files while parsed
+        raise _refusal(
+            f"this SQL reads files outside the warehouse ({_first_line(error)})"
+        ) from None
     except duckdb.Error as error:
         raise CliError(f"SQL error: {error}") from None
     if not statements:
         raise CliError("no SQL statement given")
-    for statement in statements:
-        kind = str(statement.type).rsplit(".", 1)[-1]
-        if kind not in READ_STATEMENTS:
-            raise _refusal(kind)
     results = []
     for statement in statements:
         try:
-            cursor = con.execute(statement)
+            cursor = con.execute(statement.sql)
             if cursor.description is None:
                 continue
             columns = [d[0] for d in cursor.description]
             rows = cursor.fetchall()
-            if columns == ["Success"] and not rows:  # SET, CHECKPOINT, ...: nothing to show
-                continue
             results.append((columns, rows))
+        except duckdb.PermissionException as error:  # enable_external_access = false
+            raise _refusal(
+                f"this statement reads or writes outside the warehouse file ({_first_line(error)})"
+            ) from None
         except duckdb.Error as error:
-            text = str(error)
-            if "read-only" in text:  # the backstop: e.g. SELECT nextval('a_sequence')
-                raise CliError(
-                    "refused: this statement would write to the warehouse, which `ledger` "
-                    f"opens read-only ({text})",
-                    EXIT_REFUSED,
+            if "read-only" in str(error):  # e.g. SELECT nextval('a_sequence')
+                raise _refusal(
+                    f"this statement would write to the warehouse ({_first_line(error)})"
                 ) from None
-            raise CliError(f"SQL error: {text}") from None
+            raise CliError(f"SQL error: {error}") from None
     return results
 
 
@@ -319,6 +230,16 @@ def build_parser() -> argparse.ArgumentParser:
         "describe", parents=[common, output], help="columns of a table: types and descriptions"
     )
     desc.add_argument("table", help="schema.table, or a table name that is unique")
+    recover = sub.add_parser(
+        "recover",
+        help="put back the last good warehouse (<warehouse>.previous) if the live one is damaged",
+    )
+    recover.add_argument(
+        "--warehouse", type=Path, default=None, help="warehouse file (default as for query)"
+    )
+    recover.add_argument(
+        "--force", action="store_true", help="recover even if the live file opens fine"
+    )
     refresh = sub.add_parser(
         "refresh",
         help="rebuild the warehouse in this process (same as make refresh)",
@@ -328,8 +249,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _recover(path: Path, force: bool, out: TextIO) -> int:
+    from pipelines.warehouse.recovery import RecoveryError, recover
+
+    try:
+        done = recover(path, force=force)
+    except (RecoveryError, WarehouseLockedError) as error:
+        raise CliError(str(error)) from None
+    moved = f"; the damaged file is kept as {done.damaged}" if done.damaged else ""
+    out.write(
+        f"recovered {done.live} from {done.previous.name} ({done.last_run}){moved}.\n"
+        "Run `make refresh` to rebuild the newest tables from raw/.\n"
+    )
+    return 0
+
+
 def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
     path = (args.warehouse or settings.warehouse_path()).resolve()
+    if args.command == "recover":
+        return _recover(path, args.force, out)
     con = open_read_only(path, args.wait)
     try:
         if args.command == "query":

@@ -25,6 +25,7 @@ def table_doc(model: type[pa.DataFrameModel]) -> TableDoc:
     return TableDoc(
         description=description,
         columns={name: col.description or "" for name, col in schema.columns.items()},
+        not_null=tuple(name for name, col in schema.columns.items() if not col.nullable),
     )
 
 

@@ -22,15 +22,27 @@ import dagster as dg
 import duckdb
 
 from pipelines import settings
+from pipelines.warehouse import swap
 from pipelines.warehouse.locking import connect_read_only
+from pipelines.warehouse.resource import root_cause
 
 RECORD_ENV = "LEDGER_REFRESH_RECORD"
 
 
+PROJECT_DAGSTER_HOME = settings.REPO_ROOT / "dagster_home"
+
+
 def _instance(record: bool) -> dg.DagsterInstance:
-    if record and os.environ.get("DAGSTER_HOME"):
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
+    if not record:
+        return dg.DagsterInstance.ephemeral()
+    if not os.environ.get("DAGSTER_HOME"):
+        os.environ["DAGSTER_HOME"] = str(PROJECT_DAGSTER_HOME)
+        print(
+            f"--record: DAGSTER_HOME is not set; recording the run in {PROJECT_DAGSTER_HOME} "
+            "(the project's instance, the one `make ui` shows).",
+            file=sys.stderr,
+        )
+    return dg.DagsterInstance.get()
 
 
 def run_refresh(
@@ -62,9 +74,7 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
             error = event.step_failure_data.error
-            messages.append(
-                f"[{event.step_key}] {error.message.strip() if error else 'unknown error'}"
-            )
+            messages.append(f"[{event.step_key}] {root_cause(error) if error else 'unknown error'}")
     if not messages:
         for event in result.all_events:
             data = getattr(event, "event_specific_data", None)
@@ -88,26 +98,44 @@ def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
     )
 
 
-def outcome(path: Path, run_id: str) -> tuple[bool, list[tuple[str, int]]]:
-    """Read-only look at the live file after a run: whether ``meta.refresh_log`` records
-    ``run_id`` as swapped in, and (table, rows) of every table except ``meta.*``."""
-    if not path.exists():
-        return False, []
+def recorded(path: Path, run_id: str) -> tuple[str | None, str]:
+    """(status, message) that ``run_id`` left in ``meta.refresh_log`` of the live file, or
+    in the failure journal beside it; (None, "") if neither has it."""
+    try:
+        con = _read_only(path)
+    except Exception:  # noqa: BLE001 - missing or damaged file: the journal says why
+        con = None
+    if con is not None:
+        try:
+            row = con.execute(
+                "SELECT status, message FROM meta.refresh_log WHERE run_id = ? "
+                "ORDER BY finished_at DESC LIMIT 1",
+                [run_id],
+            ).fetchone()
+        except duckdb.Error:
+            row = None
+        finally:
+            con.close()
+        if row:
+            return str(row[0]), str(row[1] or "")
+    for entry in reversed(swap.read_journal(path)):
+        if entry.get("run_id") == run_id:
+            return str(entry.get("status")), str(entry.get("message") or "")
+    return None, ""
+
+
+def table_counts(path: Path) -> list[tuple[str, int]]:
+    """(table, rows) of every table of the live file except ``meta.*``."""
     con = _read_only(path)
     try:
-        row = con.execute(
-            "SELECT count(*) FROM meta.refresh_log WHERE run_id = ? AND status = 'success'",
-            [run_id],
-        ).fetchone()
         names = con.execute(
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
             "WHERE NOT internal AND schema_name <> 'meta' ORDER BY 1"
         ).fetchall()
-        counts = [
+        return [
             (n, int(con.execute(f"SELECT count(*) FROM {n}").fetchone()[0]))  # type: ignore[index]
             for (n,) in names
         ]
-        return bool(row and row[0]), counts
     finally:
         con.close()
 
@@ -146,26 +174,25 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
     )
     elapsed = time.perf_counter() - started
     path = settings.warehouse_path()
-    if not result.success:
-        print(
-            f"refresh FAILED after {elapsed:.1f} s; {path} keeps its previous tables.",
-            file=sys.stderr,
-        )
-        for message in failure_messages(result):
-            print(f"\n{message}", file=sys.stderr)
-        return 1
-    swapped, counts = outcome(path, result.run_id)
-    if not swapped:
-        print(
-            f"refresh ran but its copy was not swapped in: {path} keeps its previous tables "
-            "(see the log above).",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"refresh succeeded in {elapsed:.1f} s: {path}")
-    for name, rows in counts:
-        print(f"  {name:<40} {rows:>6} rows")
-    return 0
+    status, message = recorded(path, result.run_id)
+    if result.success and status == "success":
+        print(f"refresh succeeded in {elapsed:.1f} s: {path}")
+        if message != "swapped in":  # e.g. a stale write-ahead log was set aside
+            print(f"  {message}")
+        for name, rows in table_counts(path):
+            print(f"  {name:<40} {rows:>6} rows")
+        return 0
+    print(
+        f"refresh FAILED after {elapsed:.1f} s; {path} keeps its previous tables.",
+        file=sys.stderr,
+    )
+    if status is not None:
+        where = "meta.refresh_log" if "(not written into" not in message else "the journal"
+        print(f"\ncause (recorded in {where}, run {result.run_id}): {message}", file=sys.stderr)
+    for text in failure_messages(result):
+        if " ".join(text.split()).split("] ", 1)[-1] not in message:  # not said already
+            print(f"\n{text}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -103,7 +103,7 @@ def test_query_refuses_statements_that_write(warehouse: Path, capsys, sql: str, 
     code, out, err = run(capsys, "query", "--warehouse", str(warehouse), sql)
     assert code == 3
     assert out == ""
-    assert f"refused: {kind} statements would write" in err and "read-only" in err
+    assert f"refused: {kind} statements are not allowed" in err and "read-only" in err
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.companies").fetchone()[0] == count
         assert (
@@ -270,3 +270,48 @@ def test_query_retries_then_names_the_file_a_writer_holds(warehouse: Path, tmp_p
 def test_missing_warehouse_says_how_to_build_it(tmp_path: Path, capsys):
     code, _, err = run(capsys, "tables", "--warehouse", str(tmp_path / "none.duckdb"))
     assert code == 1 and "make refresh" in err
+
+
+# ------------------------------------------------------------------------ issue 14 fixes
+def test_chinese_text_keeps_the_table_aligned(tmp_path: Path, capsys):
+    path = tmp_path / "zh.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t (name VARCHAR, n INTEGER)")
+        con.execute("INSERT INTO t VALUES ('阿里巴巴', 1), ('Tencent 腾讯', 22), ('x', 333)")
+    code, out, err = run(capsys, "query", "--warehouse", str(path), "SELECT * FROM t")
+    assert code == 0, err
+    assert out.splitlines() == [
+        "name         |   n",
+        "-------------+----",
+        "阿里巴巴     |   1",  # 8 cells of text + 4 spaces: 12, like "Tencent 腾讯"
+        "Tencent 腾讯 |  22",
+        "x            | 333",
+        "(3 rows)",
+    ]
+    from wcwidth import wcswidth
+
+    lines = out.splitlines()[:5]
+    assert len({wcswidth(line.split("|")[0]) for line in lines if "|" in line}) == 1
+
+
+def test_describe_shows_the_models_not_null_columns(warehouse: Path, capsys):
+    code, out, _ = run(
+        capsys, "describe", "raw.financials", "--warehouse", str(warehouse), "--format", "json"
+    )
+    assert code == 0
+    nullable = {c["column"]: c["nullable"] for c in json.loads(out)}
+    schema = FinancialsModel.to_schema()
+    assert nullable == {n: "yes" if col.nullable else "no" for n, col in schema.columns.items()}
+    assert nullable["ticker"] == "no"  # a key column
+    assert "yes" in nullable.values()
+
+
+def test_a_damaged_warehouse_gives_a_clear_message_and_status_4(tmp_path: Path, capsys):
+    path = tmp_path / "broken.duckdb"
+    path.write_bytes(b"x\n1\n")
+    code, out, err = run(capsys, "query", "--warehouse", str(path), "SELECT 1")
+    assert code == 4 and out == ""
+    assert f"cannot open the warehouse {path}: it looks damaged" in err
+    assert "ledger recover" in err and "Traceback" not in err
+    code, _, err = run(capsys, "recover", "--warehouse", str(path))
+    assert code == 1 and "there is no broken.duckdb.previous" in err

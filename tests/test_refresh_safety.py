@@ -233,3 +233,25 @@ def test_killed_refresh_leaves_live_file_and_next_run_cleans_up(live: Path, raw_
         ).fetchall()
     assert name == "Broadcom Inc. (renamed)"
     assert statuses == [("success",), ("success",)]  # the killed run never reached the file
+
+
+# ------------------------------------------------------------------------ --record, no home
+def test_record_without_dagster_home_uses_the_projects_instance_and_says_so(
+    tmp_path: Path, monkeypatch, capsys
+):
+    import pipelines.refresh as refresh
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    monkeypatch.setattr(refresh, "PROJECT_DAGSTER_HOME", home)
+    monkeypatch.setenv("DAGSTER_HOME", "placeholder")
+    monkeypatch.delenv("DAGSTER_HOME")  # unset, and restored after the test
+
+    with refresh._instance(record=True) as instance:
+        assert not instance.is_ephemeral
+        assert Path(instance.root_directory) == home
+    err = capsys.readouterr().err
+    assert f"DAGSTER_HOME is not set; recording the run in {home}" in err
+    with refresh._instance(record=False) as instance:
+        assert instance.is_ephemeral

@@ -177,10 +177,11 @@ def test_capex_check_lists_each_mismatch(
     )
     serve(httpserver, {MSFT: wrong})
     result = run()
-    assert result.success  # a failed check warns; it does not fail the run
+    assert not result.success  # a blocking check: the run fails, its tables are not published
+    assert "blocking asset check failed" in failure_text(result)
     evaluation = check_evaluation(result)
     assert not evaluation.passed
-    assert evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
     assert evaluation.metadata["quarters_compared"].value == 30
     assert evaluation.metadata["mismatches"].value == 2
     listing = evaluation.metadata["mismatch_list"].value

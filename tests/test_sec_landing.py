@@ -128,3 +128,26 @@ def test_parser_reads_every_fact_including_instants(tmp_path: Path) -> None:
         ("SYN", "us-gaap", "Revenues", "USD", 2.5e9, "CY2025Q2"),
     ]
     assert facts["start"].to_list()[0] is None
+
+
+def test_a_file_that_lost_a_configured_concept_is_rejected(landed: Path, msft) -> None:
+    data = json.loads(MSFT_FILE.read_text())
+    gaap = data["facts"]["us-gaap"]
+    gaap["Revenues"] = gaap.pop("PaymentsToAcquirePropertyPlantAndEquipment")  # capex is gone
+    with pytest.raises(LandingRejected) as caught:
+        land_bytes(json.dumps(data).encode(), msft, landed)
+    assert str(caught.value) == (
+        "the new file has no us-gaap USD facts of configured concept(s) "
+        f"PaymentsToAcquirePropertyPlantAndEquipment, which the previous file {landed} has "
+        "(pipelines/sec/companies.toml); a series must not disappear silently"
+    )
+    assert landed.read_bytes() == MSFT_FILE.read_bytes()
+    assert [p.name for p in landed.parent.iterdir()] == [landed.name]
+
+
+def test_the_first_file_has_nothing_to_lose(tmp_path: Path, msft) -> None:
+    data = json.loads(MSFT_FILE.read_text())
+    gaap = data["facts"]["us-gaap"]
+    gaap["Revenues"] = gaap.pop("PaymentsToAcquirePropertyPlantAndEquipment")
+    result = land_bytes(json.dumps(data).encode(), msft, tmp_path / msft.file_name)
+    assert result.facts == 11

@@ -58,9 +58,17 @@ def test_shipped_chip_files_are_valid(name: str, raw_copy: Path) -> None:
         ("power_utilisation", "0", "power_utilisation must be in (0, 1]"),
         ("power_utilisation", "1.01", "power_utilisation must be in (0, 1]"),
         ("pue", "0.99", "pue must be >= 1"),
-        ("electricity_usd_per_kwh", "-0.08", "greater_than_or_equal_to(0)"),
-        ("rent_usd_per_kw_month", "-1", "greater_than_or_equal_to(0)"),
-        ("capital_usd", "-5", "greater_than_or_equal_to(0)"),
+        ("electricity_usd_per_kwh", "-0.08", "in_range(0.001, 5)"),
+        ("electricity_usd_per_kwh", "0", "in_range(0.001, 5)"),
+        ("rent_usd_per_kw_month", "-1", "in_range(0, 10000)"),
+        ("capital_usd", "-5", "in_range(100, 10000000)"),
+        ("capital_usd", "1e30", "in_range(100, 10000000)"),
+        ("it_power_kw", "1e-300", "in_range(0.01, 100)"),
+        ("life_years", "100", "less_than_or_equal_to(30)"),
+        ("pue", "7", "less_than_or_equal_to(3)"),
+        ("capital_usd", "inf", "must be a finite number"),
+        ("pue", "NaN", "must be a finite number"),
+        ("life_years", "1e309", "must be a finite number"),
         ("capital_usd", "lots", "must be of type Float64"),
     ],
 )
@@ -83,7 +91,10 @@ def test_boundary_values_are_accepted(raw_copy: Path) -> None:
         cost_of_capital="0.5",
         power_utilisation="1",
         pue="1",
-        electricity_usd_per_kwh="0",
+        electricity_usd_per_kwh="0.001",
+        rent_usd_per_kw_month="0",
+        capital_usd="10000000",
+        life_years="30",
     )
     assert problems(raw_copy, "tco_assumptions") == []
 
@@ -162,8 +173,7 @@ def test_spec_values_need_sources_and_must_not_be_negative(raw_copy: Path) -> No
         for p in found
     )
     assert any(
-        "(chip 'MI300X'), column 'hbm_tbps', value '-5.3': greater_than_or_equal_to(0)" in p
-        for p in found
+        "(chip 'MI300X'), column 'hbm_tbps', value '-5.3': in_range(0.01, 100)" in p for p in found
     )
     edit(raw_copy, "accelerator_sources.csv", {"chip": "H100", "field": "tdp_w"}, chip="H800")
     assert any(
@@ -182,7 +192,7 @@ def test_system_rules(raw_copy: Path) -> None:
     )
     found = problems(raw_copy, "systems")
     assert any(
-        "(system 'GB200 NVL72'), column 'chip_count', value '0': greater_than(0)" in p
+        "(system 'GB200 NVL72'), column 'chip_count', value '0': in_range(1, 1000000)" in p
         for p in found
     )
     assert any(
@@ -200,3 +210,41 @@ def test_system_rules(raw_copy: Path) -> None:
         "column 'system', value 'CloudMatrix 768': system must exist in systems.csv" in p
         for p in problems(raw_copy, "system_sources")
     )
+
+
+@pytest.mark.parametrize("value", ["0", "1e30", "1e-300", "inf", "-inf", "nan", "1e309"])
+def test_implausible_bandwidth_is_refused_not_dropped_from_the_ranking(
+    raw_copy: Path, value: str
+) -> None:
+    edit(raw_copy, "accelerators.csv", {"chip": "H100"}, hbm_tbps=value)
+    [message] = problems(raw_copy, "accelerators")
+    rule = "must be a finite number" if value in ("inf", "-inf", "nan", "1e309") else "in_range("
+    assert message.startswith(
+        f"{raw_copy / 'accelerators.csv'}, row 3 (chip 'H100'), column 'hbm_tbps', "
+        f"value '{value}': {rule}"
+    )
+
+
+def test_tco_output_models_refuse_non_finite_numbers() -> None:
+    import pandera.errors as pa_errors
+    import pandera.polars as pa
+    import polars as pl
+
+    from pipelines.tco import models as tco_models
+
+    class Probe(tco_models.FiniteModel):
+        x: float = pa.Field(nullable=True)
+        n: int
+
+    Probe.validate(pl.DataFrame({"x": [1.0, None], "n": [1, 2]}), lazy=True)
+    for bad in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises(pa_errors.SchemaErrors, match="finite"):
+            Probe.validate(pl.DataFrame({"x": [1.0, bad], "n": [1, 2]}), lazy=True)
+    for model in (
+        tco_models.ChipTcoModel,
+        tco_models.TcoComparisonModel,
+        tco_models.ClusterComparisonModel,
+        tco_models.TcoSensitivityModel,
+        tco_models.ClaimFactsModel,
+    ):
+        assert issubclass(model, tco_models.FiniteModel)

@@ -1,16 +1,23 @@
 """Assets ``meta/data_as_of`` and ``meta/coverage``, and the unexplained-gap check."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandera.polars as pa
 import polars as pl
+from dagster import AssetExecutionContext
 from pandera.errors import SchemaError, SchemaErrors
 
 from pipelines.coverage.build import build_coverage, data_as_of, from_quarter
-from pipelines.coverage.models import CoverageModel, DataAsOfModel
+from pipelines.coverage.models import CoverageModel, CuratedVsSecModel, DataAsOfModel
+from pipelines.coverage.sec_reference import (
+    TOLERANCE,
+    compare,
+    curated_quarters,
+    reference_files,
+    sec_quarters,
+)
 from pipelines.lineage import column_lineage
 from pipelines.metadata import OWNERS, column_schema, markdown_preview, table_doc
+from pipelines.sec.config import real_files_dir
 from pipelines.warehouse import WarehouseResource, write_table
 from pipelines.warehouse.tables import read_table
 
@@ -20,7 +27,10 @@ RAW_NOTES = dg.AssetKey(["raw", "coverage_notes"])
 COMPANY_QUARTERLY = dg.AssetKey(["marts", "company_quarterly"])
 DATA_AS_OF = dg.AssetKey(["meta", "data_as_of"])
 COVERAGE = dg.AssetKey(["meta", "coverage"])
+CAPEX_QUARTERLY = dg.AssetKey(["marts", "capex_quarterly"])
+CURATED_VS_SEC = dg.AssetKey(["meta", "curated_vs_sec"])
 COVERAGE_EXPLAINED = "coverage_every_gap_explained"
+CURATED_MATCHES_SEC = "curated_matches_sec_reference"
 
 FIN = "raw/financials"
 CQ = "marts/company_quarterly"
@@ -140,5 +150,82 @@ def check_coverage_explained(warehouse: WarehouseResource) -> dg.AssetCheckResul
     )
 
 
-COVERAGE_ASSETS = [data_as_of_asset, coverage_asset]
-COVERAGE_CHECKS = [check_coverage_explained]
+@dg.asset(**_kwargs(CURATED_VS_SEC, CuratedVsSecModel, [CAPEX_QUARTERLY, COMPANY_QUARTERLY]))
+def curated_vs_sec_asset(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    folder = real_files_dir()
+    files = reference_files(folder)
+    with warehouse.connect() as con:
+        curated = curated_quarters(
+            read_table(con, "marts.capex_quarterly"), read_table(con, "marts.company_quarterly")
+        )
+        if files:
+            frame = compare(curated, sec_quarters(files))
+            context.log.info(
+                f"{frame.height} quarters compared with {len(files)} files in {folder}"
+            )
+        else:
+            frame = pl.DataFrame(
+                schema={k: v for k, v in CuratedVsSecModel.to_schema().dtypes.items()}
+            )
+            context.log.warning(f"no SEC reference files at {folder}: nothing compared")
+        cq = [("marts/capex_quarterly", c) for c in ("capex_usd_m", "capex_purchases_gross_usd_m")]
+        rev = [(CQ, "value_usd_m"), (CQ, "metric")]
+        key = [(CQ, "ticker"), (CQ, "calendar_quarter"), (CQ, "period_end")]
+        lineage = column_lineage(
+            {
+                "ticker": key,
+                "metric": [(CQ, "metric")],
+                "calendar_quarter": key,
+                "period_end": key,
+                "curated_usd_m": [*cq, *rev],
+                "curated_is_derived": [
+                    ("marts/capex_quarterly", "capex_is_derived"),
+                    (CQ, "is_derived"),
+                ],
+                **{
+                    c: []
+                    for c in (
+                        "sec_usd_m",
+                        "sec_period_end",
+                        "sec_concept",
+                        "sec_method",
+                        "sec_accn",
+                    )
+                },
+                "relative_difference_pct": [*cq, *rev],
+                "within_tolerance": [*cq, *rev],
+            }
+        )
+        result = _write(con, CURATED_VS_SEC, frame, CuratedVsSecModel, lineage)
+        result.metadata["reference_folder"] = dg.MetadataValue.path(str(folder))
+        result.metadata["reference_files"] = len(files)
+        return result
+
+
+@dg.asset_check(
+    asset=CURATED_VS_SEC,
+    name=CURATED_MATCHES_SEC,
+    description=f"Every curated capex and revenue quarter the real SEC reference files also "
+    f"cover matches them within {TOLERANCE:.1%} (a warning listing each mismatch; passes with "
+    "nothing compared when the reference folder is absent, and says so).",
+)
+def check_curated_matches_sec(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        frame = read_table(con, "meta.curated_vs_sec")
+    bad = frame.filter(~pl.col("within_tolerance"))
+    return dg.AssetCheckResult(
+        passed=bad.is_empty(),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "compared": frame.height,
+            "mismatches": bad.height,
+            "reference_folder": str(real_files_dir()),
+            "details": dg.MetadataValue.md(markdown_preview(bad, rows=50)),
+        },
+    )
+
+
+COVERAGE_ASSETS = [data_as_of_asset, coverage_asset, curated_vs_sec_asset]
+COVERAGE_CHECKS = [check_coverage_explained, check_curated_matches_sec]

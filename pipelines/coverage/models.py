@@ -65,3 +65,34 @@ class CoverageModel(pa.DataFrameModel):
             "configured start (pipelines/coverage/coverage.toml) to the company's latest "
             "quarter: present, derived or missing, and why missing."
         )
+
+
+class CuratedVsSecModel(pa.DataFrameModel):
+    """Curated quarters against the real SEC companyfacts reference files."""
+
+    ticker: str = pa.Field(description="Company ticker")
+    metric: str = pa.Field(isin=["capex", "revenue"], description="capex (gross) or revenue")
+    calendar_quarter: str = pa.Field(str_matches=CALENDAR_QUARTER, description="Calendar quarter")
+    period_end: dt.date = pa.Field(description="Curated fiscal quarter's last day")
+    curated_usd_m: float = pa.Field(
+        description="Curated figure, USD m (capex: gross purchases where capex is net of proceeds)"
+    )
+    curated_is_derived: bool = pa.Field(
+        nullable=True, description="True when the curated quarter was derived from YTD / FY"
+    )
+    sec_usd_m: float = pa.Field(description="SEC-derived figure, USD m (latest consistent vintage)")
+    sec_period_end: dt.date = pa.Field(description="SEC fact's period end (within 7 days)")
+    sec_concept: str = pa.Field(description="XBRL concept of the SEC figure")
+    sec_method: str = pa.Field(description="How the SEC quarter was derived")
+    sec_accn: str = pa.Field(nullable=True, description="Accession number of the SEC filing")
+    relative_difference_pct: float = pa.Field(description="(curated - SEC) / SEC, %")
+    within_tolerance: bool = pa.Field(description="True when within 0.5 %")
+
+    class Config:
+        strict = True
+        unique = ["ticker", "metric", "calendar_quarter"]
+        description = (
+            "Every curated capex and revenue quarter that the real SEC companyfacts reference "
+            "files (SEC_REAL_DIR, default shared/sec-real) also cover, with the SEC figure and "
+            "the difference; empty when the folder is absent."
+        )

@@ -1,8 +1,10 @@
 """One Dagster asset per raw dataset: validate the CSV, then replace its table.
 
 A file that fails validation never replaces the previous table: the asset records every
-problem in ``quarantine.rejected_rows``, reports a failed asset check with the problems in
-its metadata, and fails with a message listing them all.
+problem in ``quarantine.rejected_rows`` (the history, one row per problem with the run that
+found it), reports a failed asset check with the problems in its metadata, and fails with a
+message listing them all. ``quarantine.current_rejections`` shows only the rejections of the
+latest run that read each file, so a fixed file stops being reported.
 """
 
 import hashlib
@@ -102,7 +104,8 @@ def build_raw_asset(dataset: RawDataset) -> dg.AssetsDefinition:
                 raise dg.Failure(
                     description=f"raw/{dataset.filename} rejected: {count} problem(s); "
                     f"table {dataset.table} keeps its previous contents; rejected rows are in "
-                    f"quarantine.rejected_rows.\n{summary}",
+                    "quarantine.current_rejections (history of every run: "
+                    f"quarantine.rejected_rows).\n{summary}",
                     metadata={"problem_count": len(result.problems)},
                 )
             frame = result.frame

@@ -304,7 +304,12 @@ class FinancialsModel(pa.DataFrameModel):
         rows = data.lazyframe.collect().to_dicts()
         cumulative: dict[tuple[Any, ...], float] = {}
         for r in rows:
-            if r["value_kind"] != "actual" or r["unit"] != "USD_m" or r["fiscal_quarter"] is None:
+            if (
+                r["value_kind"] != "actual"
+                or r["unit"] != "USD_m"
+                or r["fiscal_quarter"] is None
+                or r["value"] is None  # a blank or non-number: reported by its own rule
+            ):
                 continue
             if r["basis"] == "ytd" or (r["basis"] == "discrete" and r["fiscal_quarter"] == 1):
                 cumulative[(r["ticker"], r["metric"], r["fiscal_year"], r["fiscal_quarter"])] = r[
@@ -312,7 +317,12 @@ class FinancialsModel(pa.DataFrameModel):
                 ]
 
         def ok(r: dict[str, Any]) -> bool:
-            if r["basis"] != "ytd" or r["value_kind"] != "actual" or r["fiscal_quarter"] is None:
+            if (
+                r["basis"] != "ytd"
+                or r["value_kind"] != "actual"
+                or r["fiscal_quarter"] is None
+                or r["value"] is None
+            ):
                 return True
             before = cumulative.get(
                 (r["ticker"], r["metric"], r["fiscal_year"], r["fiscal_quarter"] - 1)
@@ -331,6 +341,23 @@ class FinancialsModel(pa.DataFrameModel):
 
 
 # ----------------------------------------------------------------- capex guidance
+def _guided_period_dates(ticker: str, guided_period: str | None) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a guided period (``FY2025``, ``FY2026Q1``) on the company's fiscal
+    calendar; None when the company or the period is unknown (reported by other rules). The only
+    place guidance rules call the calendar module."""
+    rule = company_rules().get(ticker)
+    if rule is None or not guided_period or not guided_period.startswith("FY"):
+        return None
+    try:
+        year = int(guided_period[2:6])
+        if len(guided_period) == 6:
+            return fiscal_year_start(rule, year), fiscal_year_end(rule, year)
+        quarter = int(guided_period[7:])
+        return fiscal_quarter_start(rule, year, quarter), fiscal_quarter_end(rule, year, quarter)
+    except ValueError:
+        return None
+
+
 class CapexGuidanceModel(pa.DataFrameModel):
     """Capex guidance statements as given, one row per statement, so revisions stay visible."""
 
@@ -410,6 +437,49 @@ class CapexGuidanceModel(pa.DataFrameModel):
     def given_before_reported(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             pl.col("given_on").is_null() | (pl.col("given_on") <= pl.col("reported_on"))
+        )
+
+    @pa.dataframe_check(
+        name="basis must be fy for a full-year guided_period (FY2025) and discrete for a "
+        "quarter (FY2025Q1) [basis]"
+    )
+    def basis_matches_period(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        quarter = pl.col("guided_period").str.contains("Q")
+        return data.lazyframe.select(
+            pl.col("guided_period").is_null()
+            | pl.when(quarter)
+            .then(pl.col("basis") == "discrete")
+            .otherwise(pl.col("basis") == "fy")
+        )
+
+    @pa.dataframe_check(
+        name="period_start must be the first day of guided_period on the company's fiscal "
+        "calendar [period_start]"
+    )
+    def period_start_on_calendar(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        def ok(row: dict[str, Any]) -> bool:
+            dates = _guided_period_dates(row["ticker"], row["guided_period"])
+            return row["period_start"] is None or dates is None or row["period_start"] == dates[0]
+
+        return row_rule(data, ok)
+
+    @pa.dataframe_check(
+        name="period_end must be the last day of guided_period on the company's fiscal "
+        "calendar [period_end]"
+    )
+    def period_end_on_calendar(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        def ok(row: dict[str, Any]) -> bool:
+            dates = _guided_period_dates(row["ticker"], row["guided_period"])
+            return row["period_end"] is None or dates is None or row["period_end"] == dates[1]
+
+        return row_rule(data, ok)
+
+    @pa.dataframe_check(name="period_start must not be after period_end [period_start]")
+    def start_before_end(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col("period_start").is_null()
+            | pl.col("period_end").is_null()
+            | (pl.col("period_start") <= pl.col("period_end"))
         )
 
     @pa.dataframe_check(name="at least one of low, mid, high is given [mid_usd_m]")
@@ -601,22 +671,32 @@ class AcceleratorsModel(pa.DataFrameModel):
     vendor: str = pa.Field(isin=CHIP_VENDORS, description="Vendor: AWS, NVIDIA, Google, AMD, ...")
     bf16_dense_tflops: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="Dense BF16 tensor TFLOP/s per chip (NVIDIA sparse figures halved)",
+        in_range={"min_value": 1, "max_value": 100_000},
+        description="Dense BF16 tensor TFLOP/s per chip (NVIDIA sparse figures halved); "
+        "plausible range 1 to 100,000",
     )
     hbm_gb: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="HBM capacity per chip, GB (10^9 bytes; GiB converted x 1.073741824)",
+        in_range={"min_value": 1, "max_value": 10_000},
+        description="HBM capacity per chip, GB (10^9 bytes; GiB converted x 1.073741824); "
+        "plausible range 1 to 10,000",
     )
-    hbm_tbps: float = pa.Field(nullable=True, ge=0, description="HBM bandwidth per chip, TB/s")
+    hbm_tbps: float = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0.01, "max_value": 100},
+        description="HBM bandwidth per chip, TB/s; plausible range 0.01 to 100",
+    )
     scale_up_gbps: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="Per-chip scale-up bandwidth as the vendor states it, GB/s (direction in note)",
+        in_range={"min_value": 1, "max_value": 100_000},
+        description="Per-chip scale-up bandwidth as the vendor states it, GB/s (direction in "
+        "note); plausible range 1 to 100,000",
     )
     tdp_w: float = pa.Field(
-        nullable=True, ge=0, description="Maximum thermal design / board power per chip, W"
+        nullable=True,
+        in_range={"min_value": 10, "max_value": 10_000},
+        description="Maximum thermal design / board power per chip, W; plausible range 10 to "
+        "10,000",
     )
     note: str = pa.Field(
         nullable=True, description="Variant, conversions, conflicts between sources"
@@ -677,15 +757,21 @@ class SystemsModel(pa.DataFrameModel):
         description="Chip of accelerators.csv, or the chip's name if it has no row there",
     )
     chip_count: int = pa.Field(
-        nullable=True, gt=0, description="Chips per system, only as a source states it"
+        nullable=True,
+        in_range={"min_value": 1, "max_value": 1_000_000},
+        description="Chips per system, only as a source states it; 1 to 1,000,000",
     )
     stated_total_bf16_pflops: float = pa.Field(
         nullable=True,
-        ge=0,
-        description="Dense BF16 PFLOP/s of the whole system as printed by a source",
+        in_range={"min_value": 0.001, "max_value": 10_000_000},
+        description="Dense BF16 PFLOP/s of the whole system as printed by a source; "
+        "plausible range 0.001 to 10,000,000",
     )
     stated_total_hbm_tbps: float = pa.Field(
-        nullable=True, ge=0, description="HBM TB/s of the whole system as printed by a source"
+        nullable=True,
+        in_range={"min_value": 0.01, "max_value": 100_000_000},
+        description="HBM TB/s of the whole system as printed by a source; plausible range "
+        "0.01 to 100,000,000",
     )
     note: str = pa.Field(nullable=True, description="Composition, what is stated and what is not")
 
@@ -734,20 +820,28 @@ class TcoAssumptionsModel(pa.DataFrameModel):
 
     chip: str = pa.Field(unique=True, description="A chip of accelerators.csv")
     capital_usd: float = pa.Field(
-        ge=0, description="All-in capex per chip (chip + server + network share), USD"
+        in_range={"min_value": 100, "max_value": 10_000_000},
+        description="All-in capex per chip (chip + server + network share), USD; plausible "
+        "range 100 to 10,000,000",
     )
-    life_years: float = pa.Field(description="Useful life, years (> 0)")
+    life_years: float = pa.Field(le=30, description="Useful life, years (> 0, at most 30)")
     cost_of_capital: float = pa.Field(
         description="Cost of capital per year, fraction (0.10 = 10 %), 0 to 0.5"
     )
     it_power_kw: float = pa.Field(
-        ge=0, description="All-in IT power per chip, kW (chip + host, NIC, switch share)"
+        in_range={"min_value": 0.01, "max_value": 100},
+        description="All-in IT power per chip, kW (chip + host, NIC, switch share); plausible "
+        "range 0.01 to 100",
     )
     power_utilisation: float = pa.Field(description="Average draw / IT power, fraction in (0, 1]")
-    pue: float = pa.Field(description="Power usage effectiveness, ratio >= 1")
-    electricity_usd_per_kwh: float = pa.Field(ge=0, description="Electricity price, USD per kWh")
+    pue: float = pa.Field(le=3, description="Power usage effectiveness, ratio >= 1, at most 3")
+    electricity_usd_per_kwh: float = pa.Field(
+        in_range={"min_value": 0.001, "max_value": 5},
+        description="Electricity price, USD per kWh; plausible range 0.001 to 5",
+    )
     rent_usd_per_kw_month: float = pa.Field(
-        ge=0, description="Colocation rent, USD per kW of contracted IT power per month"
+        in_range={"min_value": 0, "max_value": 10_000},
+        description="Colocation rent, USD per kW of contracted IT power per month; 0 to 10,000",
     )
     maintenance_pct_of_capital_per_year: float = pa.Field(
         ge=0, le=1, description="Maintenance, fraction of capex per year"

@@ -21,6 +21,10 @@ from pandera.errors import SchemaError, SchemaErrors
 
 _RULE_COLUMN = re.compile(r"\[([A-Za-z0-9_]+)\]\s*$")
 
+#: Rule applied to every float column of every raw model (pandera's ``ge``/``le`` checks let
+#: ``inf`` and ``NaN`` through; ``1e309`` parses as ``inf``).
+FINITE_RULE = "must be a finite number (inf, -inf, NaN and values beyond ±1.8e308 are refused)"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -83,6 +87,18 @@ def _cast_column(values: list[str | None], target: pl.DataType) -> tuple[pl.Seri
     return cast, failed
 
 
+def _non_finite(cast: pl.Series) -> tuple[pl.Series, list[int]]:
+    """Indexes of ``inf``/``-inf``/``NaN`` in a float series, and the series with them nulled
+    (so that later rules do not compute with them; the cell is reported once, here)."""
+    if not cast.dtype.is_float():
+        return cast, []
+    finite = cast.is_finite()
+    bad = [i for i, ok in enumerate(finite.to_list()) if ok is False]
+    if not bad:
+        return cast, []
+    return pl.Series(cast.name, cast.to_list()).scatter(bad, None).cast(cast.dtype), bad
+
+
 def read_csv_text(
     path: Path,
 ) -> tuple[list[str], list[tuple[int, dict[str, str | None]]], list[Problem]]:
@@ -90,7 +106,13 @@ def read_csv_text(
     name = str(path)
     if not path.exists():
         return [], [], [Problem(name, None, None, None, "file not found")]
-    data = path.read_bytes()
+    if path.is_dir():
+        return [], [], [Problem(name, None, None, None, "is a directory, expected a CSV file")]
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return [], [], [Problem(name, None, None, None, f"cannot read the file ({reason})")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -193,19 +215,21 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
         target = _polars_type(spec.dtype)
         values = [record[column] for record in records]
         cast, failed = _cast_column(values, target)
+        cast, non_finite = _non_finite(cast)
         series[column] = cast.alias(column)
-        for index in failed:
-            bad_cells.add((index, column))
-            problems.append(
-                Problem(
-                    name,
-                    lines[index],
-                    column,
-                    values[index],
-                    f"must be of type {target}",
-                    json.dumps(records[index], ensure_ascii=False),
+        for indexes, rule in ((failed, f"must be of type {target}"), (non_finite, FINITE_RULE)):
+            for index in indexes:
+                bad_cells.add((index, column))
+                problems.append(
+                    Problem(
+                        name,
+                        lines[index],
+                        column,
+                        values[index],
+                        rule,
+                        json.dumps(records[index], ensure_ascii=False),
+                    )
                 )
-            )
     frame = pl.DataFrame(series)
 
     try:
@@ -230,6 +254,8 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
                 if column and (index, column) in bad_cells:
                     continue  # already reported as a type error
                 value = records[index].get(column) if column else None
+                if column and value is None:
+                    value = ""  # a blank cell: say so rather than print no value
                 if check == "multiple_fields_uniqueness":
                     keys = schema.unique or []
                     check = f"duplicate key ({', '.join(keys)})"

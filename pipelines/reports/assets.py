@@ -2,7 +2,9 @@
 refresh (``$LEDGER_REPORTS_DIR`` overrides; see ``pipelines.reports.charts.reports_dir``).
 
 It reads the warehouse only (``warehouse.connect()``: inside a run, the run's own copy, so
-the charts show the tables this run built) and writes nothing to it.
+the charts show the tables this run built) and writes nothing to it. Inside a run it writes
+into ``warehouse.stage_folder(reports/)``, which the resource moves into ``reports/`` only
+after the run's warehouse was swapped in: a failed or refused run leaves every chart as it was.
 
 A chart is drawn again only when what it depends on changed. Next to the PNGs,
 ``.render-cache/<name>.json`` records the render key of the last drawing (a SHA-256 of the
@@ -245,6 +247,10 @@ def _markdown_table(rows: list[tuple[charts.Chart, str, bool]]) -> str:
 )
 def charts_asset(context: AssetExecutionContext, warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
     out_dir = charts.reports_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Inside a run, files go to a staging folder that the warehouse resource moves into
+    # reports/ only once this run's warehouse is swapped in: a failed run changes no chart.
+    staged = warehouse.stage_folder(out_dir)
     code = _code_fingerprint()
     rendered: list[charts.Chart] = []
     thumbnails: dict[str, str] = {}
@@ -263,9 +269,11 @@ def charts_asset(context: AssetExecutionContext, warehouse: WarehouseResource): 
         else:
             chart, thumbnails[spec.name] = cached
         path = out_dir / f"{chart.name}.png"
-        changed = charts.write_if_changed(path, chart.png)
+        changed = not (path.exists() and path.read_bytes() == chart.png)
+        if changed:
+            charts.write_if_changed(staged / path.name, chart.png)
         if cached is None:
-            _store_cache(out_dir, chart, key, thumbnails[chart.name])
+            _store_cache(staged, chart, key, thumbnails[chart.name])
         rendered.append(chart)
         written.append((chart, str(path), changed))
         metadata[f"path_{chart.name}"] = dg.MetadataValue.path(str(path))
@@ -273,6 +281,7 @@ def charts_asset(context: AssetExecutionContext, warehouse: WarehouseResource): 
             f"{path}: {chart.rows} rows from {chart.source}, "
             f"{'drawn' if cached is None else 'same data and code: not redrawn'}, "
             f"{'rewritten' if changed else 'unchanged'}"
+            f"{' (published when the run is swapped in)' if changed and staged != out_dir else ''}"
         )
     previews = "\n\n".join(
         f"**{c.title}** (`{c.name}.png`)\n\n![{c.name}]({thumbnails[c.name]})" for c in rendered

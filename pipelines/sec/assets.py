@@ -30,7 +30,7 @@ from pipelines.sec.config import (
     load_settings,
 )
 from pipelines.sec.derive import FACTS_VIEW, derive
-from pipelines.sec.landing import LandingRejected, land_bytes
+from pipelines.sec.landing import LandingRejected, land_download
 from pipelines.sec.lineage import coverage_lineage, quarterly_lineage
 from pipelines.sec.models import (
     FactsModel,
@@ -124,8 +124,7 @@ def sec_companyfacts(context: AssetExecutionContext) -> dg.MaterializeResult:
     for index, company in enumerate(companies):
         url = company.url(config.base_url)
         try:
-            fetched = client.get(url)
-            result = land_bytes(fetched.body, company, config.landed_path(company))
+            result, fetched = land_download(client, url, company, config.landed_path(company))
         except SecFetchError as error:
             failures.append(
                 (company.ticker, url, f"{error.reason}; {_kept(config, company.ticker)}")

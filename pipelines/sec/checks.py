@@ -63,9 +63,12 @@ def compare_capex(con: duckdb.DuckDBPyConnection, config: SecSettings) -> pl.Dat
     additional_deps=[RAW_FINANCIALS_KEY],
     description=(
         f"SEC-derived quarterly capex matches the curated capex in raw.financials within "
-        f"{CAPEX_TOLERANCE:.1%} for every discrete quarter both have (MSFT additions to property "
-        "and equipment; GOOGL, META purchases; AMZN gross purchases). Each mismatch is listed."
+        f"{CAPEX_TOLERANCE:.1%} for every discrete quarter both have (each company's curated "
+        "capex metric of companies.toml; gross purchases where capex is net of proceeds). Each "
+        "mismatch is listed. Blocking: a mismatch fails the run, so its SEC tables are never "
+        "published (the live warehouse keeps its previous tables)."
     ),
+    blocking=True,
 )
 def sec_capex_matches_curated(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
@@ -88,12 +91,23 @@ def sec_capex_matches_curated(
             )
         compared = compare_capex(con, config)
     mismatches = compared.filter(~pl.col("within_tolerance"))
+    if mismatches.height:
+        first = mismatches.row(0, named=True)
+        context.log.error(
+            f"SEC capex differs from raw.financials beyond {CAPEX_TOLERANCE:.1%} in "
+            f"{mismatches.height} of {compared.height} quarter(s) (first: {first['ticker']} "
+            f"FY{first['fiscal_year']} Q{first['fiscal_quarter']}: SEC "
+            f"{first['sec_usd_m']:,.1f} vs curated {first['curated_usd_m']:,.1f} USD m); "
+            "the SEC tables of this run are not published"
+        )
     return dg.AssetCheckResult(
         passed=mismatches.is_empty(),
-        severity=dg.AssetCheckSeverity.WARN,
+        # ERROR on a blocking check fails the step: the run's copy is not swapped in.
+        severity=dg.AssetCheckSeverity.ERROR,
         description=(
             f"{compared.height} quarter(s) compared, {mismatches.height} outside "
             f"{CAPEX_TOLERANCE:.1%}"
+            + ("; SEC tables of this run not published" if mismatches.height else "")
         ),
         metadata={
             "quarters_compared": compared.height,

@@ -1,22 +1,52 @@
-"""HTTP client for data.sec.gov: declared User-Agent, gzip, at most N requests per second,
-timeouts, and retries with exponential backoff on 429, 5xx and connection errors."""
+"""HTTP client for data.sec.gov that does not trust the server.
+
+- Declared User-Agent, gzip, at most N request starts per second (first attempts, retries
+  and redirect hops alike).
+- Retries of 429, 5xx and connection errors by urllib3's :class:`~urllib3.util.Retry`
+  (mounted through a requests adapter): exponential backoff, ``Retry-After`` honoured but
+  capped, and the total time one client may sleep between retries is bounded.
+- Redirects are followed by requests, at most ``max_redirects`` and only to the same origin
+  (scheme, host, port): a redirect elsewhere is refused before anything is sent there, so the
+  User-Agent never goes to another host.
+- Bodies are streamed to a file: the bytes received and the bytes after gzip/deflate are
+  counted as they come and the download stops as soon as either passes its limit (a
+  decompression bomb is never expanded in memory).
+- Every request has a wall-clock deadline (retries and sleeps included) and the whole fetch
+  another: a watchdog shuts the socket of a request that is still running at its deadline,
+  so a server trickling one byte at a time is cut off, whatever the per-read timeout.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
+import io
+import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
-from pipelines.sec.config import SecSettings, check_user_agent
+from pipelines.sec.config import (
+    ENV_FETCH_DEADLINE,
+    ENV_MAX_BODY,
+    ENV_MAX_DECOMPRESSED,
+    ENV_MAX_REDIRECTS,
+    ENV_MAX_RETRY_WAIT,
+    ENV_REQUEST_DEADLINE,
+    SecSettings,
+    check_user_agent,
+)
 
 if TYPE_CHECKING:  # imported when a client is made: the connector is off by default
     import requests
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+CHUNK = 64 * 1024
 
 
 class SecFetchError(RuntimeError):
@@ -28,6 +58,11 @@ class SecFetchError(RuntimeError):
         self.reason = reason
         #: True when the server could not be reached at all (DNS, refused, timeout).
         self.network = network
+
+
+class _GiveUp(RuntimeError):
+    """Raised inside the retry machinery to stop at once (deadline, wait budget, redirect);
+    not an ``OSError``, so requests lets it through unchanged."""
 
 
 class MinIntervalLimiter:
@@ -75,18 +110,235 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     return max(0.0, (when - now).total_seconds())
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return (
+        scheme,
+        (parts.hostname or "").lower(),
+        parts.port or {"http": 80, "https": 443}.get(scheme),
+    )
+
+
 @dataclass
 class FetchResult:
     url: str
-    body: bytes
+    body: bytes  # empty when the body went to a file (``SecClient.download``)
     status: int
     attempts: int
     content_encoding: str | None
     waits: list[float] = field(default_factory=list)
+    received_bytes: int = 0  # as sent by the server (compressed)
+    body_bytes: int = 0  # after decompression
+
+
+class _Request:
+    """State of one ``get``: deadline, sleeps, sockets to cut at the deadline."""
+
+    def __init__(self, client: SecClient, url: str, deadline: float, why: str) -> None:
+        self.client, self.url, self.deadline, self.why = client, url, deadline, why
+        self.waits: list[float] = []
+        self.last_reason = "no attempt made"
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Request:
+        _local.request = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _local.request = None
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            self._cut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            self._cut(sock)
+
+    @staticmethod
+    def _cut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def check_deadline(self) -> None:
+        if self.expired or time.monotonic() >= self.deadline:
+            self.expired = True
+            raise _GiveUp(f"deadline passed: {self.why} (last: {self.last_reason})")
+
+    def pause(self, wait: float, response: Any) -> None:
+        """Called by the retry machinery before each retry."""
+        client = self.client
+        if response is not None:
+            self.last_reason = f"HTTP {response.status} {response.reason or ''}".strip()
+        else:
+            self.last_reason = "connection error"
+        attempts = len(self.waits) + 1
+        if client.waited + wait > client.config.max_retry_wait_s:
+            raise _GiveUp(
+                f"{self.last_reason} after {attempts} attempt(s); waiting {wait:.1f} s more "
+                f"would exceed the retry wait budget of {client.config.max_retry_wait_s:g} s "
+                f"({ENV_MAX_RETRY_WAIT}; {client.waited:.1f} s already spent this run)"
+            )
+        if time.monotonic() + wait >= self.deadline:
+            raise _GiveUp(
+                f"{self.last_reason} after {attempts} attempt(s); waiting {wait:.1f} s more "
+                f"would pass the deadline: {self.why}"
+            )
+        self.waits.append(wait)
+        client.waited += wait
+        client._sleep(wait)
+        self.check_deadline()
+        client.limiter.wait()
+
+
+_local = threading.local()
+
+
+def _current() -> _Request | None:
+    return getattr(_local, "request", None)
+
+
+def _http_machinery() -> tuple[type, type]:
+    """The urllib3 ``Retry`` and requests adapter classes, built on first use (requests and
+    urllib3 are imported only when the connector is on)."""
+    global _MACHINERY
+    if _MACHINERY is not None:
+        return _MACHINERY
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.util.retry import Retry
+
+    class BoundedRetry(Retry):
+        """urllib3's Retry; sleeps go through the current request's budget and deadline."""
+
+        def get_retry_after(self, response: Any) -> float | None:
+            seconds = retry_after_seconds(response.headers.get("Retry-After"))
+            return None if seconds is None else min(seconds, self.backoff_max)
+
+        def sleep(self, response: Any = None) -> None:
+            wait = None
+            if self.respect_retry_after_header and response is not None:
+                wait = self.get_retry_after(response)
+            if wait is None:
+                wait = self.get_backoff_time()
+            request = _current()
+            if request is None:  # not through SecClient: plain urllib3 behaviour
+                super().sleep(response)
+            else:
+                request.pause(wait, response)
+
+    def watched(base: type) -> type:
+        class Watched(base):  # type: ignore[misc, valid-type]
+            def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+                request = _current()
+                if request is not None:
+                    request.watch(getattr(self, "sock", None))
+                return super().getresponse(*args, **kwargs)
+
+        return Watched
+
+    class WatchedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = watched(HTTPConnection)
+
+    class WatchedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = watched(HTTPSConnection)
+
+    pools = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
+
+    class SecAdapter(HTTPAdapter):
+        """Rate limit on every send (redirect hops too) and sockets the watchdog can cut."""
+
+        def __init__(self, limiter: MinIntervalLimiter, **kwargs: Any) -> None:
+            self.limiter = limiter
+            super().__init__(**kwargs)
+
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+            manager.pool_classes_by_scheme = pools
+            return manager
+
+        def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            current = _current()
+            if current is not None:
+                current.check_deadline()
+            self.limiter.wait()
+            return super().send(request, *args, **kwargs)
+
+    _MACHINERY = (BoundedRetry, SecAdapter)
+    return _MACHINERY
+
+
+_MACHINERY: tuple[type, type] | None = None
+
+
+class _Decoder:
+    """Incremental gzip/deflate decoding with a limit on the output size."""
+
+    def __init__(self, encoding: str | None, url: str, limit: int) -> None:
+        encoding = (encoding or "identity").strip().lower()
+        if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
+            raise SecFetchError(url, f"unsupported Content-Encoding {encoding!r}")
+        self.compressed = encoding != "identity"
+        self.url, self.limit, self.size = url, limit, 0
+        self._new()
+
+    def _new(self) -> None:
+        self._z = zlib.decompressobj(wbits=32 + zlib.MAX_WBITS)  # gzip or zlib header
+
+    def _emit(self, data: bytes, sink: IO[bytes]) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise SecFetchError(
+                self.url,
+                f"decompressed body larger than the limit of {self.limit:,} bytes "
+                f"({ENV_MAX_DECOMPRESSED}); download stopped",
+            )
+        sink.write(data)
+
+    def feed(self, data: bytes, sink: IO[bytes]) -> None:
+        if not self.compressed:
+            self._emit(data, sink)
+            return
+        try:
+            while data:
+                self._emit(self._z.decompress(data, CHUNK), sink)
+                data = self._z.unconsumed_tail
+                if self._z.eof and self._z.unused_data:  # another gzip member follows
+                    data = self._z.unused_data
+                    self._new()
+        except zlib.error as error:
+            raise SecFetchError(self.url, f"body is not valid gzip/deflate ({error})") from None
+
+    def finish(self, sink: IO[bytes]) -> None:
+        if self.compressed:
+            if not self._z.eof:
+                raise SecFetchError(self.url, "compressed body ends early (truncated)")
+            self._emit(self._z.flush(), sink)
 
 
 class SecClient:
-    """GET companyfacts documents politely. One instance per run (shares the rate limit)."""
+    """GET companyfacts documents politely and defensively. One instance per run (shares the
+    rate limit, the retry wait budget and the fetch deadline)."""
 
     def __init__(
         self,
@@ -99,8 +351,27 @@ class SecClient:
         check_user_agent(config.user_agent)
         import requests
 
+        retry_class, adapter_class = _http_machinery()
         self.config = config
+        self.limiter = MinIntervalLimiter(config.max_requests_per_second, sleep=sleep)
+        self._sleep = sleep
+        self.waited = 0.0  # seconds slept between retries so far (budget: max_retry_wait_s)
+        self.fetch_deadline = time.monotonic() + config.fetch_deadline_s
+        retry = retry_class(
+            total=config.max_retries,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET"}),
+            backoff_factor=config.backoff_s,
+            backoff_max=config.backoff_max_s,
+            raise_on_status=False,
+            respect_retry_after_header=True,
+        )
         self.session = session or requests.Session()
+        adapter = adapter_class(self.limiter, max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.max_redirects = config.max_redirects
+        self.session.hooks["response"].append(self._check_redirect)
         self.session.headers.update(
             {
                 "User-Agent": config.user_agent,
@@ -108,47 +379,130 @@ class SecClient:
                 "Accept": "application/json",
             }
         )
-        self.limiter = MinIntervalLimiter(config.max_requests_per_second, sleep=sleep)
-        self._sleep = sleep
 
-    def _backoff(self, attempt: int, response: requests.Response | None) -> float:
-        header = (
-            retry_after_seconds(response.headers.get("Retry-After"))
-            if response is not None
-            else None
-        )
-        delay = header if header is not None else self.config.backoff_s * (2**attempt)
-        return min(delay, self.config.backoff_max_s)
+    # ------------------------------------------------------------------ redirects
+    def _check_redirect(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        if not response.is_redirect:
+            return
+        request = _current()
+        target = urljoin(response.url, response.headers.get("location", ""))
+        # The redirect's own body is never read (it could be endless).
+        response._content, response._content_consumed = b"", True
+        response.close()
+        if request is not None and _origin(target) != _origin(request.url):
+            raise _GiveUp(
+                f"HTTP {response.status_code} redirect to another host refused ({target}); "
+                "only same-host redirects are followed and the User-Agent is never sent "
+                "elsewhere"
+            )
 
+    # ------------------------------------------------------------------- requests
     def get(self, url: str) -> FetchResult:
-        """The body of ``url`` (decompressed), or :class:`SecFetchError`."""
-        import requests
+        """The body of ``url`` (decompressed) in memory, or :class:`SecFetchError`."""
+        buffer = io.BytesIO()
+        result = self.download(url, buffer)
+        result.body = buffer.getvalue()
+        return result
 
-        attempts = self.config.max_retries + 1
-        waits: list[float] = []
-        last_reason = "no attempt made"
-        for attempt in range(attempts):
-            self.limiter.wait()
-            response: requests.Response | None = None
+    def download(self, url: str, sink: IO[bytes]) -> FetchResult:
+        """Stream the decompressed body of ``url`` into ``sink``; :class:`SecFetchError` if
+        it fails, is refused, is too large or takes too long (``sink`` then holds a part)."""
+        import requests
+        import urllib3
+
+        now = time.monotonic()
+        if now >= self.fetch_deadline:
+            raise SecFetchError(
+                url,
+                f"not attempted: the fetch deadline of {self.config.fetch_deadline_s:g} s "
+                f"({ENV_FETCH_DEADLINE}) has passed",
+            )
+        if now + self.config.request_deadline_s <= self.fetch_deadline:
+            deadline = now + self.config.request_deadline_s
+            why = (
+                f"request deadline of {self.config.request_deadline_s:g} s ({ENV_REQUEST_DEADLINE})"
+            )
+        else:
+            deadline = self.fetch_deadline
+            why = f"fetch deadline of {self.config.fetch_deadline_s:g} s ({ENV_FETCH_DEADLINE})"
+        timeout = (
+            min(self.config.timeout_s, max(0.1, deadline - now)),
+            self.config.timeout_s,
+        )
+        with _Request(self, url, deadline, why) as request:
             try:
-                response = self.session.get(url, timeout=self.config.timeout_s)
-                body = response.content  # reads (and un-gzips) the whole body
-            except (requests.ConnectionError, requests.Timeout) as error:
-                last_reason = f"cannot reach the server ({type(error).__name__}: {error})"
-                network = True
+                response = self.session.get(url, timeout=timeout, stream=True)
+                try:
+                    return self._read(request, response, sink)
+                finally:
+                    response.close()
+            except SecFetchError:
+                raise
+            except _GiveUp as error:
+                raise SecFetchError(url, str(error)) from None
+            except requests.TooManyRedirects:
+                raise SecFetchError(
+                    url, f"more than {self.config.max_redirects} redirects ({ENV_MAX_REDIRECTS})"
+                ) from None
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                urllib3.exceptions.HTTPError,  # a body read failing after the headers came
+                OSError,
+            ) as error:
+                if request.expired:
+                    raise SecFetchError(
+                        url, f"deadline passed: {request.why}; download cut off"
+                    ) from None
+                raise SecFetchError(
+                    url,
+                    f"cannot reach the server ({type(error).__name__}: {error}), "
+                    f"after {len(request.waits) + 1} attempt(s)",
+                    network=True,
+                ) from None
             except requests.RequestException as error:
                 raise SecFetchError(url, f"{type(error).__name__}: {error}") from error
-            else:
-                network = False
-                if response.status_code == 200:
-                    return FetchResult(
-                        url, body, 200, attempt + 1, response.headers.get("Content-Encoding"), waits
-                    )
-                last_reason = f"HTTP {response.status_code} {response.reason or ''}".strip()
-                if response.status_code not in RETRY_STATUSES:
-                    raise SecFetchError(url, last_reason + " (not retried)")
-            if attempt + 1 < attempts:
-                delay = self._backoff(attempt, response)
-                waits.append(delay)
-                self._sleep(delay)
-        raise SecFetchError(url, f"{last_reason}, after {attempts} attempt(s)", network=network)
+
+    def _read(self, request: _Request, response: requests.Response, sink: IO[bytes]) -> FetchResult:
+        url, config = request.url, self.config
+        attempts = len(request.waits) + 1
+        if response.status_code != 200:
+            reason = f"HTTP {response.status_code} {response.reason or ''}".strip()
+            if response.status_code in RETRY_STATUSES:
+                raise SecFetchError(url, f"{reason}, after {attempts} attempt(s)")
+            raise SecFetchError(url, reason + " (not retried)")
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > config.max_body_bytes:
+            raise SecFetchError(
+                url,
+                f"body of {int(declared):,} bytes (Content-Length) is larger than the limit of "
+                f"{config.max_body_bytes:,} bytes ({ENV_MAX_BODY}); not downloaded",
+            )
+        encoding = response.headers.get("Content-Encoding")
+        decoder = _Decoder(encoding, url, config.max_decompressed_bytes)
+        received = 0
+        while True:
+            request.check_deadline()
+            chunk = response.raw.read(CHUNK, decode_content=False)
+            if not chunk:
+                break
+            received += len(chunk)
+            if received > config.max_body_bytes:
+                raise SecFetchError(
+                    url,
+                    f"body larger than the limit of {config.max_body_bytes:,} bytes "
+                    f"({ENV_MAX_BODY}); download stopped",
+                )
+            decoder.feed(chunk, sink)
+        request.check_deadline()
+        decoder.finish(sink)
+        return FetchResult(
+            url,
+            b"",
+            200,
+            attempts,
+            encoding,
+            list(request.waits),
+            received_bytes=received,
+            body_bytes=decoder.size,
+        )

@@ -16,7 +16,18 @@ declare a name and a contact e-mail). Everything else has a default:
 ``SEC_BACKOFF_MAX_S``           cap on any single delay (also on ``Retry-After``), default 60
 ``SEC_REAL_DIR``                folder of real companyfacts files used as the test corpus;
                                 default ``../shared/sec-real`` beside the repository
+``SEC_MAX_RETRY_WAIT_S``        total seconds one run may sleep between retries, default 120
+``SEC_REQUEST_DEADLINE_S``      wall-clock limit of one request with its retries, default 120
+``SEC_FETCH_DEADLINE_S``        wall-clock limit of the whole fetch (all companies), default 900
+``SEC_MAX_REDIRECTS``           same-host redirects followed per request, default 3
+                                (a redirect to another host is always refused)
+``SEC_MAX_BODY_BYTES``          largest body as received (compressed), default 200,000,000
+``SEC_MAX_DECOMPRESSED_BYTES``  largest body after gzip/deflate, default 1,000,000,000
 =============================== ============================================================
+
+The largest real companyfacts files are a few MB compressed and tens of MB decompressed, so
+the size limits leave room for growth while stopping a decompression bomb early; bodies are
+streamed to disk and decompressed incrementally, so memory stays bounded whatever the limit.
 """
 
 from __future__ import annotations
@@ -42,6 +53,12 @@ ENV_MAX_RETRIES = "SEC_MAX_RETRIES"
 ENV_BACKOFF = "SEC_BACKOFF_S"
 ENV_BACKOFF_MAX = "SEC_BACKOFF_MAX_S"
 ENV_REAL_DIR = "SEC_REAL_DIR"
+ENV_MAX_RETRY_WAIT = "SEC_MAX_RETRY_WAIT_S"
+ENV_REQUEST_DEADLINE = "SEC_REQUEST_DEADLINE_S"
+ENV_FETCH_DEADLINE = "SEC_FETCH_DEADLINE_S"
+ENV_MAX_REDIRECTS = "SEC_MAX_REDIRECTS"
+ENV_MAX_BODY = "SEC_MAX_BODY_BYTES"
+ENV_MAX_DECOMPRESSED = "SEC_MAX_DECOMPRESSED_BYTES"
 
 DEFAULT_BASE_URL = "https://data.sec.gov"
 DEFAULT_COMPANIES_FILE = Path(__file__).with_name("companies.toml")
@@ -94,6 +111,12 @@ class SecSettings:
     max_retries: int = 4
     backoff_s: float = 1.0
     backoff_max_s: float = 60.0
+    max_retry_wait_s: float = 120.0
+    request_deadline_s: float = 120.0
+    fetch_deadline_s: float = 900.0
+    max_redirects: int = 3
+    max_body_bytes: int = 200_000_000
+    max_decompressed_bytes: int = 1_000_000_000
 
     @property
     def enabled(self) -> bool:
@@ -178,6 +201,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> SecSettings:
         max_retries=int(_number(env, ENV_MAX_RETRIES, 4)),
         backoff_s=_number(env, ENV_BACKOFF, 1.0),
         backoff_max_s=_number(env, ENV_BACKOFF_MAX, 60.0),
+        max_retry_wait_s=_number(env, ENV_MAX_RETRY_WAIT, 120.0),
+        request_deadline_s=_number(env, ENV_REQUEST_DEADLINE, 120.0) or 120.0,
+        fetch_deadline_s=_number(env, ENV_FETCH_DEADLINE, 900.0) or 900.0,
+        max_redirects=int(_number(env, ENV_MAX_REDIRECTS, 3)),
+        max_body_bytes=int(_number(env, ENV_MAX_BODY, 200_000_000)) or 200_000_000,
+        max_decompressed_bytes=int(_number(env, ENV_MAX_DECOMPRESSED, 1_000_000_000))
+        or 1_000_000_000,
     )
 
 

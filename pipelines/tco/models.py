@@ -12,7 +12,23 @@ TOTAL_BASES = ["computed", "stated", "unknown"]
 SOURCE_KINDS = ["sourced", "assumption"]
 
 
-class ChipTcoModel(pa.DataFrameModel):
+class FiniteModel(pa.DataFrameModel):
+    """Base of every TCO model: no float column may hold ``inf``, ``-inf`` or ``NaN`` (pandera's
+    range checks let them through). Raw inputs are refused earlier (``pipelines/raw/
+    validation.py``); this stops a non-finite number computed from them before it is written."""
+
+    @pa.dataframe_check(name="every float column must be finite (no inf, -inf or NaN)")
+    def floats_are_finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        frame = data.lazyframe
+        floats = [name for name, dtype in frame.collect_schema().items() if dtype.is_float()]
+        if not floats:
+            return frame.select(pl.lit(True).alias("ok"))
+        return frame.select(
+            pl.all_horizontal([pl.col(c).is_finite().fill_null(True) for c in floats]).alias("ok")
+        )
+
+
+class ChipTcoModel(FiniteModel):
     """Total cost of ownership per chip-hour, with the inputs used."""
 
     chip: str = pa.Field(unique=True, description="Chip (raw.tco_assumptions.chip)")
@@ -124,7 +140,7 @@ class ChipTcoModel(pa.DataFrameModel):
         )
 
 
-class TcoComparisonModel(pa.DataFrameModel):
+class TcoComparisonModel(FiniteModel):
     """Each chip against a reference chip: cost ratios and the percentage advantage."""
 
     chip: str = pa.Field(unique=True, description="Chip compared")
@@ -181,7 +197,7 @@ class TcoComparisonModel(pa.DataFrameModel):
         )
 
 
-class ClusterComparisonModel(pa.DataFrameModel):
+class ClusterComparisonModel(FiniteModel):
     """Systems at world size: totals from per-chip specs x chip count against stated totals."""
 
     system: str = pa.Field(unique=True, description="Scale-up system (raw.systems)")
@@ -254,7 +270,7 @@ class ClusterComparisonModel(pa.DataFrameModel):
         )
 
 
-class TcoSensitivityModel(pa.DataFrameModel):
+class TcoSensitivityModel(FiniteModel):
     """TCO per TB/s of each chip over a grid of electricity price, utilisation, life and cost
     of capital, and where the ranking between chips flips."""
 
@@ -289,7 +305,7 @@ class TcoSensitivityModel(pa.DataFrameModel):
         )
 
 
-class ClaimFactsModel(pa.DataFrameModel):
+class ClaimFactsModel(FiniteModel):
     """Values computed by the TCO domain, keyed like raw.claims, for marts.claim_checks."""
 
     entity: str = pa.Field(description="As raw.claims.entity, e.g. Trainium2, GB200 vs Trainium2")

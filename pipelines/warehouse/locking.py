@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -48,11 +48,17 @@ def retry_while_locked(
 
 
 def connect_read_only(
-    path: Path, *, timeout_s: float, what_to_do: str, poll_s: float = 0.25
+    path: Path,
+    *,
+    timeout_s: float,
+    what_to_do: str,
+    poll_s: float = 0.25,
+    config: dict[str, Any] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to ``path``, waiting (bounded) while another process writes it."""
+    """A read-only connection to ``path``, waiting (bounded) while another process writes it.
+    ``config``: DuckDB settings for the connection (e.g. ``readonly.LOCKED_DOWN``)."""
     return retry_while_locked(
-        lambda: duckdb.connect(str(path), read_only=True),
+        lambda: duckdb.connect(str(path), read_only=True, config=dict(config or {})),
         path,
         timeout_s=timeout_s,
         what_to_do=what_to_do,

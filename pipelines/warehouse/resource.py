@@ -1,23 +1,28 @@
 """The warehouse resource: every run builds into a private copy that is swapped in atomically.
 
-How a refresh stays safe for readers (see README, "Refresh safety"):
+How a refresh stays safe for readers (docs/reliability.md has the full fault matrix):
 
 1. At run start the resource takes an exclusive refresh lock (``<warehouse>.refresh.lock``,
    ``flock``: released by the kernel even if the process is killed), so two runs never write
    at once, and waits (bounded, ``lock_timeout_s``) until no other process holds the live
    file for writing. Readers (read-only connections) do not block a refresh.
-2. It removes any ``.building`` file a killed run left behind, copies the live file to
-   ``<warehouse>.<run>.building`` and opens one connection to it; every asset of the run
-   writes there through a cursor of that connection (in-process executor: one step at a
-   time).
+2. A ``<warehouse>.wal`` nobody holds (a writer died) is set aside, never copied or replayed
+   (``swap.set_aside_stale_wal``). The resource removes any ``.building`` file a killed run
+   left behind, copies the live file to ``<warehouse>.<run>.building`` while recording its
+   identity and SHA-256, and opens one connection to the copy; every asset of the run writes
+   there through a cursor of that connection (in-process executor: one step at a time).
 3. At run end, if no step failed, the copy gets its ``meta.table_versions`` and
    ``meta.refresh_log`` rows, is checkpointed, fsynced and renamed over the live file
-   (``os.replace``: atomic on POSIX) — after checking again that no process opened the live
-   file for writing meanwhile. Readers that already have the old file open keep reading the
-   old snapshot; new readers see the new one. Nobody sees half a refresh.
-4. If any step failed (bad raw file, bug) the copy is thrown away. Only the rejected rows and
-   a ``failure`` line in ``meta.refresh_log`` are carried over — into a fresh copy of the
-   live file, swapped in the same way — so every data table stays exactly as it was.
+   (``os.replace``: atomic on POSIX) by ``swap.swap_in``: only if the live file is still
+   exactly what was copied (else another process wrote it: the run refuses to swap and says
+   so), with the replaced file kept as ``<warehouse>.previous``. Readers that already have the
+   old file open keep reading the old snapshot; new readers see the new one.
+4. If any step failed (bad raw file, bug, full disk) the copy is thrown away. Only the
+   rejected rows and a ``failure`` line in ``meta.refresh_log`` naming the cause are carried
+   over — into a fresh copy of the live file, swapped in the same way — so every data table
+   stays exactly as it was. If even that cannot be written (damaged file, full disk), the
+   line goes to ``<warehouse>.refresh-failures.jsonl`` and the next successful refresh moves
+   it into ``meta.refresh_log``.
 5. A killed process never reaches step 3: the live file is untouched and the stale
    ``.building`` file is removed by the next run.
 """
@@ -25,10 +30,8 @@ How a refresh stays safe for readers (see README, "Refresh safety"):
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,11 +42,8 @@ import duckdb
 from pydantic import Field, PrivateAttr
 
 from pipelines import settings
-from pipelines.warehouse.locking import (
-    WarehouseLockedError,
-    connect_read_only,
-    retry_while_locked,
-)
+from pipelines.warehouse import swap
+from pipelines.warehouse.locking import WarehouseLockedError, retry_while_locked
 
 DATA_SCHEMAS = ("raw", "marts", "tco", "sec")
 
@@ -73,21 +73,19 @@ def snapshot_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]
     return result
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _copy_database(source: Path, target: Path) -> None:
-    target.unlink(missing_ok=True)
-    if source.exists():
-        shutil.copyfile(source, target)
-        wal = source.with_name(source.name + ".wal")
-        if wal.exists():  # an unclean shutdown left a write-ahead log: carry it over
-            shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+def root_cause(error: Any) -> str:
+    """``Class: message`` of the innermost error Dagster wrapped (a ``Failure``: its message)."""
+    while error.cause is not None and (
+        "Error occurred while executing" in error.message
+        or error.cls_name.startswith("Dagster")
+        and error.cls_name != "Failure"
+    ):
+        error = error.cause
+    text = error.message.strip()
+    prefix, sep, rest = text.partition(": ")
+    if sep and prefix.split(".")[-1] == error.cls_name:  # "module.Class: message"
+        text = rest
+    return text if error.cls_name == "Failure" else f"{error.cls_name}: {text}"
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -110,6 +108,9 @@ class WarehouseResource(dg.ConfigurableResource):
     _run_id: str | None = PrivateAttr(default=None)
     _started_at: dt.datetime | None = PrivateAttr(default=None)
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _copied: swap.FileState | None = PrivateAttr(default=None)
+    _notes: list[str] = PrivateAttr(default_factory=list)
+    _published: list[tuple[Path, Path]] = PrivateAttr(default_factory=list)
 
     # ----------------------------------------------------------------- paths
     def live_path(self) -> Path:
@@ -146,61 +147,73 @@ class WarehouseResource(dg.ConfigurableResource):
         finally:
             con.close()
 
+    def stage_folder(self, final: Path) -> Path:
+        """Where a step writes files meant for ``final`` (e.g. the charts in ``reports/``):
+        inside a run, a folder ``<warehouse>.<run>.building-files/<n>-<name>`` whose files are
+        moved into ``final`` only after a successful swap (a failed run leaves ``final``
+        untouched; a killed run's folder is removed by the next run); outside a run,
+        ``final`` itself."""
+        if self._staging is None:
+            return final
+        root = self._staging.with_name(self._staging.name + "-files")
+        staged = root / f"{len(self._published)}-{final.name}"
+        staged.mkdir(parents=True)
+        self._published.append((staged, final))
+        return staged
+
     # -------------------------------------------------------------- lifecycle
-    def _acquire_refresh_lock(self, live: Path) -> None:
-        lock_path = live.with_name(live.name + ".refresh.lock")
-        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
-        deadline = time.monotonic() + self.lock_timeout_s
-        while True:
+    def _take_copy(self, live: Path, staging: Path) -> swap.FileState | None:
+        """Copy the live file to ``staging`` (state recorded), after setting aside a stale
+        write-ahead log; None if there is no live file yet."""
+        for _ in range(2):
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    raise WarehouseLockedError(
-                        f"another refresh of {live} is running (lock file {lock_path}); "
-                        f"waited {self.lock_timeout_s:.0f} s. Let it finish and retry."
-                    ) from None
-                time.sleep(0.25)
-        self._lock_fd = fd
-
-    def _release_refresh_lock(self) -> None:
-        if self._lock_fd is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            os.close(self._lock_fd)
-            self._lock_fd = None
-
-    def _wait_until_no_writer(self, live: Path) -> None:
-        if not live.exists():
-            return
-
-        connect_read_only(
-            live,
-            timeout_s=self.lock_timeout_s,
-            what_to_do="Another process has it open for writing: close it (open DuckDB shells "
-            "with -readonly, or use `ledger query`, which is read-only) and run the refresh again.",
-        ).close()
+                with swap.holding_readers_lock(live, self.lock_timeout_s) as fd:
+                    if fd is None:
+                        return None
+                    note = swap.set_aside_stale_wal(live, fd)
+                    if note:
+                        self._notes.append(note)
+                    swap.fault_point("copying")
+                    return swap.file_state(live, fd, copy_to=staging)
+            except swap.ForeignWalError:  # nobody holds the file: its WAL cannot be replayed
+                note = swap.set_aside_stale_wal(live)
+                if note:
+                    self._notes.append(note)
+        raise swap.WarehouseDamagedError(f"{live} keeps getting a write-ahead log; giving up")
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if context.run is None:  # used outside a run: write to the live file directly
             return
         live = self.live_path()
         live.parent.mkdir(parents=True, exist_ok=True)
-        self._acquire_refresh_lock(live)
+        self._lock_fd = swap.acquire_refresh_lock(live, self.lock_timeout_s)
+        swap.fault_point("locked")
+        self._run_id = context.run.run_id
+        self._started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        self._notes, self._published = [], []
+        staging = live.with_name(f"{live.name}.{self._run_id[:8]}.building")
         try:
-            self._wait_until_no_writer(live)
-            run_id = context.run.run_id
-            for stale in live.parent.glob(live.name + ".*.building*"):
-                stale.unlink(missing_ok=True)  # left by a killed run
-            staging = live.with_name(f"{live.name}.{run_id[:8]}.building")
-            _copy_database(live, staging)
+            for stale in live.parent.glob(live.name + ".*.building*"):  # left by a killed run
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)
+            self._copied = self._take_copy(live, staging)
             self._con = duckdb.connect(str(staging))
             bootstrap(self._con)
-            self._staging, self._run_id = staging, run_id
-            self._started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        except BaseException:
+            self._staging = staging
+            swap.fault_point("copied")
+        except BaseException as error:
             self._close()
+            for leftover in (staging, swap.wal_of(staging)):
+                leftover.unlink(missing_ok=True)  # e.g. a partial copy on a full disk
+            if isinstance(error, Exception):
+                self._record_failure(
+                    context,
+                    f"could not start: {error}",
+                    [],
+                    journal_only=isinstance(error, WarehouseLockedError),
+                )
             self._release_refresh_lock()
             raise
 
@@ -212,15 +225,32 @@ class WarehouseResource(dg.ConfigurableResource):
             if failures:
                 self._reject(failures, context)
             else:
-                self._publish(context)
+                try:
+                    self._publish(context)
+                except Exception as error:  # refused swap, full disk at checkpoint, ...
+                    self._close()
+                    self._record_failure(
+                        context,
+                        f"not swapped in: {error}",
+                        [],
+                        journal_only=isinstance(error, WarehouseLockedError),
+                    )
+                    raise
+                self._move_staged_files(context)
         finally:
             self._close()
-            for leftover in (self._staging, self._staging.with_name(self._staging.name + ".wal")):
+            for leftover in (self._staging, swap.wal_of(self._staging)):
                 leftover.unlink(missing_ok=True)
+            shutil.rmtree(self._staging.with_name(self._staging.name + "-files"), True)
             self._staging = None
             self._release_refresh_lock()
 
     # -------------------------------------------------------------- internals
+    def _release_refresh_lock(self) -> None:
+        if self._lock_fd is not None:
+            swap.release_refresh_lock(self._lock_fd)
+            self._lock_fd = None
+
     def _close(self) -> None:
         if self._con is not None:
             self._con.close()
@@ -228,12 +258,19 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @staticmethod
     def _failed_steps(context: dg.InitResourceContext) -> list[str]:
+        """``step: cause`` of every failed step of the run, sorted."""
         if context.instance is None or context.run is None:
             return []
         records = context.instance.all_logs(
             context.run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE
         )
-        return sorted({r.step_key or "?" for r in records})
+        failures = {}
+        for record in records:
+            event = record.dagster_event
+            data = event.step_failure_data if event is not None else None
+            cause = root_cause(data.error) if data is not None and data.error else "unknown"
+            failures[record.step_key or "?"] = " ".join(cause.split())[:600]
+        return [f"{step} ({cause})" for step, cause in sorted(failures.items())]
 
     @staticmethod
     def _selected_assets(context: dg.InitResourceContext) -> str:
@@ -243,13 +280,14 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def _log_line(self, status: str, context: dg.InitResourceContext, message: str) -> list[Any]:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        notes = "".join(f"; {note}" for note in self._notes)
         return [
             self._run_id,
-            self._started_at,
+            self._started_at or now,
             now,
             status,
             self._selected_assets(context),
-            message,
+            message + notes,
         ]
 
     def _publish(self, context: dg.InitResourceContext) -> None:
@@ -257,38 +295,80 @@ class WarehouseResource(dg.ConfigurableResource):
         live = self.live_path()
         con = self._con
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        con.executemany(
-            "INSERT INTO meta.table_versions VALUES (?, ?, ?, ?, ?)",
-            [[self._run_id, name, n, digest, now] for name, n, digest in snapshot_tables(con)],
-        )
+        versions = [
+            [self._run_id, name, n, digest, now] for name, n, digest in snapshot_tables(con)
+        ]
+        if versions:  # executemany refuses an empty list
+            con.executemany("INSERT INTO meta.table_versions VALUES (?, ?, ?, ?, ?)", versions)
+        journal = swap.read_journal(live)
+        _insert_journal(con, journal)
         con.execute(
             "INSERT INTO meta.refresh_log VALUES (?, ?, ?, ?, ?, ?)",
             self._log_line("success", context, "swapped in"),
         )
+        swap.fault_point("checkpoint")
         con.execute("CHECKPOINT")
         self._close()
-        with open(self._staging, "rb+") as handle:
-            os.fsync(handle.fileno())
-        # Someone may have opened the live file for writing since the run started: replacing
-        # it under them would silently drop their writes, so wait for them (bounded) first.
-        self._wait_until_no_writer(live)
-        os.replace(self._staging, live)
-        _fsync_dir(live.parent)
+        swap.swap_in(self._staging, live, self._copied, timeout_s=self.lock_timeout_s)
+        if journal:
+            swap.journal_of(live).unlink(missing_ok=True)
         if context.log:
             context.log.info(f"warehouse {live} replaced atomically by run {self._run_id}")
+            for note in self._notes:
+                context.log.warning(note)
+
+    def _move_staged_files(self, context: dg.InitResourceContext) -> None:
+        """After a successful swap: move every staged file into its final folder."""
+        swap.fault_point("publishing-files")
+        for staged, final in self._published:
+            for path in sorted(p for p in staged.rglob("*") if p.is_file()):
+                target = final / path.relative_to(staged)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.replace(path, target)  # atomic, file by file
+                except OSError:  # another file system: copy beside the target, then rename
+                    tmp = target.with_name(target.name + ".tmp")
+                    shutil.copyfile(path, tmp)
+                    os.replace(tmp, target)
+            if context.log:
+                context.log.info(f"published the files of {staged.name} into {final}")
 
     def _reject(self, failures: list[str], context: dg.InitResourceContext) -> None:
         """Keep every live table as it was; carry over only the quarantine rows and a log line."""
         assert self._staging is not None and self._con is not None
-        live = self.live_path()
         rejected = self._con.execute(
             "SELECT * FROM quarantine.rejected_rows WHERE run_id = ?", [self._run_id]
         ).fetchall()
         self._close()
+        message = (
+            f"failed steps: {'; '.join(failures)}; tables unchanged; "
+            f"{len(rejected)} rejected row(s) quarantined"
+        )
+        self._record_failure(context, message, rejected)
+        if context.log:
+            context.log.warning(
+                f"run failed: {self.live_path()} keeps its previous tables; "
+                f"{len(rejected)} rejected row(s) recorded in quarantine.rejected_rows"
+            )
+
+    def _record_failure(
+        self,
+        context: dg.InitResourceContext,
+        message: str,
+        rejected: list[tuple],
+        *,
+        journal_only: bool = False,
+    ) -> None:
+        """A ``failure`` line (and the rejected rows) into the live warehouse, through a fresh
+        copy of it swapped in like a refresh; if that is impossible (or ``journal_only``: a
+        writer holds the file), into the journal beside it."""
+        live = self.live_path()
+        line = self._log_line("failure", context, message)
         carrier = live.with_name(f"{live.name}.{(self._run_id or 'run')[:8]}.building-rejects")
         try:
-            self._wait_until_no_writer(live)
-            _copy_database(live, carrier)
+            if journal_only:
+                raise WarehouseLockedError("another process holds it")
+            state = self._take_copy(live, carrier)
             with duckdb.connect(str(carrier)) as con:
                 bootstrap(con)
                 if rejected:
@@ -296,22 +376,40 @@ class WarehouseResource(dg.ConfigurableResource):
                         "INSERT INTO quarantine.rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         rejected,
                     )
-                con.execute(
-                    "INSERT INTO meta.refresh_log VALUES (?, ?, ?, ?, ?, ?)",
-                    self._log_line(
-                        "failure",
-                        context,
-                        f"failed steps: {', '.join(failures)}; tables unchanged; "
-                        f"{len(rejected)} rejected row(s) quarantined",
-                    ),
-                )
+                con.execute("INSERT INTO meta.refresh_log VALUES (?, ?, ?, ?, ?, ?)", line)
                 con.execute("CHECKPOINT")
-            os.replace(carrier, live)
-            _fsync_dir(live.parent)
+            swap.fault_point("failure-copy-written")
+            swap.swap_in(carrier, live, state, timeout_s=self.lock_timeout_s)
+        except Exception as error:
+            keys = ("run_id", "started_at", "finished_at", "status", "assets", "message")
+            entry = dict(zip(keys, line, strict=True))
+            entry["message"] += f" (not written into {live.name}: {error})"
+            try:
+                swap.journal_failure(live, entry)
+            except OSError as journal_error:
+                if context.log:
+                    context.log.error(f"could not record the failure anywhere: {journal_error}")
+            if context.log:
+                context.log.error(f"failure recorded in {swap.journal_of(live)}: {error}")
         finally:
-            carrier.unlink(missing_ok=True)
-        if context.log:
-            context.log.warning(
-                f"run failed ({', '.join(failures)}): {live} keeps its previous tables; "
-                f"{len(rejected)} rejected row(s) recorded in quarantine.rejected_rows"
-            )
+            for leftover in (carrier, swap.wal_of(carrier)):
+                leftover.unlink(missing_ok=True)
+
+
+def _insert_journal(con: duckdb.DuckDBPyConnection, entries: list[dict[str, Any]]) -> None:
+    """Failures journaled beside the warehouse, into ``meta.refresh_log`` (once each)."""
+    for entry in entries:
+        con.execute(
+            "INSERT INTO meta.refresh_log SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+            "(SELECT 1 FROM meta.refresh_log WHERE run_id = ? AND status = ?)",
+            [
+                entry.get("run_id") or "?",
+                entry.get("started_at"),
+                entry.get("finished_at"),
+                entry.get("status") or "failure",
+                entry.get("assets"),
+                entry.get("message"),
+                entry.get("run_id") or "?",
+                entry.get("status") or "failure",
+            ],
+        )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from pipelines.warehouse.swap import fault_point
+
 
 @dataclass(frozen=True)
 class TableDoc:
@@ -14,6 +16,8 @@ class TableDoc:
 
     description: str
     columns: dict[str, str] = field(default_factory=dict)
+    #: Columns the model rules out NULL for (keys among them): created ``NOT NULL``.
+    not_null: tuple[str, ...] = ()
 
 
 def _quote_literal(text: str) -> str:
@@ -31,13 +35,21 @@ def write_table(
     doc: TableDoc | None = None,
 ) -> int:
     """Replace ``schema.table`` with ``frame`` (row order kept) and its comments, in one
-    transaction. Returns the row count."""
+    transaction; the columns ``doc.not_null`` names (from the pandera model) are created
+    ``NOT NULL``. Returns the row count."""
     schema, table = qualified_name.split(".", 1)
     view = f"__incoming_{table}"
-    statements = [
-        f"CREATE SCHEMA IF NOT EXISTS {schema}",
-        f"CREATE OR REPLACE TABLE {qualified_name} AS SELECT * FROM {view}",
-    ]
+    not_null = [c for c in frame.columns if doc is not None and c in doc.not_null]
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {schema}"]
+    if not_null:  # empty table, NOT NULL columns, then the rows (checked as they go in)
+        statements.append(f"CREATE OR REPLACE TABLE {qualified_name} AS FROM {view} LIMIT 0")
+        statements += [
+            f"ALTER TABLE {qualified_name} ALTER COLUMN {_quote_ident(column)} SET NOT NULL"
+            for column in not_null
+        ]
+        statements.append(f"INSERT INTO {qualified_name} SELECT * FROM {view}")
+    else:
+        statements.append(f"CREATE OR REPLACE TABLE {qualified_name} AS SELECT * FROM {view}")
     if doc is not None:
         statements.append(f"COMMENT ON TABLE {qualified_name} IS {_quote_literal(doc.description)}")
         statements += [
@@ -57,6 +69,7 @@ def write_table(
         raise
     finally:
         con.unregister(view)
+    fault_point(f"table:{qualified_name}")
     return frame.height
 
 

@@ -1,7 +1,7 @@
 -- SEC-derived quarterly capex (sec.quarterly, latest filed) against the curated raw capex
 -- (raw.financials, actual discrete quarters), for every quarter both have.
 -- __sec_capex_metrics(ticker, metric): which raw.financials metric is each company's capex
--- (MSFT capex_additions_to_pp_e; GOOGL, META, AMZN capex_purchases_pp_e, Amazon gross).
+-- (curated_capex_metric of pipelines/sec/companies.toml; gross purchases where net of proceeds).
 -- A curated figure with several vintages is compared at its latest `published` date.
 -- Every quarter of the full SEC history is compared where a curated figure exists.
 WITH curated AS (

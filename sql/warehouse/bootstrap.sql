@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS quarantine.rejected_rows (
     rule        VARCHAR NOT NULL,
     record      VARCHAR
 );
-COMMENT ON TABLE quarantine.rejected_rows IS 'Rows of raw files that failed validation, with the rule they broke. A rejected file never replaces its previous good table; its problems land here.';
+COMMENT ON TABLE quarantine.rejected_rows IS 'History of every run''s rejections: rows of raw files that failed validation, with the rule they broke and the run that found them. A rejected file never replaces its previous good table; its problems land here. What is still wrong now: quarantine.current_rejections.';
 COMMENT ON COLUMN quarantine.rejected_rows.run_id IS 'Dagster run that read the file';
 COMMENT ON COLUMN quarantine.rejected_rows.detected_at IS 'When the problem was found (UTC)';
 COMMENT ON COLUMN quarantine.rejected_rows.dataset IS 'Raw dataset name (table in schema raw)';
@@ -43,6 +43,34 @@ COMMENT ON COLUMN meta.refresh_log.finished_at IS 'When the run swapped its copy
 COMMENT ON COLUMN meta.refresh_log.status IS 'success: the run''s tables replaced the live warehouse; failure: every data table kept its previous contents';
 COMMENT ON COLUMN meta.refresh_log.assets IS 'Asset keys the run was asked to materialize, comma-separated; all = the whole warehouse';
 COMMENT ON COLUMN meta.refresh_log.message IS 'What happened, in words: failed steps and number of quarantined rows on failure';
+
+-- Rejections that still hold: for each dataset, only the rows of the latest run that read its
+-- file (a full refresh, or a selection naming raw/<dataset>). Once a run reads the fixed file,
+-- that dataset's rows leave this view; quarantine.rejected_rows keeps them all.
+CREATE OR REPLACE VIEW quarantine.current_rejections AS
+WITH datasets AS (
+    SELECT DISTINCT dataset FROM quarantine.rejected_rows
+),
+last_read AS (
+    SELECT d.dataset, arg_max(l.run_id, l.finished_at) AS run_id, max(l.finished_at) AS read_at
+    FROM datasets AS d
+    JOIN meta.refresh_log AS l
+        ON l.assets = 'all' OR list_contains(string_split(l.assets, ', '), 'raw/' || d.dataset)
+    GROUP BY d.dataset
+)
+SELECT r.*
+FROM quarantine.rejected_rows AS r
+JOIN last_read AS c ON c.dataset = r.dataset AND c.run_id = r.run_id;
+COMMENT ON VIEW quarantine.current_rejections IS 'Rejected rows that still hold: per dataset, only those of the latest run that read its file (meta.refresh_log). Empty once every file is fixed and refreshed; the history of all runs is quarantine.rejected_rows.';
+COMMENT ON COLUMN quarantine.current_rejections.run_id IS 'Latest run that read the file (and rejected it)';
+COMMENT ON COLUMN quarantine.current_rejections.detected_at IS 'When the problem was found (UTC)';
+COMMENT ON COLUMN quarantine.current_rejections.dataset IS 'Raw dataset name (table in schema raw)';
+COMMENT ON COLUMN quarantine.current_rejections.file IS 'Path of the raw file';
+COMMENT ON COLUMN quarantine.current_rejections.row_number IS 'Line number in the file (header = line 1); NULL for file-level problems';
+COMMENT ON COLUMN quarantine.current_rejections."column" IS 'Column at fault; NULL for whole-row or file-level rules';
+COMMENT ON COLUMN quarantine.current_rejections.value IS 'Offending value as text';
+COMMENT ON COLUMN quarantine.current_rejections.rule IS 'Rule that failed, in words';
+COMMENT ON COLUMN quarantine.current_rejections.record IS 'The whole rejected row as JSON, when there is one';
 
 CREATE TABLE IF NOT EXISTS meta.table_versions (
     run_id       VARCHAR NOT NULL,

@@ -1,0 +1,111 @@
+"""``ledger recover`` / ``make recover``: put the last good warehouse back.
+
+Every swap keeps the file it replaced as ``<warehouse>.previous``. When the live file is
+damaged (it no longer opens, e.g. overwritten or truncated), recovery:
+
+1. takes the refresh lock (no refresh can run meanwhile) and checks that no process holds
+   the live file for writing;
+2. checks that ``<warehouse>.previous`` opens as a DuckDB database;
+3. moves the damaged file (and any write-ahead log beside it) aside as
+   ``<warehouse>.damaged-<UTC time>`` — nothing is deleted;
+4. copies ``.previous`` to a temporary file, fsyncs it and renames it over the live name
+   (``.previous`` stays as it was, so recovery can be repeated).
+
+A live file that opens fine is left alone unless ``force`` is given. Afterwards run
+``make refresh`` to rebuild the newest tables from ``raw/``.
+
+Standard library and duckdb only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.warehouse import swap
+from pipelines.warehouse.locking import is_lock_error
+
+
+class RecoveryError(RuntimeError):
+    """Recovery was not possible; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Recovered:
+    live: Path
+    previous: Path
+    damaged: Path | None  # where the damaged file went (None: there was no live file)
+    last_run: str  # the newest successful run in the recovered file, in words
+
+
+def _opens(path: Path) -> tuple[bool, str]:
+    """Whether ``path`` opens read-only as a DuckDB database, and the error if not."""
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+        return True, ""
+    except duckdb.Error as error:
+        if is_lock_error(error):
+            raise RecoveryError(
+                f"{path} is open for writing in another process: close it and retry."
+            ) from None
+        text = str(error).strip()
+        return False, text.splitlines()[0] if text else type(error).__name__
+
+
+def _last_run(path: Path) -> str:
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute(
+                "SELECT run_id, finished_at FROM meta.refresh_log WHERE status = 'success' "
+                "ORDER BY finished_at DESC LIMIT 1"
+            ).fetchone()
+    except duckdb.Error:
+        row = None
+    return f"refresh {row[0]} of {row[1]:%Y-%m-%d %H:%M:%S} UTC" if row else "no refresh recorded"
+
+
+def recover(live: Path, *, force: bool = False, lock_timeout_s: float = 10.0) -> Recovered:
+    """Replace a damaged ``live`` warehouse by ``<live>.previous`` (see the module doc)."""
+    previous = swap.previous_of(live)
+    lock = swap.acquire_refresh_lock(live, lock_timeout_s)
+    try:
+        if live.exists():
+            ok, why = _opens(live)
+            if ok and not force:
+                raise RecoveryError(
+                    f"{live} opens fine: nothing to recover. To go back to the previous "
+                    f"refresh anyway, run `ledger recover --force`."
+                )
+        if not previous.exists():
+            raise RecoveryError(
+                f"there is no {previous.name} to recover from (it is written by each refresh's "
+                f"swap). Move the damaged {live.name} away and run `make refresh` to rebuild the "
+                "warehouse from raw/ (its refresh history is lost)."
+            )
+        ok, why = _opens(previous)
+        if not ok:
+            raise RecoveryError(f"{previous} does not open either ({why}); nothing was changed.")
+        stamp = swap.utc_stamp()
+        damaged = None
+        if live.exists():
+            damaged = live.with_name(f"{live.name}.damaged-{stamp}")
+            os.replace(live, damaged)
+        if swap.wal_of(live).exists():
+            target = damaged or live.with_name(f"{live.name}.damaged-{stamp}")
+            os.replace(swap.wal_of(live), swap.wal_of(target))
+        tmp = live.with_name(f"{live.name}.recovering")
+        try:
+            shutil.copyfile(previous, tmp)
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, live)
+        finally:
+            tmp.unlink(missing_ok=True)
+        swap.fsync_dir(live.parent)
+        return Recovered(live, previous, damaged, _last_run(live))
+    finally:
+        swap.release_refresh_lock(lock)

@@ -1,0 +1,333 @@
+"""File-level safety of the warehouse: the refresh lock, stale write-ahead logs, the build copy,
+concurrent-writer detection, the atomic swap that keeps ``<warehouse>.previous``, and the
+journal of failures that could not be written into the warehouse itself.
+
+The rules (docs/reliability.md):
+
+- **WAL rule.** A ``<warehouse>.wal`` that no process holds was left by a writer that died.
+  DuckDB would replay it onto whatever file next has the warehouse's name, so a refresh never
+  copies it and never swaps a file in beside one: it moves it aside, together with a copy of
+  the file it belongs to, as ``<warehouse>.stale-<UTC time>`` + ``.wal`` (open that pair with
+  DuckDB to see the dead writer's changes) and says so in ``meta.refresh_log``.
+- **Concurrent writers.** The live file's inode, size, mtime and SHA-256 are recorded when the
+  build copy is taken (hashed from the very bytes copied) and compared again just before the
+  swap, while a read-only DuckDB connection holds the file's shared lock (so no writer can
+  start in between). If anything changed, or a ``.wal`` appeared, the run does not swap: the
+  other process's write is kept and the failure names the file.
+- **Previous.** The swap first hard-links the live file as ``<warehouse>.previous`` (no copy:
+  the old file simply keeps a second name), so the last good warehouse is always there for
+  ``ledger recover``.
+
+Standard library and duckdb only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.warehouse.locking import WarehouseLockedError, connect_read_only
+
+CHUNK = 1 << 20
+#: Test hook: ``LEDGER_FAULT_PAUSE=<point>`` makes the refresh print ``FAULT <point>`` on
+#: stderr and stop (SIGSTOP) at that named point, so a test can kill it exactly there.
+FAULT_ENV = "LEDGER_FAULT_PAUSE"
+
+
+def fault_point(name: str) -> None:
+    """Stop here if ``$LEDGER_FAULT_PAUSE`` names this point (tests only; no-op otherwise)."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.write(2, f"FAULT {name}\n".encode())
+        os.kill(os.getpid(), 19)  # SIGSTOP: the test kills the stopped process with SIGKILL
+
+
+class WarehouseChangedError(RuntimeError):
+    """Another process changed the live file while a refresh built its copy."""
+
+
+class WarehouseDamagedError(RuntimeError):
+    """The live file cannot be opened as a DuckDB database."""
+
+
+def wal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def previous_of(path: Path) -> Path:
+    return path.with_name(path.name + ".previous")
+
+
+def journal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".refresh-failures.jsonl")
+
+
+def utc_stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+# ------------------------------------------------------------------------ refresh lock
+def acquire_refresh_lock(live: Path, timeout_s: float) -> int:
+    """An exclusive ``flock`` on ``<warehouse>.refresh.lock`` (released by the kernel if the
+    process dies); returns its file descriptor."""
+    lock_path = live.with_name(live.name + ".refresh.lock")
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                raise WarehouseLockedError(
+                    f"another refresh (or recovery) of {live} is running (lock file "
+                    f"{lock_path}); waited {timeout_s:.0f} s. Let it finish and retry."
+                ) from None
+            time.sleep(0.25)
+
+
+def release_refresh_lock(fd: int) -> None:
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
+# ------------------------------------------------------------------------ file identity
+@dataclass(frozen=True)
+class FileState:
+    """What the live file was at one moment: identity, size, mtime, content hash, WAL."""
+
+    inode: int
+    size: int
+    mtime_ns: int
+    sha256: str
+    wal_bytes: int | None  # size of <file>.wal, None if there is none
+
+    def changes_since(self, before: FileState) -> list[str]:
+        changes = []
+        if self.inode != before.inode:
+            changes.append("replaced by another file (new inode)")
+        if self.size != before.size:
+            changes.append(f"size {before.size} -> {self.size} bytes")
+        if self.sha256 != before.sha256:
+            changes.append(f"content hash {before.sha256[:12]} -> {self.sha256[:12]}")
+        elif self.mtime_ns != before.mtime_ns:
+            changes.append("modification time changed")
+        if self.wal_bytes is not None and before.wal_bytes is None:
+            changes.append(f"a write-ahead log appeared ({self.wal_bytes} bytes)")
+        return changes
+
+
+def file_state(live: Path, fd: int, *, copy_to: Path | None = None) -> FileState:
+    """The state of ``live`` read through ``fd`` (a descriptor opened on it; never closed
+    here: closing any descriptor of a file drops every POSIX lock this process holds on it,
+    DuckDB's included). With ``copy_to``, also copies it there, hashing the very bytes copied,
+    then fsyncs; a partial copy is removed if that fails (e.g. disk full)."""
+    digest = hashlib.sha256()
+    info = os.fstat(fd)
+    try:
+        target = open(copy_to, "wb") if copy_to is not None else None  # noqa: SIM115
+        try:
+            offset = 0
+            while chunk := os.pread(fd, CHUNK, offset):
+                offset += len(chunk)
+                digest.update(chunk)
+                if target is not None:
+                    target.write(chunk)
+            if target is not None:
+                target.flush()
+                os.fsync(target.fileno())
+        finally:
+            if target is not None:
+                target.close()
+    except BaseException:
+        if copy_to is not None:
+            copy_to.unlink(missing_ok=True)
+        raise
+    wal = wal_of(live)
+    try:
+        inode = os.stat(live).st_ino  # the name may point elsewhere than fd by now
+    except FileNotFoundError:
+        inode = -1
+    return FileState(
+        inode if inode == info.st_ino else -1,
+        info.st_size,
+        info.st_mtime_ns,
+        digest.hexdigest(),
+        wal.stat().st_size if wal.exists() else None,
+    )
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------------------- readers/WAL
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class ForeignWalError(RuntimeError):
+    """The file's write-ahead log cannot be replayed onto it (it belongs to another file)."""
+
+
+@contextmanager
+def holding_readers_lock(live: Path, timeout_s: float) -> Iterator[int | None]:
+    """While inside, a read-only DuckDB connection holds ``live``'s shared lock, so no process
+    can open it for writing; yields a descriptor of the file opened just before (read it with
+    :func:`file_state`, never close it), or None if there is no file. Waits (bounded) for a
+    writer to close the file first. Raises ForeignWalError if DuckDB cannot replay the file's
+    ``.wal`` onto it (nobody holds it then), WarehouseDamagedError if the file itself cannot
+    be opened."""
+    try:
+        fd = os.open(live, os.O_RDONLY)
+    except FileNotFoundError:
+        yield None
+        return
+    try:
+        try:
+            con = connect_read_only(
+                live,
+                timeout_s=timeout_s,
+                what_to_do="Another process has it open for writing: close it (open DuckDB "
+                "shells with -readonly, or use `ledger query`, which is read-only) and run the "
+                "refresh again.",
+            )
+        except WarehouseLockedError:
+            raise
+        except duckdb.Error as error:
+            if wal_of(live).exists():
+                raise ForeignWalError(
+                    f"{wal_of(live)} cannot be replayed onto {live} ({_first_line(error)})"
+                ) from error
+            raise WarehouseDamagedError(
+                f"the live warehouse {live} cannot be opened ({type(error).__name__}: "
+                f"{_first_line(error)}): it looks damaged. Run `ledger recover` (or `make "
+                f"recover`) to put back the last good warehouse ({previous_of(live).name}), "
+                "then refresh again."
+            ) from error
+        try:
+            yield fd
+        finally:
+            con.close()
+    finally:
+        os.close(fd)
+
+
+def set_aside_stale_wal(live: Path, fd: int | None = None) -> str | None:
+    """Move a write-ahead log that no process holds (a writer died) away from ``live``: as
+    ``<live>.stale-<ts>.wal`` beside a copy ``<live>.stale-<ts>`` of the file it belongs to.
+    Returns what was done, in words, or None if there was no WAL. Call it only while no
+    process can hold the file (it did not open, or inside ``holding_readers_lock``: then pass
+    its ``fd``)."""
+    wal = wal_of(live)
+    if not wal.exists():
+        return None
+    size = wal.stat().st_size
+    base = live.with_name(f"{live.name}.stale-{utc_stamp()}")
+    kept_base = True
+    try:
+        if fd is None:
+            shutil.copyfile(live, base)
+        else:
+            file_state(live, fd, copy_to=base)
+    except OSError:
+        base.unlink(missing_ok=True)
+        kept_base = False
+    os.replace(wal, wal_of(base))
+    fsync_dir(live.parent)
+    where = (
+        f"{base.name} + {wal_of(base).name} (open {base.name} with DuckDB to see them)"
+        if kept_base
+        else f"{wal_of(base).name} (no room for a copy of the file it belongs to)"
+    )
+    return (
+        f"a stale write-ahead log {wal} ({size} bytes, left by a writer that did not close "
+        f"cleanly) was set aside and not replayed onto the new warehouse; its changes are kept "
+        f"in {where}"
+    )
+
+
+# ---------------------------------------------------------------------------------- swap
+def swap_in(built: Path, live: Path, expected: FileState | None, *, timeout_s: float) -> None:
+    """Atomically replace ``live`` by ``built`` (checkpointed and closed), keeping the file
+    it replaces as ``<live>.previous``. Refuses (WarehouseChangedError, nothing replaced) if
+    ``live`` is not the file described by ``expected`` any more (None: it did not exist)."""
+    if wal_of(built).exists():
+        raise RuntimeError(f"{built} still has a write-ahead log: it was not checkpointed")
+    with open(built, "rb+") as handle:
+        os.fsync(handle.fileno())
+    fault_point("before-swap-lock")
+    with holding_readers_lock(live, timeout_s) as fd:
+        if expected is None:
+            changes = ["created by another process"] if fd is not None else []
+        elif fd is None:
+            changes = ["removed or renamed by another process"]
+        else:
+            changes = file_state(live, fd).changes_since(expected)
+        if changes:
+            raise WarehouseChangedError(
+                f"the live warehouse {live} was changed by another process while this refresh "
+                f"ran ({'; '.join(changes)}). That change is kept: this run's tables were not "
+                "swapped in. Writes outside the pipeline are not supported (they are lost at the "
+                "next refresh); stop the other writer and run the refresh again."
+            )
+        if fd is not None:
+            previous = previous_of(live)
+            tmp = previous.with_name(previous.name + ".tmp")
+            tmp.unlink(missing_ok=True)
+            if not (previous.exists() and os.path.samefile(live, previous)):
+                try:
+                    os.link(live, tmp)
+                except OSError:  # no hard links here: copy instead
+                    file_state(live, fd, copy_to=tmp)
+                # (rename() of two names of one file does nothing: hence the check above)
+                os.replace(tmp, previous)
+            fault_point("previous-kept")
+        os.replace(built, live)
+        fault_point("swapped")
+    fsync_dir(live.parent)
+
+
+# ------------------------------------------------------------------------------ journal
+def journal_failure(live: Path, entry: dict[str, Any]) -> None:
+    """Append one failure to ``<live>.refresh-failures.jsonl`` (one JSON line, fsynced): used
+    when the failure cannot be written into the warehouse itself (damaged file, full disk,
+    a writer that kept it). The next successful refresh moves these lines into
+    ``meta.refresh_log``."""
+    line = json.dumps(entry, default=str, ensure_ascii=False) + "\n"
+    fd = os.open(journal_of(live), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.write(fd, line.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_journal(live: Path) -> list[dict[str, Any]]:
+    path = journal_of(live)
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            continue  # a line cut short by a crash
+    return entries

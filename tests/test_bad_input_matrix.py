@@ -1,0 +1,555 @@
+"""The bad-input matrix: every raw file, broken in every way we know, through the real refresh.
+
+One warehouse is refreshed once for the module; each case breaks one file of a private copy of
+``raw/``, refreshes that file's asset (the whole write path: build copy, validation, reject,
+carry-over of the quarantine), restores the file, and asserts that
+
+- the failure message names file, row, column, value and rule (file-level problems: file and
+  rule; a CSV row: file, row, value and rule),
+- the problem is in ``quarantine.current_rejections`` with the same row, column and value,
+- every published table (schemas raw, marts, tco, sec) is byte-identical to before: same names,
+  row counts and content hashes.
+
+Files that are only unusual (UTF-8 BOM, CRLF line ends) are accepted with identical tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import settings
+from pipelines.refresh import failure_messages, run_refresh
+from tests.conftest import REPO_RAW
+
+Row = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Expect:
+    row: int | None  # line in the file, header = 1
+    column: str | None
+    value: str | None
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    file: str
+    edit: Callable[[Path], Expect | None]  # breaks the file; None = the file stays acceptable
+    rule: str | None  # a part of the rule text; None = the file must be accepted
+
+
+# ------------------------------------------------------------------ file helpers
+def read(path: Path) -> tuple[list[str], list[Row]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def write(path: Path, header: list[str], rows: list[Row]) -> list[int]:
+    """Write the rows; the line number each row starts on (counted here, independently of the
+    validator)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    lines, line = [], 2
+    for row in rows:
+        start = out.tell()
+        writer.writerow([row.get(h, "") for h in header])
+        lines.append(line)
+        line += out.getvalue()[start:].count("\n")
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return lines
+
+
+def _pick(rows: list[Row], where: Callable[[Row], bool] | None) -> int:
+    hits = [i for i, r in enumerate(rows) if where is None or where(r)]
+    assert hits, "no row matches"
+    return hits[0]
+
+
+def cell(
+    column: str,
+    value: str,
+    where: Callable[[Row], bool] | None = None,
+    reported: tuple[str, str] | None = None,
+) -> Callable[[Path], Expect]:
+    """Set ``column`` of the first row matching ``where``; the problem names that cell, or
+    the ``reported`` (column, value) when a rule about two cells reports the other one."""
+
+    def edit(path: Path) -> Expect:
+        header, rows = read(path)
+        index = _pick(rows, where)
+        rows[index][column] = value
+        line = write(path, header, rows)[index]
+        return Expect(line, *(reported or (column, value)))
+
+    return edit
+
+
+def duplicate(column: str | None, keys: tuple[str, ...] = ()) -> Callable[[Path], Expect]:
+    """Append a copy of the first row: its key is now twice in the file. A one-column key
+    names its ``column``; a composite key names no column and gives the ``keys``' values."""
+
+    def edit(path: Path) -> Expect:
+        header, rows = read(path)
+        rows.append(dict(rows[0]))
+        value = rows[0][column] if column else ", ".join(rows[0][k] for k in keys)
+        return Expect(write(path, header, rows)[-1], column, value)
+
+    return edit
+
+
+def extra_field(path: Path) -> Expect:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] += ",surplus"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Expect(2, None, ",".join(next(csv.reader([lines[1]])))[:200])
+
+
+def drop_column(column: str) -> Callable[[Path], Expect]:
+    def edit(path: Path) -> Expect:
+        header, rows = read(path)
+        write(path, [h for h in header if h != column], rows)
+        return Expect(1, column, None)
+
+    return edit
+
+
+def add_column(column: str) -> Callable[[Path], Expect]:
+    def edit(path: Path) -> Expect:
+        header, rows = read(path)
+        write(path, [*header, column], rows)
+        return Expect(1, column, None)
+
+    return edit
+
+
+def double_header_column(path: Path) -> Expect:
+    text = path.read_text(encoding="utf-8")
+    header, _, rest = text.partition("\n")
+    first = header.split(",")[0]
+    lines = [f"{header},{first}"] + [f"{line},x" for line in rest.splitlines() if line]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Expect(1, first, None)
+
+
+def replace_file(content: bytes | None, expect: Expect) -> Callable[[Path], Expect]:
+    def edit(path: Path) -> Expect:
+        if content is None:
+            path.unlink()
+        else:
+            path.write_bytes(content)
+        return expect
+
+    return edit
+
+
+def header_only(path: Path) -> Expect:
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    return Expect(None, None, None)
+
+
+def directory(path: Path) -> Expect:
+    path.unlink()
+    path.mkdir()
+    (path / "inside.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    return Expect(None, None, None)
+
+
+def latin1(path: Path) -> Expect:
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b",", b",Caf\xe9 ", 1)
+    path.write_bytes(b"\n".join(lines))
+    return Expect(4, None, "e9")
+
+
+def bom(path: Path) -> None:
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+
+
+def crlf(path: Path) -> None:
+    _, rows = read(path)
+    text = path.read_text(encoding="utf-8")
+    assert "\r\n" not in text and rows
+    path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+
+
+def bom_and_crlf(path: Path) -> None:
+    crlf(path)
+    bom(path)
+
+
+# ------------------------------------------------------------------ row selectors
+def ytd(row: Row) -> bool:
+    return row["basis"] == "ytd" and row["value_kind"] == "actual"
+
+
+def quarter_guidance(row: Row) -> bool:
+    return (
+        row["value_kind"].startswith("guidance")
+        and row["basis"] == "discrete"
+        and bool(row["period_end"])
+    )
+
+
+def fy_guidance(row: Row) -> bool:
+    return row["value_kind"].startswith("guidance") and row["basis"] == "fy"
+
+
+def chip(name: str) -> Callable[[Row], bool]:
+    return lambda row: row["chip"] == name
+
+
+def full_year(row: Row) -> bool:
+    return row["basis"] == "fy" and bool(row["period_end"])
+
+
+def quarter(row: Row) -> bool:
+    return row["basis"] == "discrete" and bool(row["period_end"])
+
+
+FINITE = "must be a finite number"
+FIN, GUID, ACC, ACS = (
+    "financials.csv",
+    "capex_guidance.csv",
+    "accelerators.csv",
+    ("accelerator_sources.csv"),
+)
+SYS, SYSS, TCO, TCOS = (
+    "systems.csv",
+    "system_sources.csv",
+    "tco_assumptions.csv",
+    ("tco_assumption_sources.csv"),
+)
+COMP, CLAIMS = "companies.csv", "claims.csv"
+
+CASES = [
+    # financials.csv: types, non-finite numbers, ranges, keys, calendars, blanks
+    Case("fin-type", FIN, cell("value", "abc"), "must be of type Float64"),
+    Case("fin-inf", FIN, cell("value", "inf"), FINITE),
+    Case("fin-minus-inf", FIN, cell("value", "-inf"), FINITE),
+    Case("fin-nan", FIN, cell("value", "NaN"), FINITE),
+    Case("fin-overflow", FIN, cell("value", "1e309"), FINITE),
+    Case("fin-ytd-blank", FIN, cell("value", "", ytd), "value is required"),
+    Case("fin-ytd-na", FIN, cell("value", "n/a", ytd), "must be of type Float64"),
+    Case("fin-ytd-inf", FIN, cell("value", "inf", ytd), FINITE),
+    Case("fin-negative", FIN, cell("value", "-1", ytd), "amounts in USD_m must not be negative"),
+    Case("fin-year-range", FIN, cell("fiscal_year", "2099"), "less_than_or_equal_to(2035)"),
+    Case("fin-unit", FIN, cell("unit", "EUR_m"), "isin("),
+    Case("fin-quarter", FIN, cell("fiscal_quarter", "5", quarter), "isin("),
+    Case("fin-ticker", FIN, cell("ticker", "XXXX"), "ticker must exist in raw.companies"),
+    Case(
+        "fin-duplicate",
+        FIN,
+        duplicate(
+            None,
+            (
+                "ticker",
+                "metric",
+                "value_kind",
+                "basis",
+                "fiscal_year",
+                "fiscal_quarter",
+                "published",
+            ),
+        ),
+        "duplicate key (ticker, metric, value_kind, basis, fiscal_year, fiscal_quarter, published)",
+    ),
+    Case("fin-date", FIN, cell("published", "2025-13-01"), "must be of type Date"),
+    Case(
+        "fin-guidance-off-calendar",
+        FIN,
+        cell("period_end", "2024-11-02", quarter_guidance),
+        "period_end must match the company's fiscal calendar",
+    ),
+    Case(
+        "fin-guidance-start-after-end",
+        FIN,
+        cell("period_start", "2030-01-01", quarter_guidance),
+        "period_start must not be after period_end",
+    ),
+    Case(
+        "fin-guidance-fy-as-discrete",
+        FIN,
+        cell("basis", "discrete", fy_guidance, reported=("fiscal_quarter", "")),
+        "fiscal_quarter required for discrete/ytd",
+    ),
+    Case(
+        "fin-quarter-for-fy",
+        FIN,
+        cell("fiscal_quarter", "2", full_year),
+        "fiscal_quarter required for discrete/ytd and empty for fy",
+    ),
+    Case("fin-extra-field", FIN, extra_field, "row has 16 fields, header has 15"),
+    # capex_guidance.csv
+    Case("guid-mid-inf", GUID, cell("mid_usd_m", "inf", lambda r: bool(r["mid_usd_m"])), FINITE),
+    Case("guid-low-nan", GUID, cell("low_usd_m", "NaN", lambda r: bool(r["low_usd_m"])), FINITE),
+    Case(
+        "guid-high-overflow",
+        GUID,
+        cell("high_usd_m", "1e309", lambda r: bool(r["high_usd_m"])),
+        FINITE,
+    ),
+    Case(
+        "guid-negative",
+        GUID,
+        cell("mid_usd_m", "-5", lambda r: bool(r["mid_usd_m"])),
+        "greater_than_or_equal_to(0)",
+    ),
+    Case(
+        "guid-off-calendar",
+        GUID,
+        cell("period_end", "2025-12-30", lambda r: r["period_end"] == "2025-12-31"),
+        "period_end must be the last day of guided_period on the company's fiscal calendar",
+    ),
+    Case(
+        "guid-start-after-end",
+        GUID,
+        cell("period_start", "2026-06-01", lambda r: r["basis"] == "fy"),
+        "period_start must not be after period_end",
+    ),
+    Case(
+        "guid-start-off-calendar",
+        GUID,
+        cell("period_start", "2025-01-02", lambda r: r["period_start"] == "2025-01-01"),
+        "period_start must be the first day of guided_period",
+    ),
+    Case(
+        "guid-discrete-full-year",
+        GUID,
+        cell("basis", "discrete", lambda r: r["basis"] == "fy"),
+        "basis must be fy for a full-year guided_period",
+    ),
+    Case(
+        "guid-fy-for-quarter",
+        GUID,
+        cell("basis", "fy", lambda r: r["basis"] == "discrete"),
+        "basis must be fy for a full-year guided_period",
+    ),
+    Case("guid-period-format", GUID, cell("guided_period", "2025"), "str_matches("),
+    Case("guid-qualifier", GUID, cell("qualifier", "roughly"), "isin("),
+    Case(
+        "guid-low-above-high",
+        GUID,
+        cell("low_usd_m", "99999", lambda r: bool(r["low_usd_m"]) and bool(r["high_usd_m"])),
+        "guidance low <= mid <= high",
+    ),
+    Case(
+        "guid-given-after-reported",
+        GUID,
+        cell("given_on", "2030-01-01", lambda r: bool(r["given_on"])),
+        "given_on must not be after reported_on",
+    ),
+    Case("guid-reported-blank", GUID, cell("reported_on", ""), "value is required"),
+    Case("guid-header-only", GUID, header_only, "file has a header but no data rows"),
+    # accelerators.csv: ranges refuse what would otherwise be dropped from the ranking
+    Case("acc-bandwidth-zero", ACC, cell("hbm_tbps", "0", chip("H100")), "in_range(0.01, 100)"),
+    Case("acc-bandwidth-huge", ACC, cell("hbm_tbps", "1e30", chip("H100")), "in_range(0.01, 100)"),
+    Case(
+        "acc-bandwidth-tiny", ACC, cell("hbm_tbps", "1e-300", chip("H100")), "in_range(0.01, 100)"
+    ),
+    Case("acc-bandwidth-inf", ACC, cell("hbm_tbps", "inf", chip("H100")), FINITE),
+    Case("acc-tflops-nan", ACC, cell("bf16_dense_tflops", "NaN", chip("B200")), FINITE),
+    Case("acc-tdp-negative", ACC, cell("tdp_w", "-700", chip("H100")), "in_range(10, 10000)"),
+    Case("acc-hbm-type", ACC, cell("hbm_gb", "80GB", chip("H100")), "must be of type Float64"),
+    Case("acc-vendor", ACC, cell("vendor", "Acme"), "isin("),
+    Case("acc-duplicate-chip", ACC, duplicate("chip"), "field_uniqueness"),
+    Case("acc-missing-column", ACC, drop_column("tdp_w"), "required column is missing"),
+    Case("acc-crlf-accepted", ACC, crlf, None),
+    # accelerator_sources.csv
+    Case("accs-field", ACS, cell("field", "hbm"), "isin("),
+    Case("accs-unknown-chip", ACS, cell("chip", "H800"), "chip must exist in accelerators.csv"),
+    Case("accs-quote-blank", ACS, cell("quote", ""), "value is required"),
+    Case(
+        "accs-date",
+        ACS,
+        cell("published", "yesterday"),
+        "must be of type Date",
+    ),
+    Case("accs-directory", ACS, directory, "is a directory, expected a CSV file"),
+    # systems.csv
+    Case(
+        "sys-count-zero",
+        SYS,
+        cell("chip_count", "0", lambda r: bool(r["chip_count"])),
+        "in_range(1, 1000000)",
+    ),
+    Case(
+        "sys-count-type",
+        SYS,
+        cell("chip_count", "72.5", lambda r: bool(r["chip_count"])),
+        "must be of type Int64",
+    ),
+    Case("sys-hbm-inf", SYS, cell("stated_total_hbm_tbps", "inf"), FINITE),
+    Case("sys-hbm-negative", SYS, cell("stated_total_hbm_tbps", "-1"), "in_range(0.01, 100000000)"),
+    Case("sys-unexpected-column", SYS, add_column("price_usd"), "unexpected column"),
+    # system_sources.csv
+    Case(
+        "syss-unknown-system",
+        SYSS,
+        cell("system", "CloudMatrix 768"),
+        "system must exist in systems.csv",
+    ),
+    Case("syss-field", SYSS, cell("field", "chips"), "isin("),
+    Case("syss-missing-file", SYSS, replace_file(None, Expect(None, None, None)), "file not found"),
+    # tco_assumptions.csv
+    Case("tco-capital-inf", TCO, cell("capital_usd", "inf"), FINITE),
+    Case("tco-life-nan", TCO, cell("life_years", "NaN"), FINITE),
+    Case("tco-rate-overflow", TCO, cell("cost_of_capital", "1e309"), FINITE),
+    Case("tco-pue", TCO, cell("pue", "0.5"), "pue must be >= 1"),
+    Case("tco-power-tiny", TCO, cell("it_power_kw", "1e-300"), "in_range(0.01, 100)"),
+    Case(
+        "tco-electricity-huge", TCO, cell("electricity_usd_per_kwh", "1e30"), "in_range(0.001, 5)"
+    ),
+    Case(
+        "tco-maintenance",
+        TCO,
+        cell("maintenance_pct_of_capital_per_year", "2"),
+        "less_than_or_equal_to(1)",
+    ),
+    Case("tco-unknown-chip", TCO, cell("chip", "Maia 100"), "chip must exist in accelerators.csv"),
+    Case("tco-empty-file", TCO, replace_file(b"", Expect(None, None, None)), "file is empty"),
+    # tco_assumption_sources.csv
+    Case("tcos-kind", TCOS, cell("source_kind", "guess"), "isin("),
+    Case("tcos-field", TCOS, cell("field", "pue_ratio"), "isin("),
+    Case("tcos-bom-crlf-accepted", TCOS, bom_and_crlf, None),
+    # companies.csv
+    Case("comp-cik-type", COMP, cell("cik", "abc"), "must be of type Int64"),
+    Case("comp-ticker", COMP, cell("ticker", "nvda"), "str_matches("),
+    Case("comp-calendar-rule", COMP, cell("fiscal_year_end_rule", "mar31"), "isin("),
+    Case("comp-duplicate", COMP, duplicate("ticker"), "field_uniqueness"),
+    Case("comp-latin1", COMP, latin1, "file is not valid UTF-8"),
+    Case("comp-bom-accepted", COMP, bom, None),
+    # claims.csv
+    Case("claims-inf", CLAIMS, cell("stated_value", "inf"), FINITE),
+    Case("claims-id", CLAIMS, cell("claim_id", "X1"), "str_matches("),
+    Case("claims-decimals", CLAIMS, cell("decimals", "9"), "less_than_or_equal_to(6)"),
+    Case(
+        "claims-related",
+        CLAIMS,
+        cell("related_claim_ids", "C999"),
+        "related_claim_ids must name existing claims",
+    ),
+    Case("claims-double-header", CLAIMS, double_header_column, "column appears twice"),
+    Case("claims-crlf-accepted", CLAIMS, crlf, None),
+]
+
+
+# ---------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def warehouse(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Path, Path, list[tuple[str, int, str]]]]:
+    """(raw folder, warehouse file, its tables' hashes): refreshed once for the module; the
+    environment points at them."""
+    root = tmp_path_factory.mktemp("matrix")
+    raw, path = root / "raw", root / "warehouse.duckdb"
+    shutil.copytree(REPO_RAW, raw, ignore=shutil.ignore_patterns("sec"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(settings.RAW_DIR_ENV, str(raw))
+        mp.setenv(settings.WAREHOUSE_ENV, str(path))
+        mp.delenv("DAGSTER_HOME", raising=False)
+        for name in [n for n in os.environ if n.startswith("SEC_")]:
+            mp.delenv(name, raising=False)
+        result = run_refresh(log_level="ERROR")
+        assert result.success, failure_messages(result)
+        yield raw, path, tables(path)
+
+
+def tables(path: Path) -> list[tuple[str, int, str]]:
+    """(table, rows, md5 of its rows as sorted text) of every published table and view."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = con.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+            "WHERE schema_name NOT IN ('meta', 'quarantine') UNION ALL "
+            "SELECT schema_name || '.' || view_name FROM duckdb_views() WHERE NOT internal "
+            "AND schema_name NOT IN ('meta', 'quarantine') ORDER BY 1"
+        ).fetchall()
+        assert len(names) > 20
+        return [
+            (
+                name,
+                *con.execute(  # type: ignore[misc]
+                    "SELECT count(*), md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) "
+                    f"ORDER BY CAST(t AS VARCHAR)), '')) FROM {name} AS t"
+                ).fetchone(),
+            )
+            for (name,) in names
+        ]
+
+
+def current_rejections(path: Path, dataset: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            'SELECT row_number, "column", value FROM quarantine.current_rejections '
+            "WHERE dataset = ? ORDER BY ALL",
+            [dataset],
+        ).fetchall()
+
+
+def expected_line(path: Path, expect: Expect, rule: str) -> str:
+    """A regular expression for the problem's line in the failure message."""
+    where = re.escape(str(path))
+    if expect.row is not None:
+        where += rf", row {expect.row}( \([^)]*\))?"
+    if expect.column is not None:
+        where += rf", column '{re.escape(expect.column)}'"
+    if expect.value is not None:
+        where += rf", value '{re.escape(expect.value)}'"
+    return where + rf": [^\n]*{re.escape(rule)}"
+
+
+# -------------------------------------------------------------------------- test
+def test_the_matrix_covers_every_raw_file_and_enough_cases() -> None:
+    from pipelines.raw.datasets import DATASETS
+
+    assert {c.file for c in CASES} == {d.filename for d in DATASETS}
+    assert len(CASES) >= 60
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_bad_input(case: Case, warehouse: tuple[Path, Path, list]) -> None:
+    from pipelines.raw.datasets import DATASETS
+
+    raw, path, published = warehouse
+    dataset = next(d.name for d in DATASETS if d.filename == case.file)
+    target = raw / case.file
+    original = target.read_bytes()
+    try:
+        expect = case.edit(target)
+        result = run_refresh([f"raw/{dataset}"], log_level="CRITICAL")
+    finally:
+        if target.is_dir():
+            shutil.rmtree(target)
+        target.write_bytes(original)
+    assert tables(path) == published  # every published table byte-identical (content hashes)
+
+    if case.rule is None:
+        assert result.success, failure_messages(result)
+        assert current_rejections(path, dataset) == []
+        return
+    assert not result.success
+    assert expect is not None
+    message = "\n".join(failure_messages(result))
+    assert f"raw/{case.file} rejected" in message
+    assert re.search(expected_line(target, expect, case.rule), message), message
+    assert (expect.row, expect.column, expect.value) in current_rejections(path, dataset)
+
+
+def test_the_docs_name_every_case() -> None:
+    doc = (settings.REPO_ROOT / "docs" / "reliability-inputs.md").read_text(encoding="utf-8")
+    missing = [c.id for c in CASES if f"`{c.id}`" not in doc]
+    assert missing == []
+    assert re.search(rf"broken in\s+{len(CASES)} ways", doc)
