@@ -618,7 +618,8 @@ TCO_ASSUMPTION_FIELDS = [
     "rent_usd_per_kw_month",
     "maintenance_pct_of_capital_per_year",
 ]
-CHIP_VENDORS = ["AWS", "NVIDIA", "Google", "AMD", "Huawei", "Intel", "Microsoft", "Meta"]
+#: A vendor name as printed (a chip of a new vendor is a data row, not a code change).
+VENDOR_PATTERN = r"^[A-Za-z][A-Za-z0-9 .&-]{1,39}$"
 TCO_SOURCE_KINDS = ["sourced", "assumption"]
 ALL_CHIPS = "*"
 
@@ -681,7 +682,9 @@ class AcceleratorsModel(pa.DataFrameModel):
         str_length={"min_value": 2},
         description="Chip name used across the ledger, e.g. Trainium2, GB200 (one GPU of an NVL72)",
     )
-    vendor: str = pa.Field(isin=CHIP_VENDORS, description="Vendor: AWS, NVIDIA, Google, AMD, ...")
+    vendor: str = pa.Field(
+        str_matches=VENDOR_PATTERN, description="Chip vendor as named by the source"
+    )
     bf16_dense_tflops: float = pa.Field(
         nullable=True,
         in_range={"min_value": 1, "max_value": 100_000},
