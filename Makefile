@@ -3,7 +3,9 @@
 #   make test      run the test suite
 # Both install pinned tools and dependencies first (uv + uv.lock) into .tools/ and .venv/.
 # Others: make ui (Dagster UI + schedule + sensor), make sql (DuckDB shell, read-only),
-#         make bench (refresh vs import floor), make lint.  CLI: .venv/bin/ledger --help
+#         make bench (refresh vs import floor), make lint, make check-defs (dg check defs),
+#         make docs / make docs-check (regenerate / check the docs' example outputs).
+#         CLI: .venv/bin/ledger --help
 
 PYTHON ?= python3
 UV_VERSION := 0.13.8
@@ -19,7 +21,7 @@ WAREHOUSE ?= $(or $(LEDGER_WAREHOUSE),$(CURDIR)/data/warehouse.duckdb)
 REFRESH_ARGS ?=
 BENCH_RUNS ?= 5
 
-.PHONY: install refresh test ui sql lint bench bench-sec bench-sec-bulk charts screenshot clean recover
+.PHONY: install refresh test ui sql lint bench bench-sec bench-sec-bulk charts screenshot check-defs docs docs-check clean recover
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -68,6 +70,22 @@ charts: install  ## re-render the PNG charts in reports/ from the current wareho
 
 screenshot: install  ## PNG of the asset graph in the Dagster UI (needs Debian's chromium)
 	$(PY) scripts/screenshot_lineage.py
+
+# Dagster's dg CLI reads [tool.dg] in pyproject.toml (code location pipelines.definitions, the
+# module workspace.yaml loads for `make ui`). VIRTUAL_ENV tells dg to use .venv.
+DG := VIRTUAL_ENV=$(VENV) $(VENV)/bin/dg
+
+check-defs: install  ## dg check defs: every definition loads (also run by .ci/run)
+	$(DG) check defs
+
+# Example outputs in README.md and docs/*.md: ```sql example``` blocks are run on a warehouse
+# refreshed from tests/fixtures/raw_snapshot_2025-09-05, ```sql example shipped``` ones on a
+# warehouse refreshed from raw/ (scratch warehouses under data/docs/, never the live one).
+docs: install  ## regenerate every example output in README.md and docs/*.md
+	$(PY) scripts/docs_examples.py
+
+docs-check: install  ## fail if an example output in the docs differs from what its query gives
+	$(PY) scripts/docs_examples.py --check
 
 lint: install
 	$(VENV)/bin/ruff check pipelines tests bench scripts

@@ -256,6 +256,9 @@ def _recover(path: Path, force: bool, out: TextIO) -> int:
         done = recover(path, force=force)
     except (RecoveryError, WarehouseLockedError) as error:
         raise CliError(str(error)) from None
+    if done.previous is None:
+        out.write(f"{done.live} itself is fine ({done.last_run}): {done.note}.\n")
+        return 0
     moved = f"; the damaged file is kept as {done.damaged}" if done.damaged else ""
     out.write(
         f"recovered {done.live} from {done.previous.name} ({done.last_run}){moved}.\n"
@@ -269,6 +272,13 @@ def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "recover":
         return _recover(path, args.force, out)
     con = open_read_only(path, args.wait)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():  # we got the file, so no writer holds it: a writer died
+        print(
+            f"ledger: note: {wal} was left by a writer that did not close cleanly; its changes "
+            "show here until the next refresh sets it aside (docs/reliability.md, WAL rule).",
+            file=sys.stderr,
+        )
     try:
         if args.command == "query":
             sql = sys.stdin.read() if args.sql == "-" else args.sql

@@ -99,9 +99,21 @@ def migrate(raw: Path) -> list[str]:
                     capex_definition="cash_additions_to_pp_e",
                 )
             else:
-                r.update(capex_metric="capex_purchases_pp_e", capex_definition="cash_purchases_pp_e")
-        new = ["ticker", "name", "cik", "fiscal_calendar", "capex_metric", "capex_less_metric",
-               "capex_definition", "source_title", "source_date", "source_url"]
+                r.update(
+                    capex_metric="capex_purchases_pp_e", capex_definition="cash_purchases_pp_e"
+                )
+        new = [
+            "ticker",
+            "name",
+            "cik",
+            "fiscal_calendar",
+            "capex_metric",
+            "capex_less_metric",
+            "capex_definition",
+            "source_title",
+            "source_date",
+            "source_url",
+        ]
         _write(raw / "companies.csv", new, companies)
         done.append("companies.csv: fiscal_calendar and capex definition; groups moved out")
     return done

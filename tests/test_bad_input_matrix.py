@@ -23,11 +23,14 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import dagster as dg
 import duckdb
 import pytest
 
 from pipelines import settings
+from pipelines.raw.datasets import DATASETS
 from pipelines.refresh import failure_messages, run_refresh
 from tests.conftest import REPO_RAW
 
@@ -97,14 +100,19 @@ def cell(
     return edit
 
 
-def duplicate(column: str | None, keys: tuple[str, ...] = ()) -> Callable[[Path], Expect]:
+def duplicate(column: str | None) -> Callable[[Path], Expect]:
     """Append a copy of the first row: its key is now twice in the file. A one-column key
-    names its ``column``; a composite key names no column and gives the ``keys``' values."""
+    names its ``column``; a composite key (``None``) names no column and gives the values of
+    the model's key columns."""
 
     def edit(path: Path) -> Expect:
         header, rows = read(path)
         rows.append(dict(rows[0]))
-        value = rows[0][column] if column else ", ".join(rows[0][k] for k in keys)
+        if column:
+            value = rows[0][column]
+        else:
+            model = next(d.model for d in DATASETS if d.filename == path.name)
+            value = ", ".join(rows[0][k] for k in model.to_schema().unique or [])
         return Expect(write(path, header, rows)[-1], column, value)
 
     return edit
@@ -233,6 +241,7 @@ SYS, SYSS, TCO, TCOS = (
     ("tco_assumption_sources.csv"),
 )
 COMP, CLAIMS = "companies.csv", "claims.csv"
+GROUPS, MEMBERS, NOTES = "groups.csv", "group_members.csv", "coverage_notes.csv"
 
 CASES = [
     # financials.csv: types, non-finite numbers, ranges, keys, calendars, blanks
@@ -243,30 +252,10 @@ CASES = [
     Case("fin-overflow", FIN, cell("value", "1e309"), FINITE),
     Case("fin-ytd-blank", FIN, cell("value", "", ytd), "value is required"),
     Case("fin-ytd-na", FIN, cell("value", "n/a", ytd), "must be of type Float64"),
-    Case("fin-ytd-inf", FIN, cell("value", "inf", ytd), FINITE),
     Case("fin-negative", FIN, cell("value", "-1", ytd), "amounts in USD_m must not be negative"),
-    Case("fin-year-range", FIN, cell("fiscal_year", "2099"), "less_than_or_equal_to(2035)"),
     Case("fin-unit", FIN, cell("unit", "EUR_m"), "isin("),
-    Case("fin-quarter", FIN, cell("fiscal_quarter", "5", quarter), "isin("),
     Case("fin-ticker", FIN, cell("ticker", "XXXX"), "ticker must exist in raw.companies"),
-    Case(
-        "fin-duplicate",
-        FIN,
-        duplicate(
-            None,
-            (
-                "ticker",
-                "metric",
-                "value_kind",
-                "basis",
-                "fiscal_year",
-                "fiscal_quarter",
-                "published",
-            ),
-        ),
-        "duplicate key (ticker, metric, value_kind, basis, fiscal_year, fiscal_quarter, published)",
-    ),
-    Case("fin-date", FIN, cell("published", "2025-13-01"), "must be of type Date"),
+    Case("fin-duplicate", FIN, duplicate(None), "duplicate key (ticker, metric, value_kind"),
     Case(
         "fin-guidance-off-calendar",
         FIN,
@@ -285,13 +274,7 @@ CASES = [
         cell("basis", "discrete", fy_guidance, reported=("fiscal_quarter", "")),
         "fiscal_quarter required for discrete/ytd",
     ),
-    Case(
-        "fin-quarter-for-fy",
-        FIN,
-        cell("fiscal_quarter", "2", full_year),
-        "fiscal_quarter required for discrete/ytd and empty for fy",
-    ),
-    Case("fin-extra-field", FIN, extra_field, "row has 16 fields, header has 15"),
+    Case("fin-extra-field", FIN, extra_field, "row has 18 fields, header has 17"),
     # capex_guidance.csv
     Case("guid-mid-inf", GUID, cell("mid_usd_m", "inf", lambda r: bool(r["mid_usd_m"])), FINITE),
     Case("guid-low-nan", GUID, cell("low_usd_m", "NaN", lambda r: bool(r["low_usd_m"])), FINITE),
@@ -300,12 +283,6 @@ CASES = [
         GUID,
         cell("high_usd_m", "1e309", lambda r: bool(r["high_usd_m"])),
         FINITE,
-    ),
-    Case(
-        "guid-negative",
-        GUID,
-        cell("mid_usd_m", "-5", lambda r: bool(r["mid_usd_m"])),
-        "greater_than_or_equal_to(0)",
     ),
     Case(
         "guid-off-calendar",
@@ -332,14 +309,6 @@ CASES = [
         "basis must be fy for a full-year guided_period",
     ),
     Case(
-        "guid-fy-for-quarter",
-        GUID,
-        cell("basis", "fy", lambda r: r["basis"] == "discrete"),
-        "basis must be fy for a full-year guided_period",
-    ),
-    Case("guid-period-format", GUID, cell("guided_period", "2025"), "str_matches("),
-    Case("guid-qualifier", GUID, cell("qualifier", "roughly"), "isin("),
-    Case(
         "guid-low-above-high",
         GUID,
         cell("low_usd_m", "99999", lambda r: bool(r["low_usd_m"]) and bool(r["high_usd_m"])),
@@ -351,7 +320,7 @@ CASES = [
         cell("given_on", "2030-01-01", lambda r: bool(r["given_on"])),
         "given_on must not be after reported_on",
     ),
-    Case("guid-reported-blank", GUID, cell("reported_on", ""), "value is required"),
+    Case("guid-title-blank", GUID, cell("source_title", ""), "value is required"),
     Case("guid-header-only", GUID, header_only, "file has a header but no data rows"),
     # accelerators.csv: ranges refuse what would otherwise be dropped from the ranking
     Case("acc-bandwidth-zero", ACC, cell("hbm_tbps", "0", chip("H100")), "in_range(0.01, 100)"),
@@ -362,8 +331,6 @@ CASES = [
     Case("acc-bandwidth-inf", ACC, cell("hbm_tbps", "inf", chip("H100")), FINITE),
     Case("acc-tflops-nan", ACC, cell("bf16_dense_tflops", "NaN", chip("B200")), FINITE),
     Case("acc-tdp-negative", ACC, cell("tdp_w", "-700", chip("H100")), "in_range(10, 10000)"),
-    Case("acc-hbm-type", ACC, cell("hbm_gb", "80GB", chip("H100")), "must be of type Float64"),
-    Case("acc-vendor", ACC, cell("vendor", "Acme"), "isin("),
     Case("acc-duplicate-chip", ACC, duplicate("chip"), "field_uniqueness"),
     Case("acc-missing-column", ACC, drop_column("tdp_w"), "required column is missing"),
     Case("acc-crlf-accepted", ACC, crlf, None),
@@ -385,12 +352,6 @@ CASES = [
         cell("chip_count", "0", lambda r: bool(r["chip_count"])),
         "in_range(1, 1000000)",
     ),
-    Case(
-        "sys-count-type",
-        SYS,
-        cell("chip_count", "72.5", lambda r: bool(r["chip_count"])),
-        "must be of type Int64",
-    ),
     Case("sys-hbm-inf", SYS, cell("stated_total_hbm_tbps", "inf"), FINITE),
     Case("sys-hbm-negative", SYS, cell("stated_total_hbm_tbps", "-1"), "in_range(0.01, 100000000)"),
     Case("sys-unexpected-column", SYS, add_column("price_usd"), "unexpected column"),
@@ -409,15 +370,6 @@ CASES = [
     Case("tco-rate-overflow", TCO, cell("cost_of_capital", "1e309"), FINITE),
     Case("tco-pue", TCO, cell("pue", "0.5"), "pue must be >= 1"),
     Case("tco-power-tiny", TCO, cell("it_power_kw", "1e-300"), "in_range(0.01, 100)"),
-    Case(
-        "tco-electricity-huge", TCO, cell("electricity_usd_per_kwh", "1e30"), "in_range(0.001, 5)"
-    ),
-    Case(
-        "tco-maintenance",
-        TCO,
-        cell("maintenance_pct_of_capital_per_year", "2"),
-        "less_than_or_equal_to(1)",
-    ),
     Case("tco-unknown-chip", TCO, cell("chip", "Maia 100"), "chip must exist in accelerators.csv"),
     Case("tco-empty-file", TCO, replace_file(b"", Expect(None, None, None)), "file is empty"),
     # tco_assumption_sources.csv
@@ -427,14 +379,41 @@ CASES = [
     # companies.csv
     Case("comp-cik-type", COMP, cell("cik", "abc"), "must be of type Int64"),
     Case("comp-ticker", COMP, cell("ticker", "nvda"), "str_matches("),
-    Case("comp-calendar-rule", COMP, cell("fiscal_year_end_rule", "mar31"), "isin("),
+    Case(
+        "comp-calendar-rule",
+        COMP,
+        cell("fiscal_calendar", "mar31"),
+        "fiscal_calendar must be a rule of the vocabulary",
+    ),
     Case("comp-duplicate", COMP, duplicate("ticker"), "field_uniqueness"),
     Case("comp-latin1", COMP, latin1, "file is not valid UTF-8"),
     Case("comp-bom-accepted", COMP, bom, None),
+    # groups.csv, group_members.csv, coverage_notes.csv
+    Case("grp-name", GROUPS, cell("group_name", "bad name"), "str_matches("),
+    Case("grp-duplicate", GROUPS, duplicate("group_name"), "field_uniqueness"),
+    Case("grp-description-blank", GROUPS, cell("description", ""), "value is required"),
+    Case(
+        "gm-unknown-group",
+        MEMBERS,
+        cell("group_name", "NO_SUCH_GROUP"),
+        "group_name must exist in raw.groups",
+    ),
+    Case(
+        "gm-unknown-ticker", MEMBERS, cell("ticker", "XXXX"), "ticker must exist in raw.companies"
+    ),
+    Case("gm-duplicate", MEMBERS, duplicate(None), "duplicate key"),
+    Case("notes-quarter-format", NOTES, cell("first_quarter", "2024-Q1"), "str_matches("),
+    Case(
+        "notes-reversed-span",
+        NOTES,
+        cell("first_quarter", "2030Q1"),
+        "first_quarter must not be after last_quarter",
+    ),
+    Case("notes-unknown-ticker", NOTES, cell("ticker", "XXXX"), "ticker must exist"),
+    Case("notes-crlf-accepted", NOTES, crlf, None),
     # claims.csv
     Case("claims-inf", CLAIMS, cell("stated_value", "inf"), FINITE),
     Case("claims-id", CLAIMS, cell("claim_id", "X1"), "str_matches("),
-    Case("claims-decimals", CLAIMS, cell("decimals", "9"), "less_than_or_equal_to(6)"),
     Case(
         "claims-related",
         CLAIMS,
@@ -467,8 +446,26 @@ def warehouse(
         yield raw, path, tables(path)
 
 
+@pytest.fixture(scope="module")
+def refresh() -> Iterator[Callable[[str], dg.ExecuteInProcessResult]]:
+    """``refresh(dataset)``: the refresh job for ``raw/<dataset>`` only, as ``ledger refresh
+    raw/<dataset>`` runs it, on one ephemeral Dagster instance shared by the module."""
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("refresh_warehouse")
+    config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield lambda dataset: job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=[dg.AssetKey(["raw", dataset])],
+            run_config=config,
+        )
+
+
 def tables(path: Path) -> list[tuple[str, int, str]]:
-    """(table, rows, md5 of its rows as sorted text) of every published table and view."""
+    """(table, rows, md5 of its rows as sorted text) of every published table and view, in
+    one query."""
     with duckdb.connect(str(path), read_only=True) as con:
         names = con.execute(
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
@@ -477,16 +474,12 @@ def tables(path: Path) -> list[tuple[str, int, str]]:
             "AND schema_name NOT IN ('meta', 'quarantine') ORDER BY 1"
         ).fetchall()
         assert len(names) > 20
-        return [
-            (
-                name,
-                *con.execute(  # type: ignore[misc]
-                    "SELECT count(*), md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) "
-                    f"ORDER BY CAST(t AS VARCHAR)), '')) FROM {name} AS t"
-                ).fetchone(),
-            )
+        sql = " UNION ALL ".join(
+            f"SELECT '{name}', count(*), md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) "
+            f"ORDER BY CAST(t AS VARCHAR)), '')) FROM {name} AS t"
             for (name,) in names
-        ]
+        )
+        return sorted(con.execute(sql).fetchall())
 
 
 def current_rejections(path: Path, dataset: str) -> list[tuple]:
@@ -512,24 +505,22 @@ def expected_line(path: Path, expect: Expect, rule: str) -> str:
 
 # -------------------------------------------------------------------------- test
 def test_the_matrix_covers_every_raw_file_and_enough_cases() -> None:
-    from pipelines.raw.datasets import DATASETS
-
     assert {c.file for c in CASES} == {d.filename for d in DATASETS}
     assert len(CASES) >= 60
     assert len({c.id for c in CASES}) == len(CASES)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_bad_input(case: Case, warehouse: tuple[Path, Path, list]) -> None:
-    from pipelines.raw.datasets import DATASETS
-
+def test_bad_input(
+    case: Case, warehouse: tuple[Path, Path, list], refresh: Callable[[str], Any]
+) -> None:
     raw, path, published = warehouse
     dataset = next(d.name for d in DATASETS if d.filename == case.file)
     target = raw / case.file
     original = target.read_bytes()
     try:
         expect = case.edit(target)
-        result = run_refresh([f"raw/{dataset}"], log_level="CRITICAL")
+        result = refresh(dataset)
     finally:
         if target.is_dir():
             shutil.rmtree(target)

@@ -272,3 +272,15 @@ def test_read_only_forms_work(allowed_runs: dict, sql: str, expected: list[str] 
     else:
         assert lines[0] == "library_version,source_id,codename" and duckdb.__version__ in lines[1]
     assert changed == []
+
+
+def test_statements_are_split_where_duckdbs_tokenizer_sees_a_semicolon():
+    from pipelines.warehouse.readonly import split_statements
+
+    sql = "SELECT ';' AS a; /* ; */ SELECT \"x;y\" FROM t -- ;\n;; SELECT $$;$$"
+    assert [piece.strip() for piece in split_statements(sql)] == [
+        "SELECT ';' AS a",
+        '/* ; */ SELECT "x;y" FROM t -- ;',
+        "SELECT $$;$$",
+    ]
+    assert split_statements("  ;  -- nothing\n") == []

@@ -28,6 +28,7 @@ import duckdb
 import pytest
 
 from pipelines import settings
+from pipelines.cli import main as cli_main
 from pipelines.refresh import failure_messages, main, run_refresh
 from pipelines.reports import charts
 from pipelines.warehouse import swap
@@ -311,6 +312,8 @@ def test_a_crashed_writers_wal_is_set_aside_never_replayed_onto_the_new_file(
 ):
     live, _ = case
     crash_a_writer(live)
+    assert cli_main(["tables", "--warehouse", str(live), "--format", "csv"]) == 0
+    assert f"ledger: note: {live}.wal was left by a writer" in capsys.readouterr().err
 
     assert main(SELECTION) == 0
     out = capsys.readouterr().out
@@ -358,6 +361,27 @@ def test_a_wal_that_does_not_fit_the_file_is_set_aside_too(case: tuple[Path, Pat
     assert not swap.wal_of(live).exists()
     with duckdb.connect(str(live), read_only=True) as con:
         assert con.execute("SELECT x FROM raw.crashed_writer").fetchall() == [(1,)]
+
+
+def test_ledger_recover_sets_aside_a_wal_that_does_not_fit_and_keeps_the_file(
+    case: tuple[Path, Path], capsys
+):
+    live, _ = case
+    crash_a_writer(live)
+    wal = swap.wal_of(live).read_bytes()
+    swap.wal_of(live).unlink()
+    with duckdb.connect(str(live)) as con:
+        con.execute("CREATE TABLE raw.crashed_writer AS SELECT 1 AS x")
+    swap.wal_of(live).write_bytes(wal)
+    before = sha(live)
+
+    assert cli_main(["recover", "--warehouse", str(live)]) == 0
+
+    out = capsys.readouterr().out
+    assert f"{live} itself is fine" in out and "stale write-ahead log" in out
+    assert sha(live) == before and not swap.wal_of(live).exists()
+    assert not list(live.parent.glob(live.name + ".damaged-*"))
+    assert cli_main(["query", "--warehouse", str(live), "SELECT x FROM raw.crashed_writer"]) == 0
 
 
 # ---------------------------------------------------------------------- concurrent writer
@@ -426,7 +450,7 @@ def test_a_write_made_during_a_refresh_is_detected_kept_and_reported(case: tuple
 
 
 def test_charts_are_published_only_with_the_swap(case: tuple[Path, Path]):
-    """issue 10: a failed run (here raw/claims is a directory) leaves the previous charts;
+    """issue 10: a failed run (here raw/claims.csv is a directory) leaves the previous charts;
     a run that is swapped in publishes the ones it drew."""
     live, raw = case
     reports = live.parent / "reports"
@@ -442,8 +466,10 @@ def test_charts_are_published_only_with_the_swap(case: tuple[Path, Path]):
         [(message,)] = con.execute(
             "SELECT message FROM meta.refresh_log WHERE run_id = ?", [result.run_id]
         ).fetchall()
-    # the cause, not "Error occurred while executing op": exception, file
-    assert "raw__claims (IsADirectoryError" in message and str(raw / "claims.csv") in message
+    # the cause, not "Error occurred while executing op": step, file, what is wrong
+    assert message.startswith("failed steps: raw__claims (")
+    assert str(raw / "claims.csv") in message and "is a directory" in message.lower()
+    assert "Error occurred while executing" not in message
     assert leftovers(live) == []
 
     result = run_refresh(["reports/charts"])
@@ -485,6 +511,7 @@ def test_a_full_disk_fails_clearly_and_leaves_no_partial_copy(
 
     err = capsys.readouterr().err
     assert "No space left on device" in err and "keeps its previous tables" in err
+    assert f"copying {live}" in err and "the partial copy was removed" in err
     assert sha(live) == before
     assert leftovers(live) == []  # the partial copy is gone: the disk is not left full
     [entry] = swap.read_journal(live)  # the warehouse could not take the failure line

@@ -255,3 +255,27 @@ def test_record_without_dagster_home_uses_the_projects_instance_and_says_so(
     assert f"DAGSTER_HOME is not set; recording the run in {home}" in err
     with refresh._instance(record=False) as instance:
         assert instance.is_ephemeral
+
+
+# ---------------------------------------------------------------------- failure causes
+def test_root_cause_unwraps_dagsters_wrappers():
+    from dagster._utils.error import SerializableErrorInfo
+
+    from pipelines.warehouse.resource import root_cause
+
+    inner = SerializableErrorInfo("IsADirectoryError: [Errno 21] Is a directory: 'x.csv'\n",
+                                  [], "IsADirectoryError")  # fmt: skip
+    wrapped = SerializableErrorInfo(
+        "dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while "
+        'executing op "raw__claims":\n',
+        [],
+        "DagsterExecutionStepExecutionError",
+        cause=inner,
+    )
+    assert root_cause(wrapped) == "IsADirectoryError: [Errno 21] Is a directory: 'x.csv'"
+    failure = SerializableErrorInfo(
+        "dagster._core.definitions.events.Failure: raw/x.csv rejected: 1 problem(s)\n",
+        [],
+        "Failure",
+    )
+    assert root_cause(failure) == "raw/x.csv rejected: 1 problem(s)"

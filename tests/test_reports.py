@@ -24,6 +24,7 @@ from pipelines.reports.assets import (
     read_chart_data,
 )
 from pipelines.warehouse import WarehouseResource
+from tests.metric_chart_fixture import METRICS_PIXELS, METRICS_ROWS, METRICS_TABLES
 
 SMALL_WAREHOUSE = """
 CREATE SCHEMA marts;
@@ -67,12 +68,15 @@ INSERT INTO tco.chip_tco VALUES
 """
 # Rows plotted, by hand from the inserts above.
 EXPECTED_ROWS = {"capex_by_company": 4, "broadcom_ai_revenue": 3, "chip_tco": 2}
+SMALL_WAREHOUSE += METRICS_TABLES
+EXPECTED_ROWS |= METRICS_ROWS
 # Figure size (inches) x 100 dpi; chip_tco is 1.6 in + 0.45 in per chip (at least 3 rows).
 EXPECTED_PIXELS = {
     "capex_by_company": (1200, 750),
     "broadcom_ai_revenue": (1100, 600),
     "chip_tco": (1200, 295),
 }
+EXPECTED_PIXELS |= METRICS_PIXELS
 
 
 @pytest.fixture
@@ -137,8 +141,8 @@ def test_charts_render_from_a_small_warehouse(small_warehouse: Path, reports_out
             assert image.size == (width, height), name
             # Not a blank canvas: a real chart has many distinct colours.
             assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 50, name
-    assert metadata["chart_count"] == 3
-    assert metadata["charts_changed"] == 3
+    assert metadata["chart_count"] == len(EXPECTED_PIXELS)
+    assert metadata["charts_changed"] == len(EXPECTED_PIXELS)
     assert metadata["reports_dir"] == str(reports_out)
     for name in EXPECTED_PIXELS:
         assert f"`{reports_out / name}.png`" in metadata["charts"]
@@ -149,7 +153,7 @@ def test_charts_render_from_a_small_warehouse(small_warehouse: Path, reports_out
     assert {k: v.value for k, v in check.metadata.items() if k.startswith("rows_")} == {
         f"rows_{name}": rows for name, rows in EXPECTED_ROWS.items()
     }
-    assert metadata["charts_drawn"] == 3
+    assert metadata["charts_drawn"] == len(EXPECTED_PIXELS)
     assert sorted(p.name for p in reports_out.iterdir()) == sorted(
         [f"{name}.png" for name in EXPECTED_PIXELS] + [CACHE_DIR_NAME]
     )  # no temp files left behind
@@ -202,7 +206,7 @@ def test_unchanged_data_is_not_redrawn(
 ) -> None:
     first = _materialize()
     assert draw_counter == {name: 1 for name in EXPECTED_PIXELS}
-    assert _metadata(first)["charts_drawn"] == 3
+    assert _metadata(first)["charts_drawn"] == len(EXPECTED_PIXELS)
     mtimes = {p.name: p.stat().st_mtime_ns for p in reports_out.glob("*.png")}
 
     second = _materialize()
@@ -234,7 +238,7 @@ def test_changed_data_is_redrawn(
         con.execute("UPDATE marts.ai_revenue_quarterly SET ai_revenue_usd_m = 5200.000001 "
                     "WHERE fiscal_quarter = 3")  # fmt: skip
     metadata = _metadata(_materialize())
-    assert draw_counter == {"capex_by_company": 1, "broadcom_ai_revenue": 2, "chip_tco": 1}
+    assert draw_counter == {**{n: 1 for n in EXPECTED_PIXELS}, "broadcom_ai_revenue": 2}
     assert metadata["charts_drawn"] == 1
 
 
@@ -246,7 +250,7 @@ def test_edited_or_missing_png_is_redrawn(
     (reports_out / "chip_tco.png").write_bytes(b"not the chart")
     (reports_out / "capex_by_company.png").unlink()
     metadata = _metadata(_materialize())
-    assert draw_counter == {"capex_by_company": 2, "broadcom_ai_revenue": 1, "chip_tco": 2}
+    assert draw_counter == {**{n: 1 for n in EXPECTED_PIXELS}, "capex_by_company": 2, "chip_tco": 2}
     assert metadata["charts_drawn"] == 2
     assert (reports_out / "chip_tco.png").read_bytes() == original
     assert (reports_out / "capex_by_company.png").is_file()
@@ -270,7 +274,7 @@ def test_empty_warehouse_draws_placeholders_and_warns(
     check = _check(result)
     assert not check.passed
     assert check.severity == dg.AssetCheckSeverity.WARN
-    assert check.metadata["empty_charts"].value == "capex_by_company, broadcom_ai_revenue, chip_tco"
+    assert check.metadata["empty_charts"].value == ", ".join(s.name for s in CHART_SPECS)
     for spec in CHART_SPECS:
         assert (reports_out / f"{spec.name}.png").is_file()
 

@@ -259,7 +259,7 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
                 if check == "multiple_fields_uniqueness":
                     keys = schema.unique or []
                     check = f"duplicate key ({', '.join(keys)})"
-                    value = ", ".join(str(records[index].get(k)) for k in keys)
+                    value = ", ".join(str(records[index].get(k) or "") for k in keys)
                 elif check.startswith("not_nullable"):
                     check = "value is required"
                 problems.append(

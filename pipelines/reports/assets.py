@@ -31,7 +31,7 @@ import polars as pl
 from dagster import AssetExecutionContext
 
 from pipelines.metadata import OWNERS
-from pipelines.reports import charts
+from pipelines.reports import charts, metric_charts
 from pipelines.settings import read_sql
 from pipelines.warehouse import WarehouseResource
 
@@ -71,6 +71,7 @@ CHART_SPECS: tuple[ChartSpec, ...] = (
         "reports/chip_tco.sql",
         charts.chip_tco_chart,
     ),
+    *(ChartSpec(*spec) for spec in metric_charts.SPECS),
 )
 
 
@@ -97,7 +98,7 @@ def render_charts(con: duckdb.DuckDBPyConnection) -> list[charts.Chart]:
 
 CACHE_DIR_NAME = ".render-cache"
 CACHE_FORMAT = 1
-_CODE_FILES = (Path(__file__), Path(charts.__file__))
+_CODE_FILES = (Path(__file__), Path(charts.__file__), Path(metric_charts.__file__))
 _LIBRARIES = ("matplotlib", "pillow", "polars")
 
 
@@ -186,7 +187,7 @@ def _empty_like(spec: ChartSpec) -> pl.DataFrame:
             "tco_usd_per_pflop_hour": pl.Float64,
             "capital_source_kind": pl.String,
         },
-    }[spec.name]
+    }.get(spec.name) or metric_charts.EMPTY_COLUMNS[spec.name]
     return pl.DataFrame(schema=columns)
 
 
@@ -225,7 +226,9 @@ def _markdown_table(rows: list[tuple[charts.Chart, str, bool]]) -> str:
         "folder next to it): hyperscaler capex by company and calendar quarter with "
         "year-on-year growth (`marts.capex_quarterly`); Broadcom AI revenue against consensus "
         "and guidance (`marts.ai_revenue_quarterly`); chip TCO per HBM TB/s-hour and per "
-        "dense-BF16 PFLOP/s-hour (`tco.chip_tco`). Reads the warehouse, writes no table. A file "
+        "dense-BF16 PFLOP/s-hour (`tco.chip_tco`); capex intensity, cash coverage, supplier "
+        "capture and guidance-implied spend (`metrics.*`). Reads the warehouse, writes no table. "
+        "A file "
         "is rewritten only when its bytes change, so an unchanged refresh leaves git clean."
     ),
     kinds={"matplotlib", "duckdb", "polars"},

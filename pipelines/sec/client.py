@@ -19,13 +19,10 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import email.utils
 import io
 import socket
 import threading
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
@@ -34,80 +31,38 @@ from urllib.parse import urljoin, urlsplit
 from pipelines.sec.config import (
     ENV_FETCH_DEADLINE,
     ENV_MAX_BODY,
-    ENV_MAX_DECOMPRESSED,
     ENV_MAX_REDIRECTS,
     ENV_MAX_RETRY_WAIT,
     ENV_REQUEST_DEADLINE,
     SecSettings,
     check_user_agent,
 )
+from pipelines.sec.guards import (  # re-exported: the client's public names
+    CHUNK,
+    BoundedDecoder,
+    MinIntervalLimiter,
+    SecFetchError,
+    retry_after_seconds,
+)
+
+__all__ = [
+    "RETRY_STATUSES",
+    "FetchResult",
+    "MinIntervalLimiter",
+    "SecClient",
+    "SecFetchError",
+    "retry_after_seconds",
+]
 
 if TYPE_CHECKING:  # imported when a client is made: the connector is off by default
     import requests
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-CHUNK = 64 * 1024
-
-
-class SecFetchError(RuntimeError):
-    """A request failed for good (after retries, or with a status that is not retried)."""
-
-    def __init__(self, url: str, reason: str, *, network: bool = False) -> None:
-        super().__init__(f"GET {url} failed: {reason}")
-        self.url = url
-        self.reason = reason
-        #: True when the server could not be reached at all (DNS, refused, timeout).
-        self.network = network
 
 
 class _GiveUp(RuntimeError):
     """Raised inside the retry machinery to stop at once (deadline, wait budget, redirect);
     not an ``OSError``, so requests lets it through unchanged."""
-
-
-class MinIntervalLimiter:
-    """At most ``rate`` request starts per second: consecutive starts are at least
-    ``1 / rate`` seconds apart (so no one-second window holds more than ``rate``)."""
-
-    def __init__(
-        self,
-        rate: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
-        self._clock, self._sleep = clock, sleep
-        self._next = float("-inf")
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            self._sleep(start - now)
-
-
-def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    now = now or dt.datetime.now(dt.UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -291,51 +246,6 @@ def _http_machinery() -> tuple[type, type]:
 _MACHINERY: tuple[type, type] | None = None
 
 
-class _Decoder:
-    """Incremental gzip/deflate decoding with a limit on the output size."""
-
-    def __init__(self, encoding: str | None, url: str, limit: int) -> None:
-        encoding = (encoding or "identity").strip().lower()
-        if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
-            raise SecFetchError(url, f"unsupported Content-Encoding {encoding!r}")
-        self.compressed = encoding != "identity"
-        self.url, self.limit, self.size = url, limit, 0
-        self._new()
-
-    def _new(self) -> None:
-        self._z = zlib.decompressobj(wbits=32 + zlib.MAX_WBITS)  # gzip or zlib header
-
-    def _emit(self, data: bytes, sink: IO[bytes]) -> None:
-        self.size += len(data)
-        if self.size > self.limit:
-            raise SecFetchError(
-                self.url,
-                f"decompressed body larger than the limit of {self.limit:,} bytes "
-                f"({ENV_MAX_DECOMPRESSED}); download stopped",
-            )
-        sink.write(data)
-
-    def feed(self, data: bytes, sink: IO[bytes]) -> None:
-        if not self.compressed:
-            self._emit(data, sink)
-            return
-        try:
-            while data:
-                self._emit(self._z.decompress(data, CHUNK), sink)
-                data = self._z.unconsumed_tail
-                if self._z.eof and self._z.unused_data:  # another gzip member follows
-                    data = self._z.unused_data
-                    self._new()
-        except zlib.error as error:
-            raise SecFetchError(self.url, f"body is not valid gzip/deflate ({error})") from None
-
-    def finish(self, sink: IO[bytes]) -> None:
-        if self.compressed:
-            if not self._z.eof:
-                raise SecFetchError(self.url, "compressed body ends early (truncated)")
-            self._emit(self._z.flush(), sink)
-
-
 class SecClient:
     """GET companyfacts documents politely and defensively. One instance per run (shares the
     rate limit, the retry wait budget and the fetch deadline)."""
@@ -479,7 +389,7 @@ class SecClient:
                 f"{config.max_body_bytes:,} bytes ({ENV_MAX_BODY}); not downloaded",
             )
         encoding = response.headers.get("Content-Encoding")
-        decoder = _Decoder(encoding, url, config.max_decompressed_bytes)
+        decoder = BoundedDecoder(encoding, url, config.max_decompressed_bytes)
         received = 0
         while True:
             request.check_deadline()

@@ -11,8 +11,10 @@ damaged (it no longer opens, e.g. overwritten or truncated), recovery:
 4. copies ``.previous`` to a temporary file, fsyncs it and renames it over the live name
    (``.previous`` stays as it was, so recovery can be repeated).
 
-A live file that opens fine is left alone unless ``force`` is given. Afterwards run
-``make refresh`` to rebuild the newest tables from ``raw/``.
+A live file that opens fine is left alone unless ``force`` is given; one that fails to open
+only because of a write-ahead log that does not fit it keeps its contents: the log is set
+aside (``swap.set_aside_stale_wal``). Afterwards run ``make refresh`` to rebuild the newest
+tables from ``raw/``.
 
 Standard library and duckdb only.
 """
@@ -37,9 +39,10 @@ class RecoveryError(RuntimeError):
 @dataclass(frozen=True)
 class Recovered:
     live: Path
-    previous: Path
+    previous: Path | None  # None: the live file was fine once its stale WAL was set aside
     damaged: Path | None  # where the damaged file went (None: there was no live file)
     last_run: str  # the newest successful run in the recovered file, in words
+    note: str = ""  # what was done besides, in words
 
 
 def _opens(path: Path) -> tuple[bool, str]:
@@ -68,13 +71,29 @@ def _last_run(path: Path) -> str:
     return f"refresh {row[0]} of {row[1]:%Y-%m-%d %H:%M:%S} UTC" if row else "no refresh recorded"
 
 
+def _opens_without_wal(live: Path) -> bool:
+    """Whether ``live`` opens once its write-ahead log is left out (checked on a copy)."""
+    probe = live.with_name(f"{live.name}.checking")
+    try:
+        shutil.copyfile(live, probe)
+        return _opens(probe)[0]
+    finally:
+        probe.unlink(missing_ok=True)
+        swap.wal_of(probe).unlink(missing_ok=True)
+
+
 def recover(live: Path, *, force: bool = False, lock_timeout_s: float = 10.0) -> Recovered:
-    """Replace a damaged ``live`` warehouse by ``<live>.previous`` (see the module doc)."""
+    """Replace a damaged ``live`` warehouse by ``<live>.previous`` (see the module doc). If
+    only its write-ahead log is the problem (a log that does not fit the file), set the log
+    aside instead and keep the file."""
     previous = swap.previous_of(live)
     lock = swap.acquire_refresh_lock(live, lock_timeout_s)
     try:
         if live.exists():
             ok, why = _opens(live)
+            if not ok and swap.wal_of(live).exists() and _opens_without_wal(live) and not force:
+                note = swap.set_aside_stale_wal(live) or ""
+                return Recovered(live, None, None, _last_run(live), note)
             if ok and not force:
                 raise RecoveryError(
                     f"{live} opens fine: nothing to recover. To go back to the previous "

@@ -45,7 +45,7 @@ from pipelines import settings
 from pipelines.warehouse import swap
 from pipelines.warehouse.locking import WarehouseLockedError, retry_while_locked
 
-DATA_SCHEMAS = ("raw", "marts", "tco", "sec")
+DATA_SCHEMAS = ("raw", "marts", "metrics", "tco", "sec")
 
 __all__ = ["WarehouseLockedError", "WarehouseResource", "bootstrap", "snapshot_tables"]
 

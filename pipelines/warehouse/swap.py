@@ -151,10 +151,19 @@ def file_state(live: Path, fd: int, *, copy_to: Path | None = None) -> FileState
         finally:
             if target is not None:
                 target.close()
-    except BaseException:
-        if copy_to is not None:
-            copy_to.unlink(missing_ok=True)
-        raise
+    except BaseException as error:
+        if copy_to is None:
+            raise
+        copy_to.unlink(missing_ok=True)
+        if not isinstance(error, OSError):
+            raise
+        free = shutil.disk_usage(copy_to.parent).free
+        raise OSError(
+            error.errno,
+            f"{error.strerror or error}: copying {live} ({info.st_size} bytes) to {copy_to} "
+            f"failed; the partial copy was removed ({free} bytes free now). Free some space "
+            "and run the refresh again",
+        ) from error
     wal = wal_of(live)
     try:
         inode = os.stat(live).st_ino  # the name may point elsewhere than fd by now

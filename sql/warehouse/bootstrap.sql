@@ -1,6 +1,7 @@
 -- Schemas and bookkeeping tables every warehouse has. Safe to run on every refresh.
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS marts;
+CREATE SCHEMA IF NOT EXISTS metrics;
 CREATE SCHEMA IF NOT EXISTS tco;
 CREATE SCHEMA IF NOT EXISTS sec;
 CREATE SCHEMA IF NOT EXISTS quarantine;
@@ -81,7 +82,7 @@ CREATE TABLE IF NOT EXISTS meta.table_versions (
 );
 COMMENT ON TABLE meta.table_versions IS 'Row count and content hash of every table each successful refresh wrote, so you can see what changed since the last refresh.';
 COMMENT ON COLUMN meta.table_versions.run_id IS 'Successful refresh run (see meta.refresh_log)';
-COMMENT ON COLUMN meta.table_versions.table_name IS 'Data table, schema.table (schemas raw, marts, tco, sec)';
+COMMENT ON COLUMN meta.table_versions.table_name IS 'Data table, schema.table (schemas raw, marts, metrics, tco, sec)';
 COMMENT ON COLUMN meta.table_versions.row_count IS 'Rows in the table after the run';
 COMMENT ON COLUMN meta.table_versions.content_hash IS 'md5 of the table''s rows rendered as text and sorted: equal hashes mean equal contents, whatever the row order';
 COMMENT ON COLUMN meta.table_versions.written_at IS 'When the run recorded the version, just before its swap (UTC)';
