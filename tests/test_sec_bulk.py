@@ -291,4 +291,8 @@ def test_asset_ingests_and_exposes_views(archive, warehouse_file, monkeypatch) -
         members = con.execute(
             "SELECT count(*) FROM sec.bulk_members WHERE status = 'ingested'"
         ).fetchone()
+        coverage = con.execute(
+            "SELECT count(DISTINCT ticker) FROM sec.bulk_fiscal_year_coverage"
+        ).fetchone()
     assert (quarantined, members) == ((9,), (30,))
+    assert coverage is not None and coverage[0] > 0  # fiscal years of the derived filers

@@ -7,7 +7,7 @@
 Streaming, bounded memory: members are read one chunk at a time (``SEC_BULK_CHUNK``, default
 100): a chunk is extracted member by member into a temporary folder (``zipfile`` streams
 each member; the archive is never read whole), checked, parsed and derived with the
-connector's own :func:`pipelines.sec.derive.parse_and_derive`, appended to the new store
+connector's own :func:`pipelines.sec.derive.parse_and_derive_all`, appended to the new store
 file and deleted. Memory is that of one chunk, whatever the archive's size.
 
 Every member is checked on its own, and a bad one is quarantined (``members`` with
@@ -62,8 +62,13 @@ from pipelines.sec.bulk_members import (
 )
 from pipelines.sec.bulk_models import BulkMembersModel
 from pipelines.sec.config import SecConfigError, concept_map
-from pipelines.sec.derive import derive_from_frame, parse_and_derive
-from pipelines.sec.models import FactsModel, QuarterlyFirstReportedModel, QuarterlyModel
+from pipelines.sec.derive import Derived, derive_frame, parse_and_derive_all
+from pipelines.sec.models import (
+    FactsModel,
+    FiscalYearCoverageModel,
+    QuarterlyFirstReportedModel,
+    QuarterlyModel,
+)
 from pipelines.sec.parse import FACTS_SCHEMA
 
 #: What DuckDB's JSON reader raises on a bad file (through Arrow's stream reader: OSError).
@@ -105,11 +110,10 @@ def _current_rss_mb() -> float:
 
 
 # ------------------------------------------------------------------------------- chunks
-def _empty_outputs() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _empty_outputs() -> tuple[pl.DataFrame, Derived]:
     """Empty facts and quarterly frames with the columns the derivation gives."""
     facts = pl.DataFrame(schema=FACTS_SCHEMA)
-    latest, first = derive_from_frame(facts, concept_map([]))
-    return facts, latest, first
+    return facts, derive_frame(facts, concept_map([]))
 
 
 def _reraise_interrupt(error: BaseException) -> None:
@@ -120,18 +124,18 @@ def _reraise_interrupt(error: BaseException) -> None:
 
 def _parse(
     paths: list[str], config: BulkSettings, outcomes: dict[str, Outcome], ciks: dict[str, int]
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+) -> tuple[pl.DataFrame, Derived]:
     companies = {ciks[p]: config.company(ciks[p], outcomes[p].entity_name) for p in paths}
     labels = {cik: c.ticker for cik, c in companies.items()}
     concepts = concept_map(list(companies.values()))
     try:
-        facts, latest, first = parse_and_derive(paths, labels, concepts, chunk_files=len(paths))
+        facts, derived = parse_and_derive_all(paths, labels, concepts, chunk_files=len(paths))
     except PARSE_ERRORS as error:
         _reraise_interrupt(error)
         good = []
         for path in paths:
             try:
-                parse_and_derive([path], labels, concepts)
+                parse_and_derive_all([path], labels, concepts)
                 good.append(path)
             except PARSE_ERRORS as error:
                 _reraise_interrupt(error)
@@ -141,10 +145,10 @@ def _parse(
                     outcomes[path].quarantine("parse", message)
         if not good:
             return _empty_outputs()
-        facts, latest, first = parse_and_derive(good, labels, concepts, chunk_files=len(good))
+        facts, derived = parse_and_derive_all(good, labels, concepts, chunk_files=len(good))
     frame = pl.from_arrow(facts) if facts.num_columns else pl.DataFrame(schema=FACTS_SCHEMA)
     assert isinstance(frame, pl.DataFrame)
-    return frame.cast(FACTS_SCHEMA), latest, first  # type: ignore[arg-type]
+    return frame.cast(FACTS_SCHEMA), derived  # type: ignore[arg-type]
 
 
 def process_chunk(
@@ -201,20 +205,29 @@ def process_chunk(
                 check_header(outcomes[path], ciks[path], found.get(path, []))
     good = [p for p in paths if outcomes[p].status == "ingested"]
     if good:
-        facts, latest, first = _parse(good, config, outcomes, ciks)
+        facts, (latest, first, coverage) = _parse(good, config, outcomes, ciks)
         by_cik = {ciks[p]: outcomes[p] for p in good if outcomes[p].status == "ingested"}
+        ciks_of = {config.company(cik, None).ticker: cik for cik in by_cik}
         bad = {**validate(FactsModel, facts)}
-        for model, frame in ((QuarterlyModel, latest), (QuarterlyFirstReportedModel, first)):
-            for cik, reason in validate(model, frame).items():
+        derived = (
+            (QuarterlyModel, latest),
+            (QuarterlyFirstReportedModel, first),
+            (FiscalYearCoverageModel, coverage),
+        )
+        for model, frame in derived:
+            for cik, reason in validate(model, frame, ciks_of).items():
                 bad.setdefault(cik, f"{model.__name__}: {reason}")
         for cik, reason in bad.items():
-            stage = "quarterly" if reason.startswith("Quarterly") else "facts"
+            stage = "facts" if reason.startswith("row ") else "quarterly"
             by_cik[cik].quarantine(stage, reason)
         if bad:
             keep = ~pl.col("cik").is_in(list(bad))
             facts = facts.filter(keep)
             latest = latest.filter(keep)
             first = first.filter(keep)
+            coverage = coverage.filter(
+                ~pl.col("ticker").is_in([t for t, c in ciks_of.items() if c in bad])
+            )
         for cik, n in facts.group_by("cik").len().iter_rows():
             by_cik[cik].facts = n
         check_shape(
@@ -226,6 +239,7 @@ def process_chunk(
         builder.append("facts", facts)
         builder.append("quarterly", latest)
         builder.append("quarterly_as_first_reported", first)
+        builder.append("fiscal_year_coverage", coverage)
     for path in paths:
         if Path(path).parent == workdir:
             Path(path).unlink(missing_ok=True)
@@ -250,10 +264,11 @@ _MEMBER_SCHEMA = {
 
 def _ensure_tables(builder: sec_store.StoreBuilder) -> None:
     """Every store table exists even when no member was ingested (empty, same columns)."""
-    facts, latest, first = _empty_outputs()
+    facts, derived = _empty_outputs()
     builder.append("facts", facts)
-    builder.append("quarterly", latest)
-    builder.append("quarterly_as_first_reported", first)
+    builder.append("quarterly", derived.latest)
+    builder.append("quarterly_as_first_reported", derived.first)
+    builder.append("fiscal_year_coverage", derived.coverage)
 
 
 def ingest(

@@ -48,7 +48,8 @@ def _quarantine_table(rows: list[tuple], limit: int = 50) -> str:
         "chunks, each member checked and bad ones quarantined, parsed and derived with the "
         "connector's own functions into the SEC store (SEC_BULK_STORE, its own DuckDB file, "
         "swapped in atomically). The warehouse gets views sec.bulk_facts, sec.bulk_quarterly, "
-        "sec.bulk_quarterly_as_first_reported, sec.bulk_members, sec.bulk_quarantine "
+        "sec.bulk_quarterly_as_first_reported, sec.bulk_fiscal_year_coverage, sec.bulk_members, "
+        "sec.bulk_quarantine "
         "(readers ATTACH the store read-only as sec_bulk). Off unless SEC_BULK_SOURCE is set."
     ),
     kinds={"duckdb", "python", "json"},

@@ -193,15 +193,22 @@ def check_shape(paths: list[str], outcomes: dict[str, Outcome]) -> None:
                 )
 
 
-def _failed_ciks(error: pa_errors.SchemaErrors, frame: pl.DataFrame) -> dict[int, str]:
-    """CIK -> description of its first failing row, from pandera's failure cases."""
+def _failed_ciks(
+    error: pa_errors.SchemaErrors, frame: pl.DataFrame, ciks_of: dict[str, int] | None = None
+) -> dict[int, str]:
+    """CIK -> description of its first failing row, from pandera's failure cases (frames
+    without a ``cik`` column are mapped through ``ciks_of``: ticker -> CIK)."""
     cases = error.failure_cases
     if not isinstance(cases, pl.DataFrame) or "index" not in cases.columns:
         raise error
     cases = cases.filter(pl.col("index").is_not_null())
     if cases.is_empty():
         raise error  # a table-level failure (dtype, missing column): a bug, not a member
-    ciks = frame["cik"].gather(cases["index"].cast(pl.Int64))
+    rows = cases["index"].cast(pl.Int64)
+    if "cik" in frame.columns:
+        ciks = frame["cik"].gather(rows)
+    else:
+        ciks = frame["ticker"].gather(rows).replace_strict(ciks_of or {}, default=None)
     result: dict[int, str] = {}
     for cik, row in zip(ciks.to_list(), cases.iter_rows(named=True), strict=True):
         if cik not in result:
@@ -212,9 +219,11 @@ def _failed_ciks(error: pa_errors.SchemaErrors, frame: pl.DataFrame) -> dict[int
     return result
 
 
-def validate(model: type, frame: pl.DataFrame) -> dict[int, str]:
+def validate(
+    model: type, frame: pl.DataFrame, ciks_of: dict[str, int] | None = None
+) -> dict[int, str]:
     try:
         model.validate(frame, lazy=True)  # type: ignore[attr-defined]
     except pa_errors.SchemaErrors as error:
-        return _failed_ciks(error, frame)
+        return _failed_ciks(error, frame, ciks_of)
     return {}

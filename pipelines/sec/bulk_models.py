@@ -22,7 +22,8 @@ class BulkMembersModel(pa.DataFrameModel):
         nullable=True,
         isin=STAGES,
         description="Check a quarantined member failed: name, size, read (decompression), json, "
-        "shape, cik (file vs name), parse, facts (FactsModel), quarterly (QuarterlyModel)",
+        "shape, cik (file vs name), parse, facts (FactsModel), quarterly (QuarterlyModel, "
+        "QuarterlyFirstReportedModel or FiscalYearCoverageModel)",
     )
     reason: str = pa.Field(nullable=True, description="Why it was quarantined, with the value")
     facts: int = pa.Field(ge=0, description="Rows of the member in the store's facts table")

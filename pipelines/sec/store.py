@@ -39,6 +39,7 @@ VIEWS = {
     "facts": "sec.bulk_facts",
     "quarterly": "sec.bulk_quarterly",
     "quarterly_as_first_reported": "sec.bulk_quarterly_as_first_reported",
+    "fiscal_year_coverage": "sec.bulk_fiscal_year_coverage",
     "members": "sec.bulk_members",
     "ingest_log": "sec.bulk_ingest_log",
 }
