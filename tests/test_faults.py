@@ -412,7 +412,9 @@ def paused_refresh(live: Path, raw: Path, point: str, *selection: str) -> subpro
 
 def fake_charts(reports: Path) -> dict[str, str]:
     reports.mkdir(parents=True, exist_ok=True)
-    for name in ("capex_by_company", "broadcom_ai_revenue", "chip_tco"):
+    from pipelines.reports.assets import CHART_SPECS
+
+    for name in (spec.name for spec in CHART_SPECS):
         (reports / f"{name}.png").write_bytes(f"previous {name}".encode())
     return {p.name: sha(p) for p in reports.glob("*.png")}
 

@@ -194,7 +194,10 @@ class FinancialsModel(pa.DataFrameModel):
     )
     period_start: dt.date = pa.Field(nullable=True, description="First day of the period")
     period_end: dt.date = pa.Field(nullable=True, description="Last day of the period")
-    value: float = pa.Field(description="The figure, in unit")
+    value: float = pa.Field(
+        in_range={"min_value": -10_000_000, "max_value": 10_000_000},
+        description="The figure, in unit; plausible range ±10,000,000 (USD 10 trillion)",
+    )
     unit: str = pa.Field(isin=UNITS, description="USD_m (millions of US dollars) or USD_per_share")
     published: dt.date = pa.Field(nullable=True, description="Date the figure became public")
     published_before: dt.date = pa.Field(
@@ -376,11 +379,21 @@ class CapexGuidanceModel(pa.DataFrameModel):
         description="cash_pp_e (cash purchases of property and equipment), "
         "incl_finance_leases, unspecified",
     )
-    low_usd_m: float = pa.Field(nullable=True, ge=0, description="Low end, USD millions")
-    mid_usd_m: float = pa.Field(
-        nullable=True, ge=0, description="Point estimate or midpoint, USD millions"
+    low_usd_m: float = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 10_000_000},
+        description="Low end, USD millions (0 to 10,000,000)",
     )
-    high_usd_m: float = pa.Field(nullable=True, ge=0, description="High end, USD millions")
+    mid_usd_m: float = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 10_000_000},
+        description="Point estimate or midpoint, USD millions (0 to 10,000,000)",
+    )
+    high_usd_m: float = pa.Field(
+        nullable=True,
+        in_range={"min_value": 0, "max_value": 10_000_000},
+        description="High end, USD millions (0 to 10,000,000)",
+    )
     qualifier: str = pa.Field(nullable=True, isin=QUALIFIERS, description="e.g. more_than, about")
     given_on: dt.date = pa.Field(
         nullable=True, description="Date the guidance was given, when known"
@@ -605,7 +618,8 @@ TCO_ASSUMPTION_FIELDS = [
     "rent_usd_per_kw_month",
     "maintenance_pct_of_capital_per_year",
 ]
-CHIP_VENDORS = ["AWS", "NVIDIA", "Google", "AMD", "Huawei", "Intel", "Microsoft", "Meta"]
+#: A vendor name as printed (a chip of a new vendor is a data row, not a code change).
+VENDOR_PATTERN = r"^[A-Za-z][A-Za-z0-9 .&-]{1,39}$"
 TCO_SOURCE_KINDS = ["sourced", "assumption"]
 ALL_CHIPS = "*"
 
@@ -668,7 +682,9 @@ class AcceleratorsModel(pa.DataFrameModel):
         str_length={"min_value": 2},
         description="Chip name used across the ledger, e.g. Trainium2, GB200 (one GPU of an NVL72)",
     )
-    vendor: str = pa.Field(isin=CHIP_VENDORS, description="Vendor: AWS, NVIDIA, Google, AMD, ...")
+    vendor: str = pa.Field(
+        str_matches=VENDOR_PATTERN, description="Chip vendor as named by the source"
+    )
     bf16_dense_tflops: float = pa.Field(
         nullable=True,
         in_range={"min_value": 1, "max_value": 100_000},
