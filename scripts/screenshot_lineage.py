@@ -50,7 +50,7 @@ from pipelines.reports.webserver import running_webserver, stop_process_group
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 DEFAULT_OUT = settings.REPO_ROOT / "reports" / "lineage.png"
-GROUPS = ("raw", "marts", "tco", "sec", "reports")
+GROUPS = ("raw", "marts", "coverage", "metrics", "tco", "sec", "reports")
 #: The global asset graph ("Lineage" in the left navigation), every group expanded. A group's
 #: id in the UI is ``global@global:<group>`` (``expanded`` query parameter).
 GRAPH_PATH = "/asset-groups?expanded=" + ",".join(f"global@global:{g}" for g in GROUPS)
@@ -333,9 +333,9 @@ def screenshot_devtools(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="PNG to write")
-    parser.add_argument("--width", type=int, default=1800, help="viewport width, CSS px")
-    parser.add_argument("--height", type=int, default=640, help="viewport height, CSS px")
-    parser.add_argument("--scale", type=float, default=1.5, help="device pixels per CSS px")
+    parser.add_argument("--width", type=int, default=3000, help="viewport width, CSS px")
+    parser.add_argument("--height", type=int, default=1100, help="viewport height, CSS px")
+    parser.add_argument("--scale", type=float, default=1.0, help="device pixels per CSS px")
     parser.add_argument(
         "--simple",
         action="store_true",
