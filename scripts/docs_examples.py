@@ -1,6 +1,7 @@
 """Checked examples in the docs: run each example query and write its real output below it.
 
-In ``README.md``, ``raw/README.md`` and ``docs/*.md`` an example is a fenced block opened with ```` ```sql example````
+In ``README.md``, ``raw/README.md`` and ``docs/*.md`` an example is a fenced block opened
+with ```` ```sql example````
 followed (blank lines and one ``<!-- docs-example ... -->`` comment may stand between) by a
 fenced ```` ```text output```` block::
 
@@ -290,7 +291,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", choices=KINDS, help="only fixture or only shipped examples")
     parser.add_argument("--fixture-warehouse", type=Path, help="use this warehouse (fixture)")
     parser.add_argument("--shipped-warehouse", type=Path, help="use this warehouse (shipped)")
-    parser.add_argument("files", nargs="*", type=Path, help="default: README.md, raw/README.md, docs/*.md")
+    parser.add_argument(
+        "files", nargs="*", type=Path, help="default: README.md, raw/README.md, docs/*.md"
+    )
     args = parser.parse_args(argv)
     files = [f.resolve() for f in args.files] or doc_files()
     kinds = [args.only] if args.only else list(KINDS)
