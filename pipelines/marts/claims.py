@@ -471,7 +471,7 @@ def guidance_facts(guidance: pl.DataFrame, rules: dict[str, str]) -> list[dict[s
 
 
 def ai_revenue_facts(ai: pl.DataFrame, rules: dict[str, str]) -> list[dict[str, Any]]:
-    """Broadcom / Marvell figures per fiscal quarter (and its calendar quarter)."""
+    """AI-revenue companies' figures per fiscal quarter (and its calendar quarter)."""
     facts: list[dict[str, Any]] = []
     for r in ai.to_dicts():
         t = r["ticker"]

@@ -224,7 +224,7 @@ def _markdown_table(rows: list[tuple[charts.Chart, str, bool]]) -> str:
         "PNG charts of the warehouse, redrawn after each refresh into `reports/` (or "
         "`$LEDGER_REPORTS_DIR`; a scratch warehouse set by `LEDGER_WAREHOUSE` gets a `reports/` "
         "folder next to it): hyperscaler capex by company and calendar quarter with "
-        "year-on-year growth (`marts.capex_quarterly`); Broadcom AI revenue against consensus "
+        "year-on-year growth (`marts.capex_quarterly`); a company's AI revenue against consensus "
         "and guidance (`marts.ai_revenue_quarterly`); chip TCO per HBM TB/s-hour and per "
         "dense-BF16 PFLOP/s-hour (`tco.chip_tco`); capex intensity, cash coverage, supplier "
         "capture and guidance-implied spend (`metrics.*`). Reads the warehouse, writes no table. "

@@ -222,9 +222,9 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
             figure,
             "Source: marts.capex_quarterly, from company releases and filings "
             "(raw/financials.csv). "
-            "Each company's own cash-capex definition (Amazon: purchases net of proceeds). Hatched "
+            "Each company's own cash-capex definition (e.g. purchases net of proceeds). Hatched "
             "(derived): computed, not printed as a quarter - from year-to-date / full-year "
-            "figures, or Amazon's purchases minus proceeds. Fiscal quarters placed on the "
+            "figures, or purchases minus proceeds. Fiscal quarters placed on the "
             "calendar quarter holding their midpoint. Lines break where a year-earlier quarter "
             "is missing.",
         )
