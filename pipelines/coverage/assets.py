@@ -4,7 +4,6 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 from dagster import AssetExecutionContext
-from pandera.errors import SchemaError, SchemaErrors
 
 from pipelines.coverage.build import build_coverage, data_as_of, from_quarter
 from pipelines.coverage.models import CoverageModel, CuratedVsSecModel, DataAsOfModel
@@ -17,8 +16,9 @@ from pipelines.coverage.sec_reference import (
 )
 from pipelines.lineage import column_lineage
 from pipelines.metadata import OWNERS, column_schema, markdown_preview, table_doc
+from pipelines.publish import publish
 from pipelines.sec.config import real_files_dir
-from pipelines.warehouse import WarehouseResource, write_table
+from pipelines.warehouse import WarehouseResource
 from pipelines.warehouse.tables import read_table
 
 GROUP = "coverage"
@@ -35,24 +35,6 @@ CURATED_MATCHES_SEC = "curated_matches_sec_reference"
 FIN = "raw/financials"
 CQ = "marts/company_quarterly"
 NOTES = "raw/coverage_notes"
-
-
-def _write(
-    con, key: dg.AssetKey, frame: pl.DataFrame, model: type[pa.DataFrameModel], lineage
-) -> dg.MaterializeResult:
-    frame = frame.select(list(model.to_schema().columns))
-    try:
-        frame = model.validate(frame, lazy=True)
-    except (SchemaErrors, SchemaError) as error:
-        raise dg.Failure(description=f"{model.__name__} rejected the table:\n{error}") from error
-    rows = write_table(con, ".".join(key.path), frame, table_doc(model))
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": rows,
-            "dagster/column_lineage": lineage,
-            "preview": dg.MetadataValue.md(markdown_preview(frame)),
-        }
-    )
 
 
 def _kwargs(key: dg.AssetKey, model: type[pa.DataFrameModel], deps: list[dg.AssetKey]) -> dict:
@@ -90,7 +72,7 @@ def data_as_of_asset(warehouse: WarehouseResource) -> dg.MaterializeResult:
                 "undated_rows": [(FIN, "published")],
             }
         )
-        return _write(con, DATA_AS_OF, frame, DataAsOfModel, lineage)
+        return publish(con, DATA_AS_OF, frame, DataAsOfModel, lineage)
 
 
 @dg.asset(**_kwargs(COVERAGE, CoverageModel, [COMPANY_QUARTERLY, RAW_NOTES]))
@@ -119,7 +101,7 @@ def coverage_asset(warehouse: WarehouseResource) -> dg.MaterializeResult:
                 "reason": [*value, (CQ, "missing_reason"), (NOTES, "reason")],
             }
         )
-        return _write(con, COVERAGE, frame, CoverageModel, lineage)
+        return publish(con, COVERAGE, frame, CoverageModel, lineage)
 
 
 @dg.asset_check(
@@ -198,7 +180,7 @@ def curated_vs_sec_asset(
                 "within_tolerance": [*cq, *rev],
             }
         )
-        result = _write(con, CURATED_VS_SEC, frame, CuratedVsSecModel, lineage)
+        result = publish(con, CURATED_VS_SEC, frame, CuratedVsSecModel, lineage)
         result.metadata["reference_folder"] = dg.MetadataValue.path(str(folder))
         result.metadata["reference_files"] = len(files)
         return result

@@ -12,7 +12,6 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 from dagster import AssetExecutionContext
-from pandera.errors import SchemaError, SchemaErrors
 
 from pipelines.marts import checks
 from pipelines.marts import lineage as column_lineage
@@ -42,8 +41,9 @@ from pipelines.marts.models import (
     ClaimChecksModel,
     ClaimFactsModel,
 )
-from pipelines.metadata import OWNERS, column_schema, markdown_preview, table_doc
-from pipelines.warehouse import WarehouseResource, write_table
+from pipelines.metadata import OWNERS, column_schema, markdown_preview
+from pipelines.publish import publish
+from pipelines.warehouse import WarehouseResource
 from pipelines.warehouse.tables import read_table
 
 GROUP = "marts"
@@ -110,39 +110,6 @@ def _rules(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT ticker, fiscal_calendar FROM raw.companies").fetchall())
 
 
-def _validated(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
-    """``frame`` in the model's column order, validated; fails the asset with every problem."""
-    frame = frame.select(list(model.to_schema().columns))
-    try:
-        return model.validate(frame, lazy=True)
-    except (SchemaErrors, SchemaError) as error:
-        raise dg.Failure(
-            description=f"{model.__name__} rejected the computed table; nothing was "
-            f"written.\n{error}"
-        ) from error
-
-
-def _write(
-    con: duckdb.DuckDBPyConnection,
-    key: dg.AssetKey,
-    frame: pl.DataFrame,
-    model: type[pa.DataFrameModel],
-    lineage: dg.TableColumnLineage,
-    extra: dict | None = None,
-) -> dg.MaterializeResult:
-    frame = _validated(frame, model)
-    table = ".".join(key.path)
-    rows = write_table(con, table, frame, table_doc(model))
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": rows,
-            "dagster/column_lineage": lineage,
-            "preview": dg.MetadataValue.md(markdown_preview(frame)),
-            **(extra or {}),
-        }
-    )
-
-
 def _spec_metadata(key: dg.AssetKey, model: type[pa.DataFrameModel], sql_files: list[str]) -> dict:
     return {
         "dagster/column_schema": column_schema(model),
@@ -199,7 +166,7 @@ def capex_quarterly(
         missing = frame.filter(pl.col("capex_usd_m").is_null())
         context.log.info(f"{frame.height} rows; {derived.height} derived; {missing.height} missing")
         lineage = column_lineage.capex_quarterly()
-        return _write(
+        return publish(
             con,
             CAPEX_QUARTERLY,
             frame,
@@ -240,7 +207,7 @@ def company_quarterly(
             actuals, inputs.company_map, read_table(con, "marts.capex_quarterly")
         )
         context.log.info(f"{frame.height} company-metric-quarter rows")
-        return _write(
+        return publish(
             con, COMPANY_QUARTERLY, frame, CompanyQuarterlyModel, column_lineage.company_quarterly()
         )
 
@@ -271,7 +238,7 @@ def group_quarterly(
         frame, _ = _groups(con)
         incomplete = frame.filter(~pl.col("is_complete"))
         context.log.info(f"{frame.height} rows, {incomplete.height} incomplete")
-        return _write(
+        return publish(
             con,
             GROUP_QUARTERLY,
             frame,
@@ -296,7 +263,7 @@ def group_member_quarterly(
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         _, frame = _groups(con)
-        return _write(
+        return publish(
             con,
             GROUP_MEMBER_QUARTERLY,
             frame,
@@ -327,7 +294,7 @@ def capex_guidance(
         frame = build_capex_guidance(raw, capex, _rules(con))
         lineage = column_lineage.capex_guidance()
         context.log.info(f"{frame.height} guided periods")
-        return _write(con, CAPEX_GUIDANCE, frame, CapexGuidanceMartModel, lineage)
+        return publish(con, CAPEX_GUIDANCE, frame, CapexGuidanceMartModel, lineage)
 
 
 @dg.asset(
@@ -351,7 +318,7 @@ def ai_revenue_quarterly(
         frame = build_ai_revenue(con, inputs, actual_figures(con, inputs.financials))
         lineage = column_lineage.ai_revenue_quarterly()
         context.log.info(f"{frame.height} fiscal quarters")
-        return _write(con, AI_REVENUE_QUARTERLY, frame, AiRevenueQuarterlyModel, lineage)
+        return publish(con, AI_REVENUE_QUARTERLY, frame, AiRevenueQuarterlyModel, lineage)
 
 
 def _facts(marts: Marts, rules: dict[str, str], claims: pl.DataFrame) -> pl.DataFrame:
@@ -420,7 +387,7 @@ def claim_facts(
         context.log.info(
             f"{frame.height} facts, {frame.filter(pl.col('computed_value').is_null()).height} NULL"
         )
-        return _write(con, CLAIM_FACTS, frame, ClaimFactsModel, lineage)
+        return publish(con, CLAIM_FACTS, frame, ClaimFactsModel, lineage)
 
 
 @dg.asset(
@@ -470,7 +437,7 @@ def claim_checks(
         )
         lineage = column_lineage.claim_checks()
         changed = frame.filter(pl.col("verdict_changed")).height
-        return _write(
+        return publish(
             con,
             CLAIM_CHECKS,
             frame,

@@ -9,11 +9,10 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 from dagster import AssetExecutionContext
-from pandera.errors import SchemaError, SchemaErrors
 
 from pipelines.marts.build import Inputs, actual_figures
 from pipelines.marts.capex import build_capex_quarterly
-from pipelines.metadata import OWNERS, column_schema, markdown_preview, table_doc
+from pipelines.metadata import OWNERS, column_schema
 from pipelines.metrics import checks, config, lineage, ratios
 from pipelines.metrics.guidance_implied import build_guidance_implied
 from pipelines.metrics.models import (
@@ -24,7 +23,8 @@ from pipelines.metrics.models import (
     SupplierCaptureModel,
 )
 from pipelines.metrics.supplier_capture import build_supplier_capture
-from pipelines.warehouse import WarehouseResource, write_table
+from pipelines.publish import publish
+from pipelines.warehouse import WarehouseResource
 from pipelines.warehouse.tables import read_table
 
 GROUP = "metrics"
@@ -53,17 +53,6 @@ ERROR = dg.AssetCheckSeverity.ERROR
 RATIO_KEYS = ["entity_type", "entity", "calendar_quarter", "period"]
 
 
-def _validated(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame:
-    frame = frame.select(list(model.to_schema().columns))
-    try:
-        return model.validate(frame, lazy=True)
-    except (SchemaErrors, SchemaError) as error:
-        raise dg.Failure(
-            description=f"{model.__name__} rejected the computed table; nothing was written.\n"
-            f"{error}"
-        ) from error
-
-
 def _write(
     con: duckdb.DuckDBPyConnection,
     key: dg.AssetKey,
@@ -72,16 +61,8 @@ def _write(
     column_lineage: dg.TableColumnLineage,
     extra: dict | None = None,
 ) -> dg.MaterializeResult:
-    frame = _validated(frame, model)
-    rows = write_table(con, ".".join(key.path), frame, table_doc(model))
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": rows,
-            "dagster/column_lineage": column_lineage,
-            "preview": dg.MetadataValue.md(markdown_preview(frame.tail(10))),
-            **(extra or {}),
-        }
-    )
+    """:func:`pipelines.publish.publish`, previewing the latest rows (tables sorted by time)."""
+    return publish(con, key, frame, model, column_lineage, extra, preview_latest=True)
 
 
 def _asset_kwargs(
