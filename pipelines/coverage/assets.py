@@ -8,6 +8,9 @@ from dagster import AssetExecutionContext
 from pipelines.coverage.build import build_coverage, data_as_of, from_quarter
 from pipelines.coverage.models import CoverageModel, CuratedVsSecModel, DataAsOfModel
 from pipelines.coverage.sec_reference import (
+    SCHEMA as SEC_COMPARISON_SCHEMA,
+)
+from pipelines.coverage.sec_reference import (
     TOLERANCE,
     compare,
     curated_quarters,
@@ -148,9 +151,7 @@ def curated_vs_sec_asset(
                 f"{frame.height} quarters compared with {len(files)} files in {folder}"
             )
         else:
-            frame = pl.DataFrame(
-                schema={k: v for k, v in CuratedVsSecModel.to_schema().dtypes.items()}
-            )
+            frame = pl.DataFrame(schema=SEC_COMPARISON_SCHEMA)
             context.log.warning(f"no SEC reference files at {folder}: nothing compared")
         cq = [("marts/capex_quarterly", c) for c in ("capex_usd_m", "capex_purchases_gross_usd_m")]
         rev = [(CQ, "value_usd_m"), (CQ, "metric")]
