@@ -33,6 +33,7 @@ from pipelines.refresh import failure_messages, main, run_refresh
 from pipelines.reports import charts
 from pipelines.warehouse import swap
 from pipelines.warehouse.resource import snapshot_tables
+from tests.conftest import FIXTURE_RAW
 
 REPO = settings.REPO_ROOT
 SELECTION = ["raw/companies"]  # lifecycle moments: the smallest run that swaps a file in
@@ -99,7 +100,7 @@ def golden(refreshed_warehouse: Path) -> Path:
 def make_case(root: Path, golden: Path, *, rename: bool) -> tuple[Path, Path]:
     root.mkdir(parents=True, exist_ok=True)
     raw = root / "raw"
-    shutil.copytree(settings.REPO_ROOT / "raw", raw, ignore=shutil.ignore_patterns("sec"))
+    shutil.copytree(FIXTURE_RAW, raw)  # the raw files of the golden warehouse
     if rename:
         rename_broadcom(raw)
     live = root / "warehouse.duckdb"
