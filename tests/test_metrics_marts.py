@@ -6,7 +6,6 @@
 * ``refreshed_warehouse`` (conftest): the snapshot itself, for pinned values.
 """
 
-import csv
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from pipelines import settings
 from pipelines.metrics import config
 from pipelines.tco import breakeven
 from tests.conftest import FIXTURE_RAW
+from tests.rawfiles import append_rows
 
 TEST_SOURCE = "TEST FIXTURE: made-up figure for tests, not a real one"
 #: (ticker, metric, fiscal year, fiscal quarter, period start, period end, value, published)
@@ -64,18 +64,9 @@ METRICS_SELECTION = [
 ]
 
 
-def _append(path: Path, rows: list[dict[str, object]]) -> None:
-    with path.open(encoding="utf-8", newline="") as f:
-        header = next(csv.reader(f))
-    with path.open("a", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=header)
-        for row in rows:
-            writer.writerow({k: row.get(k, "") for k in header})
-
-
 def _derived_raw(target: Path) -> Path:
     shutil.copytree(FIXTURE_RAW, target, ignore=shutil.ignore_patterns("sec"))
-    _append(
+    append_rows(
         target / "financials.csv",
         [
             {
@@ -97,7 +88,7 @@ def _derived_raw(target: Path) -> Path:
             for t, m, fy, q, start, end, value, published in APPENDED_FINANCIALS
         ],
     )
-    _append(target / "capex_guidance.csv", [REVISION])
+    append_rows(target / "capex_guidance.csv", [REVISION])
     return target
 
 

@@ -7,7 +7,6 @@ date they may not have been public; a consensus older than the configured limit 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -21,6 +20,7 @@ from pipelines.marts.build import MAX_CONSENSUS_AGE_ENV, max_consensus_age_days
 from pipelines.marts.guidance import date_basis, known_since, statement_date
 from pipelines.refresh import failure_messages, run_refresh
 from tests.conftest import FIXTURE_RAW
+from tests.rawfiles import append_rows
 
 D = dt.date
 
@@ -67,15 +67,6 @@ def test_consensus_age_limit_setting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # --------------------------------------------------------------- on the snapshot
-def _append(path: Path, rows: list[dict[str, object]]) -> None:
-    with path.open(encoding="utf-8", newline="") as handle:
-        columns = next(csv.reader(handle))
-    with path.open("a", encoding="utf-8", newline="") as handle:
-        csv.DictWriter(handle, columns, lineterminator="\n").writerows(
-            {c: r.get(c, "") for c in columns} for r in rows
-        )
-
-
 SOURCE = {
     "source_title": "Undated test source",
     "source_url": "https://example.invalid/undated",
@@ -89,7 +80,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     raw = root / "raw"
     shutil.copytree(FIXTURE_RAW, raw)
     # an undated guidance statement: no given_on, no given_before; its document is dated
-    _append(
+    append_rows(
         raw / "capex_guidance.csv",
         [
             {
@@ -106,7 +97,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             }
         ],
     )
-    _append(
+    append_rows(
         raw / "financials.csv",
         [
             # an undated actual (no date at all): the quarter is reported, its date unknown

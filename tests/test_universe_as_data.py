@@ -10,7 +10,6 @@ consensus. Every expected value below is computed by hand from the rows written 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -27,6 +26,7 @@ from pipelines.calendar.fiscal import (
 )
 from pipelines.refresh import failure_messages, run_refresh
 from tests.conftest import FIXTURE_RAW
+from tests.rawfiles import append_rows
 
 ZZCO_CAL = "last:sat:sep:q1"
 YYCO_CAL = "month_end:may"
@@ -36,14 +36,6 @@ SOURCE = {
     "source_quote": "test fixture",
     "source_note": "",
 }
-
-
-def _append(path: Path, rows: list[dict[str, object]]) -> None:
-    with path.open(encoding="utf-8", newline="") as handle:
-        columns = next(csv.reader(handle))
-    with path.open("a", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, columns, lineterminator="\n")
-        writer.writerows({c: r.get(c, "") for c in columns} for r in rows)
 
 
 def _figure(
@@ -82,7 +74,7 @@ def _figure(
 
 def made_up_raw(target: Path) -> Path:
     shutil.copytree(FIXTURE_RAW, target)
-    _append(
+    append_rows(
         target / "companies.csv",
         [
             {
@@ -109,11 +101,11 @@ def made_up_raw(target: Path) -> Path:
             },
         ],
     )
-    _append(
+    append_rows(
         target / "groups.csv",
         [{"group_name": "NEOCLOUDS", "description": "Made-up neoclouds (test group)"}],
     )
-    _append(
+    append_rows(
         target / "group_members.csv",
         [
             {"group_name": "NEOCLOUDS", "ticker": "ZZCO"},
@@ -153,8 +145,8 @@ def made_up_raw(target: Path) -> Path:
     ]
     for fy, q, published, capex in y:
         rows.append(_figure("YYCO", YYCO_CAL, "capex_purchases_pp_e", fy, q, capex, published))
-    _append(target / "financials.csv", rows)
-    _append(
+    append_rows(target / "financials.csv", rows)
+    append_rows(
         target / "capex_guidance.csv",
         [
             {

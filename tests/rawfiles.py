@@ -1,0 +1,16 @@
+"""Helpers for tests that edit a copy of a raw folder."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+
+def append_rows(path: Path, rows: list[dict[str, object]]) -> None:
+    """Append ``rows`` to the CSV file at ``path`` in its own column order (missing = empty)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        columns = next(csv.reader(handle))
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        csv.DictWriter(handle, columns, lineterminator="\n").writerows(
+            {c: r.get(c, "") for c in columns} for r in rows
+        )
