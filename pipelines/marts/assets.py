@@ -102,10 +102,6 @@ AI_GROWTH_PAIRS = [
 
 
 # --------------------------------------------------------------------- helpers
-def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pl.DataFrame:
-    return con.execute(sql, params or {}).pl()
-
-
 def _rules(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT ticker, fiscal_calendar FROM raw.companies").fetchall())
 
