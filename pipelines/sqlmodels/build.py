@@ -1,0 +1,195 @@
+"""Build one SQL model into a DuckDB connection and hold it to its contract.
+
+:func:`build_model` runs the model (its SQL, or its Python function), checks the result
+against the contract (columns and types in order, NULLs, unique key, accepted values,
+patterns, ranges, finite numbers) before anything is written, then replaces the table (and,
+for a point-in-time model, ``asof.<table>``) with its comments, in one transaction. A broken
+contract raises :class:`ContractError` listing every problem; the tables stay as they were.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import duckdb
+
+from pipelines.sqlmodels.contract import ASOF_SCHEMA, TODAY, Column, Contract, ContractError
+
+INCOMING = "__incoming"
+
+
+def q(name: str) -> str:
+    """A quoted identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def set_variables(con: duckdb.DuckDBPyConnection, variables: Mapping[str, Any]) -> None:
+    """``SET VARIABLE`` for every setting a model reads with ``getvariable('name')``."""
+    for name, value in variables.items():
+        con.execute(f"SET VARIABLE {name} = {literal(value)}")
+
+
+def _python_model(spec: str) -> Callable[[duckdb.DuckDBPyConnection], Any]:
+    module, _, function = spec.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def _column_problems(con: duckdb.DuckDBPyConnection, relation: str, column: Column) -> list[str]:
+    c = q(column.name)
+    checks: list[tuple[str, str]] = []
+    if not column.nullable:
+        checks.append((f"{c} IS NULL", "is NULL (the contract rules NULL out)"))
+    if column.accepted_values is not None:
+        values = ", ".join(literal(v) for v in column.accepted_values)
+        checks.append((f"{c} NOT IN ({values})", f"is not one of {list(column.accepted_values)}"))
+    if column.regex:
+        checks.append(
+            (
+                f"NOT regexp_full_match({c}::VARCHAR, {literal(column.regex)})",
+                f"does not match the pattern {column.regex}",
+            )
+        )
+    if column.min is not None:
+        checks.append((f"{c} < {column.min!r}", f"is below the minimum {column.min}"))
+    if column.max is not None:
+        checks.append((f"{c} > {column.max!r}", f"is above the maximum {column.max}"))
+    if column.greater_than is not None:
+        checks.append((f"{c} <= {column.greater_than!r}", f"is not above {column.greater_than}"))
+    if column.less_than is not None:
+        checks.append((f"{c} >= {column.less_than!r}", f"is not below {column.less_than}"))
+    if column.type in ("DOUBLE", "FLOAT", "REAL"):
+        checks.append((f"NOT isfinite({c})", "is not a finite number (inf or NaN)"))
+    problems = []
+    for condition, what in checks:
+        bad = con.execute(
+            f"SELECT count(*), any_value({c}::VARCHAR) FROM {relation} WHERE {condition}"
+        ).fetchone()
+        if bad and bad[0]:
+            problems.append(f"column {column.name}: {bad[0]} row(s) {what}, e.g. {bad[1]!r}")
+    if column.unique:
+        dup = con.execute(
+            f"SELECT count(*) FROM (SELECT {c} FROM {relation} WHERE {c} IS NOT NULL "
+            f"GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchone()
+        if dup and dup[0]:
+            problems.append(f"column {column.name}: {dup[0]} value(s) occur more than once")
+    return problems
+
+
+def contract_problems(
+    con: duckdb.DuckDBPyConnection, relation: str, contract: Contract, *, asof: bool = False
+) -> list[str]:
+    """Everything in ``relation`` that breaks ``contract`` (empty when it keeps it)."""
+    expected = [(c.name, c.type) for c in contract.columns]
+    if asof:
+        expected = [("as_of", "DATE"), *expected]
+    actual = [(str(n), str(t)) for n, t, *_ in con.execute(f"DESCRIBE {relation}").fetchall()]
+    if actual != expected:
+        problems = [f"{contract.name}: the SQL gives other columns than the contract"]
+        for n, t in actual:
+            if (n, t) not in expected:
+                problems.append(f"  SQL gives {n} {t}, the contract does not have it so")
+        for n, t in expected:
+            if (n, t) not in actual:
+                problems.append(f"  contract has {n} {t}, the SQL does not give it so")
+        if set(actual) == set(expected):
+            problems.append("  same columns and types, another order")
+        return problems
+    problems = []
+    for column in contract.columns:
+        problems += _column_problems(con, relation, column)
+    key = (["as_of"] if asof else []) + list(contract.unique_key)
+    if contract.unique_key:
+        cols = ", ".join(q(k) for k in key)
+        dup = con.execute(
+            f"SELECT count(*), any_value(concat_ws(', ', {cols})) FROM "
+            f"(SELECT {cols} FROM {relation} GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchone()
+        if dup and dup[0]:
+            problems.append(
+                f"unique key ({', '.join(key)}): {dup[0]} key(s) occur more than once, "
+                f"e.g. ({dup[1]})"
+            )
+    return [f"{contract.name}: {p}" for p in problems]
+
+
+def _comments(contract: Contract, table: str) -> list[str]:
+    statements = [f"COMMENT ON TABLE {table} IS {literal(contract.description)}"]
+    statements += [
+        f"COMMENT ON COLUMN {table}.{q(c.name)} IS {literal(c.description)}"
+        for c in contract.columns
+        if c.description
+    ]
+    return statements
+
+
+def build_model(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    variables: Mapping[str, Any] | None = None,
+) -> int:
+    """Compute ``contract``'s table, hold it to the contract, write it; returns its rows."""
+    set_variables(con, variables or {})
+    incoming = f"{INCOMING}_{contract.table}"
+    con.execute(f"DROP TABLE IF EXISTS temp.{incoming}")
+    if contract.python:
+        frame = _python_model(contract.python)(con)
+        con.register(f"{incoming}_frame", frame)
+        try:
+            con.execute(f"CREATE TEMP TABLE {incoming} AS SELECT * FROM {incoming}_frame")
+        finally:
+            con.unregister(f"{incoming}_frame")
+    else:
+        con.execute(f"CREATE TEMP TABLE {incoming} AS {contract.sql()}")
+    try:
+        problems = contract_problems(con, f"temp.{incoming}", contract, asof=contract.point_in_time)
+        if problems:
+            raise ContractError("\n".join(problems))
+        order = ", ".join(q(c) for c in contract.order_by)
+        order_clause = f" ORDER BY {order}" if order else ""
+        columns = ", ".join(q(c.name) for c in contract.columns)
+        statements = [f"CREATE SCHEMA IF NOT EXISTS {contract.schema}"]
+        if contract.point_in_time:
+            asof_table = f"{ASOF_SCHEMA}.{contract.table}"
+            statements += [
+                f"CREATE SCHEMA IF NOT EXISTS {ASOF_SCHEMA}",
+                f"CREATE OR REPLACE TABLE {asof_table} AS SELECT * FROM temp.{incoming}"
+                + (f" ORDER BY as_of, {order}" if order else " ORDER BY as_of"),
+                f"CREATE OR REPLACE TABLE {contract.name} AS SELECT {columns} "
+                f"FROM temp.{incoming} WHERE as_of = DATE '{TODAY}'{order_clause}",
+                *_comments(contract, contract.name),
+                f"COMMENT ON TABLE {asof_table} IS "
+                + literal(
+                    f"Every vintage of {contract.name} (as_of: the date the figures "
+                    f"were known on; {TODAY} = everything known today). " + contract.description
+                ),
+            ]
+        else:
+            statements += [
+                f"CREATE OR REPLACE TABLE {contract.name} AS SELECT {columns} "
+                f"FROM temp.{incoming}{order_clause}",
+                *_comments(contract, contract.name),
+            ]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(";\n".join(statements))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        row = con.execute(f"SELECT count(*) FROM {contract.name}").fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS temp.{incoming}")

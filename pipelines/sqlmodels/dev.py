@@ -1,0 +1,125 @@
+"""Develop SQL models against a reference warehouse (a build of the previous code).
+
+    python -m pipelines.sqlmodels.dev --ref REF.duckdb --build marts.capex_quarterly
+        [--build ...] [--copy tco.chip_tco] [--out scratch.duckdb] [--compare-all]
+
+Copies every ``raw.*`` table (and each ``--copy`` table) of REF into a scratch database,
+builds the named models and every model they depend on (from the SQL files; a table no
+built model produces is copied from REF), then compares each built table that REF also has
+with REF's: columns, types and rows (order-independent), printing what differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import SQL_DIR
+from pipelines.sqlmodels.build import build_model, q
+from pipelines.sqlmodels.contract import build_order, load_contracts, references
+
+DEFAULT_VARIABLES = {"consensus_max_age_days": 45}
+
+
+def _rows_text(con: duckdb.DuckDBPyConnection, relation: str, columns: str) -> str:
+    return (
+        f"SELECT count(*), coalesce(md5(string_agg(r, chr(10) ORDER BY r)), md5('')) FROM "
+        f"(SELECT CAST(({columns}) AS VARCHAR) AS r FROM {relation})"
+    )
+
+
+def compare_table(con: duckdb.DuckDBPyConnection, name: str, show: int) -> tuple[bool, str]:
+    """Is the built ``name`` identical to ref's (columns, types, rows)? And what differs."""
+    schema, table = name.split(".")
+    here = con.execute(f"DESCRIBE {schema}.{table}").fetchall()
+    there = con.execute(f"DESCRIBE ref.{schema}.{table}").fetchall()
+    cols_here = [(r[0], r[1]) for r in here]
+    cols_there = [(r[0], r[1]) for r in there]
+    if cols_here != cols_there:
+        return False, f"  columns built: {cols_here}\n  columns ref:   {cols_there}"
+    columns = ", ".join(q(c) for c, _ in cols_here)
+    a = con.execute(_rows_text(con, f"{schema}.{table}", columns)).fetchone()
+    b = con.execute(_rows_text(con, f"ref.{schema}.{table}", columns)).fetchone()
+    if a == b:
+        return True, ""
+    lines = [f"  rows built {a[0]}, ref {b[0]}"]  # type: ignore[index]
+    built = f"SELECT {columns} FROM {schema}.{table}"
+    ref = f"SELECT {columns} FROM ref.{schema}.{table}"
+    for row in con.execute(f"({built} EXCEPT ALL {ref}) LIMIT {show}").fetchall():
+        lines.append(f"  built only: {row}")
+    for row in con.execute(f"({ref} EXCEPT ALL {built}) LIMIT {show}").fetchall():
+        lines.append(f"  ref only:   {row}")
+    return False, "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ref", required=True)
+    parser.add_argument("--build", action="append", default=[])
+    parser.add_argument("--copy", action="append", default=[])
+    parser.add_argument("--out", default=":memory:")
+    parser.add_argument("--show", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    contracts = load_contracts(SQL_DIR, require_sql=False)
+    wanted: set[str] = set()
+
+    def want(name: str) -> None:
+        if name in wanted:
+            return
+        wanted.add(name)
+        for dep in references(contracts[name], set(contracts)):
+            if dep not in args.copy:
+                want(dep)
+
+    for name in args.build:
+        want(name)
+    order = [n for n in build_order(contracts, {}) if n in wanted]
+
+    if args.out != ":memory:":
+        Path(args.out).unlink(missing_ok=True)
+    con = duckdb.connect(args.out)
+    con.execute(f"ATTACH '{args.ref}' AS ref (READ_ONLY)")
+    ref_tables = {
+        f"{s}.{t}"
+        for s, t in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'ref'"
+        ).fetchall()
+    }
+    copies = [t for t in sorted(ref_tables) if t.startswith("raw.")] + args.copy
+    copies += [
+        dep
+        for name in order
+        for dep in references(contracts[name], ref_tables)
+        if dep not in wanted and dep not in copies
+    ]
+    for table in copies:
+        schema, name = table.split(".")
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS FROM ref.{q(schema)}.{q(name)}")
+    macros = SQL_DIR / "macros.sql"
+    if macros.exists():
+        con.execute(macros.read_text(encoding="utf-8"))
+    failed = False
+    for name in order:
+        start = time.perf_counter()
+        try:
+            rows = build_model(con, contracts[name], DEFAULT_VARIABLES)
+        except Exception as error:  # report and stop: later models need this one
+            print(f"FAILED {name}: {error}")
+            return 1
+        took = (time.perf_counter() - start) * 1000
+        verdict = ""
+        if name in ref_tables:
+            same, text = compare_table(con, name, args.show)
+            verdict = "identical to ref" if same else "DIFFERENT from ref\n" + text
+            failed |= not same
+        print(f"{name}: {rows} rows, {took:.0f} ms {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
