@@ -100,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         schema, name = table.split(".")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         con.execute(f"CREATE OR REPLACE TABLE {table} AS FROM ref.{q(schema)}.{q(name)}")
-    macros = SQL_DIR / "macros.sql"
-    if macros.exists():
+    for macros in sorted((SQL_DIR / "macros").glob("*.sql")):
         con.execute(macros.read_text(encoding="utf-8"))
     failed = False
     for name in order:
