@@ -60,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ref", required=True)
     parser.add_argument("--build", action="append", default=[])
     parser.add_argument("--copy", action="append", default=[])
+    parser.add_argument(
+        "--asof-from-ref",
+        action="append",
+        default=[],
+        help="schema.table: make asof.<table> from ref's table as today's vintage only "
+        "(develop a point-in-time model before its upstream models exist)",
+    )
     parser.add_argument("--out", default=":memory:")
     parser.add_argument("--show", type=int, default=5)
     args = parser.parse_args(argv)
@@ -96,6 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         for dep in references(contracts[name], ref_tables)
         if dep not in wanted and dep not in copies
     ]
+    con.execute("CREATE SCHEMA IF NOT EXISTS asof")
+    for table in args.asof_from_ref:
+        schema, name = table.split(".")
+        con.execute(
+            f"CREATE OR REPLACE TABLE asof.{q(name)} AS "
+            f"SELECT DATE '9999-12-31' AS as_of, * FROM ref.{q(schema)}.{q(name)}"
+        )
     for table in copies:
         schema, name = table.split(".")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
