@@ -13,11 +13,12 @@ from pipelines.reports.assets import REPORT_ASSETS
 from pipelines.sec.assets import SEC_ASSETS
 from pipelines.sec.bulk_assets import SEC_BULK_ASSETS, SEC_BULK_CHECKS
 from pipelines.sec.checks import SEC_CHECKS
+from pipelines.sqlmodels.assets import sql_model_assets
 from pipelines.tco.assets import TCO_ASSETS, TCO_CHECKS
 from pipelines.tco.breakeven_assets import BREAKEVEN_ASSETS, BREAKEVEN_CHECKS
 from pipelines.warehouse import WarehouseResource
 
-ALL_ASSETS: list[dg.AssetsDefinition] = [
+_PYTHON_ASSETS: list[dg.AssetsDefinition] = [
     *RAW_ASSETS,
     *MARTS_ASSETS,
     *METRICS_ASSETS,
@@ -28,7 +29,7 @@ ALL_ASSETS: list[dg.AssetsDefinition] = [
     *SEC_BULK_ASSETS,
     *REPORT_ASSETS,
 ]
-ALL_CHECKS: list[dg.AssetChecksDefinition] = [
+_PYTHON_CHECKS: list[dg.AssetChecksDefinition] = [
     *MARTS_CHECKS,
     *METRICS_CHECKS,
     *COVERAGE_CHECKS,
@@ -36,6 +37,25 @@ ALL_CHECKS: list[dg.AssetChecksDefinition] = [
     *BREAKEVEN_CHECKS,
     *SEC_CHECKS,
     *SEC_BULK_CHECKS,
+]
+
+
+def _table(key: dg.AssetKey) -> str:
+    return ".".join(key.path)
+
+
+# Every table with a SQL model (sql/<schema>/<table>.sql + .yml) is built from it; the
+# Python asset of the same table, and its checks (now the contract's tests), step aside.
+_SQL_ASSETS = sql_model_assets(
+    {_table(k) for a in _PYTHON_ASSETS for k in a.keys if len(k.path) == 2}
+)
+_SQL_KEYS = {k for a in _SQL_ASSETS for k in a.keys}
+ALL_ASSETS: list[dg.AssetsDefinition] = [
+    *[a for a in _PYTHON_ASSETS if not set(a.keys) & _SQL_KEYS],
+    *_SQL_ASSETS,
+]
+ALL_CHECKS: list[dg.AssetChecksDefinition] = [
+    c for c in _PYTHON_CHECKS if not {k.asset_key for k in c.check_keys} & _SQL_KEYS
 ]
 
 defs = dg.Definitions(

@@ -4,7 +4,7 @@ tables, and the asset checks that reproduce the seed's headline figures.
 Flow: ``raw.tco_assumptions`` + ``raw.tco_assumption_sources`` + ``raw.accelerators`` +
 ``raw.accelerator_sources`` -> ``sql/tco/chip_inputs.sql`` -> ``tco.chip_tco`` (formulas of
 ``pipelines/tco/model.py``) -> ``tco.tco_comparison`` and ``tco.tco_sensitivity``;
-``raw.systems`` + ``raw.accelerators`` -> ``sql/tco/cluster_comparison.sql`` ->
+``raw.systems`` + ``raw.accelerators`` -> ``sql/tco/cluster_inputs.sql`` ->
 ``tco.cluster_comparison``; all of it -> ``tco.claim_facts`` (values in the vocabulary of
 ``raw.claims``, read by marts.claim_checks).
 """
@@ -301,7 +301,7 @@ def cluster_comparison(
                 f"({', '.join(sorted(known))})"
             )
         raw = con.execute(
-            read_sql("tco/cluster_comparison.sql"), {"reference_system": config.reference_system}
+            read_sql("tco/cluster_inputs.sql"), {"reference_system": config.reference_system}
         ).pl()
         frame = frames.cluster_frame(raw)
         pf = [(_SYS, "chip_count"), (_ACC, "bf16_dense_tflops"), (_SYS, "stated_total_bf16_pflops")]

@@ -51,8 +51,11 @@ __all__ = ["WarehouseLockedError", "WarehouseResource", "bootstrap", "snapshot_t
 
 
 def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schemas and bookkeeping tables if missing."""
+    """Create schemas and bookkeeping tables if missing, and the SQL models' macros
+    (``sql/macros/*.sql``)."""
     con.execute(settings.read_sql("warehouse/bootstrap.sql"))
+    for macros in sorted((settings.SQL_DIR / "macros").glob("*.sql")):
+        con.execute(macros.read_text(encoding="utf-8"))
 
 
 def snapshot_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
