@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -41,18 +42,18 @@ _POLARS_TO_DUCKDB = {
 
 
 @cache
-def contracts() -> dict[str, Contract]:
-    return load_contracts(SQL_DIR, require_sql=False)
+def contracts(sql_dir: Path = SQL_DIR) -> dict[str, Contract]:
+    return load_contracts(sql_dir, require_sql=False)
 
 
-def column_types(table: str) -> list[tuple[str, str]]:
+def column_types(table: str, sql_dir: Path = SQL_DIR) -> list[tuple[str, str]]:
     """(name, DuckDB type) of a raw table, a model's table or an ``asof.`` table."""
     schema, name = table.split(".", 1)
     if schema == "raw":
         columns = BY_NAME[name].model.to_schema().columns
         return [(c, _POLARS_TO_DUCKDB[col.dtype.type]) for c, col in columns.items()]
-    by_table = {c.table: c for c in contracts().values()}
-    contract = contracts().get(table) or (by_table[name] if schema == "asof" else None)
+    by_table = {c.table: c for c in contracts(sql_dir).values()}
+    contract = contracts(sql_dir).get(table) or (by_table[name] if schema == "asof" else None)
     if contract is None:
         raise KeyError(f"{table}: neither a raw table nor a model with a contract")
     columns = [(c.name, c.type) for c in contract.columns]
@@ -65,13 +66,14 @@ def run_model(
     variables: Mapping[str, Any] | None = None,
     *,
     asof: bool = False,
+    sql_dir: Path = SQL_DIR,
 ) -> list[dict[str, Any]]:
     con = duckdb.connect()
-    for macros in sorted((SQL_DIR / "macros").glob("*.sql")):
+    for macros in sorted((sql_dir / "macros").glob("*.sql")):
         con.execute(macros.read_text(encoding="utf-8"))
     for table, rows in given.items():
         schema, _ = table.split(".", 1)
-        columns = column_types(table)
+        columns = column_types(table, sql_dir)
         unknown = {k for row in rows for k in row} - {c for c, _ in columns}
         if unknown:
             raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
@@ -83,7 +85,7 @@ def run_model(
                 f"INSERT INTO {table} VALUES ({marks})",
                 [[row.get(c) for c, _ in columns] for row in rows],
             )
-    contract = contracts()[name]
+    contract = contracts(sql_dir)[name]
     build_model(con, contract, {"consensus_max_age_days": 45, **(variables or {})})
     source = f"asof.{contract.table}" if asof else name
     cursor = con.execute(f"SELECT * FROM {source}")

@@ -152,9 +152,11 @@ def _tables(con) -> set[str]:  # type: ignore[no-untyped-def]
     }
 
 
-def sql_model_assets(other_tables: set[str]) -> list[dg.AssetsDefinition]:
-    """One asset per contract in ``sql/`` that has its SQL (or Python) model;
+def sql_model_assets(
+    other_tables: set[str], sql_dir: Path = settings.SQL_DIR
+) -> list[dg.AssetsDefinition]:
+    """One asset per contract in ``sql_dir`` that has its SQL (or Python) model;
     ``other_tables``: the tables the other assets write (raw files, Python models)."""
-    contracts = load_contracts(settings.SQL_DIR, require_sql=False)
+    contracts = {n: c for n, c in load_contracts(sql_dir, require_sql=False).items() if c.has_model}
     known = set(contracts) | other_tables
     return [model_asset(c, known) for c in contracts.values()]

@@ -80,6 +80,11 @@ class Contract:
     def asof_name(self) -> str:
         return f"{ASOF_SCHEMA}.{self.table}"
 
+    @property
+    def has_model(self) -> bool:
+        """Its SQL file exists, or it names a Python function."""
+        return bool(self.python) or self.sql_path.exists()
+
     def sql(self) -> str | None:
         """The model's SQL text (None for a Python model)."""
         if self.python:
@@ -110,7 +115,7 @@ def _column(raw: dict[str, Any], where: str) -> Column:
     )
 
 
-def load_contract(path: Path, *, require_sql: bool = True) -> Contract | None:
+def load_contract(path: Path, *, require_sql: bool = True) -> Contract:
     """One contract file; :class:`ContractError` naming the file and the problem."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -153,21 +158,18 @@ def load_contract(path: Path, *, require_sql: bool = True) -> Contract | None:
         tests=tests,
         group=raw.get("group"),
     )
-    if not contract.python and not contract.sql_path.exists():
-        if not require_sql:
-            return None
+    if require_sql and not contract.has_model:
         raise ContractError(f"{path}: no SQL file {contract.sql_path.name} beside it")
     return contract
 
 
 def load_contracts(sql_dir: Path, *, require_sql: bool = True) -> dict[str, Contract]:
     """Every contract under ``sql_dir`` (``<schema>/<table>.yml``), by table name; with
-    ``require_sql=False`` a contract whose SQL file is not written yet is skipped."""
+    ``require_sql=False`` also those whose model is not written yet (``has_model``)."""
     contracts = {}
     for path in sorted(sql_dir.glob("*/*.yml")):
         contract = load_contract(path, require_sql=require_sql)
-        if contract is not None:
-            contracts[contract.name] = contract
+        contracts[contract.name] = contract
     return contracts
 
 
@@ -176,7 +178,7 @@ _REFERENCE = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 
 def references(contract: Contract, known: set[str]) -> list[str]:
     """Tables of ``known`` the model's SQL names (``asof.x`` counts as the model of ``x``)."""
-    text = contract.sql() or ""
+    text = (contract.sql() if contract.has_model else None) or ""
     text = re.sub(r"--[^\n]*", "", text)
     found: list[str] = []
     by_table = {name.split(".", 1)[1]: name for name in known}

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=5)
     args = parser.parse_args(argv)
 
-    contracts = load_contracts(SQL_DIR, require_sql=False)
+    contracts = {n: c for n, c in load_contracts(SQL_DIR, require_sql=False).items() if c.has_model}
     wanted: set[str] = set()
 
     def want(name: str) -> None:
