@@ -61,7 +61,10 @@ def fiscal_quarter_rows(ticker: str, rule: str, first_year: int, last_year: int)
     """The rows of ``ticker``'s fiscal quarters of ``first_year`` .. ``last_year``."""
     rows = []
     for fiscal_year in range(first_year, last_year + 1):
-        year_start, year_end = fiscal_year_start(rule, fiscal_year), fiscal_year_end(rule, fiscal_year)
+        year_start, year_end = (
+            fiscal_year_start(rule, fiscal_year),
+            fiscal_year_end(rule, fiscal_year),
+        )
         for quarter in (1, 2, 3, 4):
             start = fiscal_quarter_start(rule, fiscal_year, quarter)
             end = fiscal_quarter_end(rule, fiscal_year, quarter)
