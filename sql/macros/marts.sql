@@ -1,0 +1,17 @@
+-- Scalar macros of the marts models (group totals, guidance, AI revenue).
+
+-- Sum of a list of DOUBLEs the way polars' group_by(...).agg(sum) adds them: Kahan
+-- (compensated) summation, left to right, from 0. DuckDB's sum() adds in any order and its
+-- fsum() compensates differently; both change the last bit of a total of non-whole figures
+-- (e.g. 395.371 among whole USD m), and tables must stay bit-equal. Pass the list in the
+-- order the old code held the rows in: list(x ORDER BY ...). (list_reduce needs the
+-- accumulator's type to be the elements' type, hence the list of {s: value, c: 0} structs.)
+CREATE OR REPLACE MACRO kahan_sum(values_list) AS
+    list_reduce(
+        list_transform(values_list, lambda v: {'s': CAST(v AS DOUBLE), 'c': CAST(0.0 AS DOUBLE)}),
+        lambda acc, item: {
+            's': acc.s + (item.s - acc.c),
+            'c': ((acc.s + (item.s - acc.c)) - acc.s) - (item.s - acc.c)
+        },
+        {'s': CAST(0.0 AS DOUBLE), 'c': CAST(0.0 AS DOUBLE)}
+    ).s;
