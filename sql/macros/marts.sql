@@ -15,3 +15,25 @@ CREATE OR REPLACE MACRO kahan_sum(values_list) AS
         },
         {'s': CAST(0.0 AS DOUBLE), 'c': CAST(0.0 AS DOUBLE)}
     ).s;
+
+-- Sum of a list of DOUBLEs strictly left to right from 0, as Python's sum() adds.
+CREATE OR REPLACE MACRO sum_in_order(values_list) AS
+    list_reduce(values_list, lambda acc, v: acc + v, CAST(0.0 AS DOUBLE));
+
+-- The figure a capex guidance is compared on: the stated mid, else the midpoint of the range,
+-- else the one bound given; and how it was chosen (marts.capex_guidance).
+CREATE OR REPLACE MACRO guidance_point(low, mid, high) AS
+    CASE
+        WHEN mid IS NOT NULL THEN mid
+        WHEN low IS NOT NULL AND high IS NOT NULL THEN (low + high) / 2.0
+        WHEN low IS NOT NULL THEN low
+        ELSE high
+    END;
+CREATE OR REPLACE MACRO guidance_point_method(low, mid, high) AS
+    CASE
+        WHEN mid IS NOT NULL THEN 'stated_mid'
+        WHEN low IS NOT NULL AND high IS NOT NULL THEN 'midpoint_of_range'
+        WHEN low IS NOT NULL THEN 'lower_bound'
+        WHEN high IS NOT NULL THEN 'upper_bound'
+        ELSE 'none'
+    END;
