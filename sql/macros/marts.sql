@@ -37,3 +37,18 @@ CREATE OR REPLACE MACRO guidance_point_method(low, mid, high) AS
         WHEN high IS NOT NULL THEN 'upper_bound'
         ELSE 'none'
     END;
+
+-- How to read a surprise against the consensus (marts.ai_revenue_quarterly): beat / miss /
+-- in_line, or why it is not a clean one. consensus_timing: the pick's timing (NULL = no
+-- consensus); age_days: results date minus the consensus' date. A consensus older than
+-- getvariable('consensus_max_age_days') at the results is stale.
+CREATE OR REPLACE MACRO surprise_status(is_reported, surprise_pct, consensus_timing, age_days) AS
+    CASE
+        WHEN NOT is_reported THEN 'not_reported'
+        WHEN consensus_timing IS NULL OR surprise_pct IS NULL THEN 'no_consensus'
+        WHEN consensus_timing = 'undated_before_results' THEN 'undated_consensus'
+        WHEN age_days > getvariable('consensus_max_age_days') THEN 'stale_consensus'
+        WHEN surprise_pct > 0.0 THEN 'beat'
+        WHEN surprise_pct < -0.0 THEN 'miss'
+        ELSE 'in_line'
+    END;
