@@ -7,14 +7,14 @@
 -- or derived (asof.discrete_quarters), and the expectations known then (consensus, estimate,
 -- guidance: the non-actual rows of asof.figures_asof).
 WITH actuals AS (
-    SELECT * FROM "asof".actual_figures
+    SELECT * FROM asof.actual_figures
 ),
 
 expectations AS (
     SELECT
         as_of, ticker, metric, value_kind, basis, fiscal_year, fiscal_quarter, value,
         published, published_before, compiled_by, source_title, source_url
-    FROM "asof".figures_asof
+    FROM asof.figures_asof
     WHERE value_kind <> 'actual'
 ),
 
@@ -31,7 +31,7 @@ ai_companies AS (
 
 discrete AS (
     SELECT d.as_of, d.ticker, d.metric, d.fiscal_year, d.fiscal_quarter, d.value
-    FROM "asof".discrete_quarters AS d
+    FROM asof.discrete_quarters AS d
     JOIN ai_companies USING (as_of, ticker)
 ),
 
