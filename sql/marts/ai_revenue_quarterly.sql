@@ -86,8 +86,9 @@ quarters AS (
 quarter_facts AS (
     SELECT
         q.as_of, q.ticker, q.fiscal_year, q.fiscal_quarter,
-        (q.fiscal_year * 4 + q.fiscal_quarter - 1 + 1) // 4 AS next_fiscal_year,
-        (q.fiscal_year * 4 + q.fiscal_quarter - 1 + 1) % 4 + 1 AS next_fiscal_quarter,
+        CASE WHEN q.fiscal_quarter = 4 THEN q.fiscal_year + 1 ELSE q.fiscal_year END
+            AS next_fiscal_year,
+        q.fiscal_quarter % 4 + 1 AS next_fiscal_quarter,
         r.results_date,
         rep.ticker IS NOT NULL AS is_reported
     FROM quarters AS q
