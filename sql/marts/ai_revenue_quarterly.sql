@@ -217,7 +217,7 @@ picked AS (
 
 -- guidance for a quarter: the stated mid, else the midpoint of low and high (dated by the
 -- later of the two), else the low bound; a high bound alone is not used
-guidance AS (
+guidance_by_metric AS (
     SELECT
         as_of, ticker, metric, row_fiscal_year AS fiscal_year,
         row_fiscal_quarter AS fiscal_quarter,
@@ -243,79 +243,65 @@ guidance AS (
     )
 ),
 
+guidance AS (
+    SELECT
+        as_of, ticker, fiscal_year, fiscal_quarter,
+        any_value(value) FILTER (WHERE metric = 'revenue') AS rev_g,
+        any_value(published) FILTER (WHERE metric = 'revenue') AS rev_g_date,
+        any_value(value) FILTER (WHERE metric = 'ai_revenue') AS ai_g,
+        any_value(published) FILTER (WHERE metric = 'ai_revenue') AS ai_g_date
+    FROM guidance_by_metric
+    GROUP BY ALL
+),
+
+-- revenue, AI and data-center revenue of each discrete quarter, side by side
+levels AS (
+    SELECT
+        as_of, ticker, fiscal_year, fiscal_quarter,
+        fiscal_year * 4 + fiscal_quarter AS period_index,
+        any_value(value) FILTER (WHERE metric = 'revenue') AS rev,
+        any_value(value) FILTER (WHERE metric = 'ai_revenue') AS ai,
+        any_value(value) FILTER (WHERE metric = 'data_center_revenue') AS dc
+    FROM discrete
+    WHERE metric IN ('revenue', 'ai_revenue', 'data_center_revenue')
+    GROUP BY ALL
+),
+
 rows AS (
     SELECT
-        qf.*,
-        rev.value AS rev,
-        ai.value AS ai,
-        dc.value AS dc,
+        qf.as_of, qf.ticker, qf.fiscal_year, qf.fiscal_quarter, qf.results_date, qf.is_reported,
+        cur.rev, cur.ai, cur.dc,
         eps.eps_adjusted_usd AS eps,
         p.rev_c, p.ai_c, p.eps_c, p.ai_e,
         -- the next quarter's consensus only for a quarter with a results date
         CASE WHEN qf.results_date IS NOT NULL THEN p.next_rev_c END AS next_rev_c,
         CASE WHEN qf.results_date IS NOT NULL THEN p.next_ai_c END AS next_ai_c,
-        rev_g.value AS rev_g, rev_g.published AS rev_g_date,
-        ai_g.value AS ai_g, ai_g.published AS ai_g_date,
+        g.rev_g, g.rev_g_date, g.ai_g, g.ai_g_date,
         -- next-quarter guidance counts only when given on or after these results (with them)
-        CASE WHEN qf.results_date IS NOT NULL AND next_rev_g.published >= qf.results_date
-            THEN next_rev_g.value END AS next_rev_g,
-        CASE WHEN qf.results_date IS NOT NULL AND next_ai_g.published >= qf.results_date
-            THEN next_ai_g.value END AS next_ai_g,
+        CASE WHEN qf.results_date IS NOT NULL AND ng.rev_g_date >= qf.results_date
+            THEN ng.rev_g END AS next_rev_g,
+        CASE WHEN qf.results_date IS NOT NULL AND ng.ai_g_date >= qf.results_date
+            THEN ng.ai_g END AS next_ai_g,
         qf.results_date - p.rev_c.published AS rev_age,
         qf.results_date - p.ai_c.published AS ai_age,
         qf.results_date - p.eps_c.published AS eps_age,
-        prev_rev.value AS prev_rev, ly_rev.value AS ly_rev,
-        prev_ai.value AS prev_ai, ly_ai.value AS ly_ai,
-        prev_dc.value AS prev_dc, ly_dc.value AS ly_dc
+        -- previous fiscal quarter and the same quarter a year earlier
+        prev.rev AS prev_rev, prev.ai AS prev_ai, prev.dc AS prev_dc,
+        ly.rev AS ly_rev, ly.ai AS ly_ai, ly.dc AS ly_dc
     FROM quarter_facts AS qf
     LEFT JOIN picked AS p USING (as_of, ticker, fiscal_year, fiscal_quarter)
     LEFT JOIN eps USING (as_of, ticker, fiscal_year, fiscal_quarter)
-    LEFT JOIN discrete AS rev
-      ON rev.as_of = qf.as_of AND rev.ticker = qf.ticker AND rev.metric = 'revenue'
-     AND rev.fiscal_year = qf.fiscal_year AND rev.fiscal_quarter = qf.fiscal_quarter
-    LEFT JOIN discrete AS ai
-      ON ai.as_of = qf.as_of AND ai.ticker = qf.ticker AND ai.metric = 'ai_revenue'
-     AND ai.fiscal_year = qf.fiscal_year AND ai.fiscal_quarter = qf.fiscal_quarter
-    LEFT JOIN discrete AS dc
-      ON dc.as_of = qf.as_of AND dc.ticker = qf.ticker AND dc.metric = 'data_center_revenue'
-     AND dc.fiscal_year = qf.fiscal_year AND dc.fiscal_quarter = qf.fiscal_quarter
-    -- previous fiscal quarter and the same quarter a year earlier
-    LEFT JOIN discrete AS prev_rev
-      ON prev_rev.as_of = qf.as_of AND prev_rev.ticker = qf.ticker AND prev_rev.metric = 'revenue'
-     AND prev_rev.fiscal_year * 4 + prev_rev.fiscal_quarter = qf.fiscal_year * 4 + qf.fiscal_quarter - 1
-    LEFT JOIN discrete AS ly_rev
-      ON ly_rev.as_of = qf.as_of AND ly_rev.ticker = qf.ticker AND ly_rev.metric = 'revenue'
-     AND ly_rev.fiscal_year = qf.fiscal_year - 1 AND ly_rev.fiscal_quarter = qf.fiscal_quarter
-    LEFT JOIN discrete AS prev_ai
-      ON prev_ai.as_of = qf.as_of AND prev_ai.ticker = qf.ticker AND prev_ai.metric = 'ai_revenue'
-     AND prev_ai.fiscal_year * 4 + prev_ai.fiscal_quarter = qf.fiscal_year * 4 + qf.fiscal_quarter - 1
-    LEFT JOIN discrete AS ly_ai
-      ON ly_ai.as_of = qf.as_of AND ly_ai.ticker = qf.ticker AND ly_ai.metric = 'ai_revenue'
-     AND ly_ai.fiscal_year = qf.fiscal_year - 1 AND ly_ai.fiscal_quarter = qf.fiscal_quarter
-    LEFT JOIN discrete AS prev_dc
-      ON prev_dc.as_of = qf.as_of AND prev_dc.ticker = qf.ticker
-     AND prev_dc.metric = 'data_center_revenue'
-     AND prev_dc.fiscal_year * 4 + prev_dc.fiscal_quarter = qf.fiscal_year * 4 + qf.fiscal_quarter - 1
-    LEFT JOIN discrete AS ly_dc
-      ON ly_dc.as_of = qf.as_of AND ly_dc.ticker = qf.ticker
-     AND ly_dc.metric = 'data_center_revenue'
-     AND ly_dc.fiscal_year = qf.fiscal_year - 1 AND ly_dc.fiscal_quarter = qf.fiscal_quarter
-    LEFT JOIN guidance AS rev_g
-      ON rev_g.as_of = qf.as_of AND rev_g.ticker = qf.ticker AND rev_g.metric = 'revenue'
-     AND rev_g.fiscal_year = qf.fiscal_year AND rev_g.fiscal_quarter = qf.fiscal_quarter
-    LEFT JOIN guidance AS ai_g
-      ON ai_g.as_of = qf.as_of AND ai_g.ticker = qf.ticker AND ai_g.metric = 'ai_revenue'
-     AND ai_g.fiscal_year = qf.fiscal_year AND ai_g.fiscal_quarter = qf.fiscal_quarter
-    LEFT JOIN guidance AS next_rev_g
-      ON next_rev_g.as_of = qf.as_of AND next_rev_g.ticker = qf.ticker
-     AND next_rev_g.metric = 'revenue'
-     AND next_rev_g.fiscal_year = qf.next_fiscal_year
-     AND next_rev_g.fiscal_quarter = qf.next_fiscal_quarter
-    LEFT JOIN guidance AS next_ai_g
-      ON next_ai_g.as_of = qf.as_of AND next_ai_g.ticker = qf.ticker
-     AND next_ai_g.metric = 'ai_revenue'
-     AND next_ai_g.fiscal_year = qf.next_fiscal_year
-     AND next_ai_g.fiscal_quarter = qf.next_fiscal_quarter
+    LEFT JOIN levels AS cur USING (as_of, ticker, fiscal_year, fiscal_quarter)
+    LEFT JOIN guidance AS g USING (as_of, ticker, fiscal_year, fiscal_quarter)
+    LEFT JOIN guidance AS ng
+      ON ng.as_of = qf.as_of AND ng.ticker = qf.ticker
+     AND ng.fiscal_year = qf.next_fiscal_year AND ng.fiscal_quarter = qf.next_fiscal_quarter
+    LEFT JOIN levels AS prev
+      ON prev.as_of = qf.as_of AND prev.ticker = qf.ticker
+     AND prev.period_index = qf.fiscal_year * 4 + qf.fiscal_quarter - 1
+    LEFT JOIN levels AS ly
+      ON ly.as_of = qf.as_of AND ly.ticker = qf.ticker
+     AND ly.fiscal_year = qf.fiscal_year - 1 AND ly.fiscal_quarter = qf.fiscal_quarter
 ),
 
 surprises AS (
