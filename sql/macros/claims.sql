@@ -28,14 +28,6 @@ CREATE OR REPLACE MACRO claim_period_labels(rule, fiscal_year, fiscal_quarter, c
                          THEN [calendar_quarter] ELSE []::VARCHAR[] END
     END;
 
--- Calendar quarter holding a period's midpoint (Python calendar_quarter_of_period: the date
--- plus a timedelta of half the days keeps whole days only).
-CREATE OR REPLACE MACRO claim_calendar_quarter_of_period(period_start, period_end) AS
-    CAST(year(period_start + CAST((period_end - period_start) // 2 AS INTEGER)) AS VARCHAR)
-    || 'Q'
-    || CAST((month(period_start + CAST((period_end - period_start) // 2 AS INTEGER)) - 1) // 3 + 1
-            AS VARCHAR);
-
 -- USD m -> USD bn, as the Python did it (value / 1000.0).
 CREATE OR REPLACE MACRO claim_bn(value_m) AS value_m / 1000.0::DOUBLE;
 

@@ -208,18 +208,21 @@ guidance AS (
     JOIN rules AS r USING (ticker)
 ),
 
+guidance_quarters AS (
+    -- a guided quarter's calendar quarter (staging.fiscal_quarters: the company's calendar)
+    SELECT g.*, q.calendar_quarter
+    FROM guidance AS g
+    LEFT JOIN staging.fiscal_quarters AS q
+        ON q.ticker = g.ticker AND q.fiscal_year = g.fy AND q.fiscal_quarter = g.fq
+),
+
 guidance_statements AS (
     -- the latest and the previous statement of each guided period
     SELECT g.as_of, g.ticker, g.guided_period, g.capex_definition, g.reported,
-           -- a quarter's calendar quarter: the one holding the guided period's midpoint
-           claim_period_labels(
-               g.rule, g.fy, g.fq,
-               CASE WHEN g.fq IS NOT NULL
-                    THEN claim_calendar_quarter_of_period(g.period_start, g.period_end) END
-           ) AS labels,
+           claim_period_labels(g.rule, g.fy, g.fq, g.calendar_quarter) AS labels,
            st.n, st.prefix, st.which, st.low, st.mid, st.high, st.from_seed, st.source,
            st.given
-    FROM guidance AS g,
+    FROM guidance_quarters AS g,
          (SELECT unnest([
              {'n': 1, 'prefix': 'capex_guidance', 'which': 'latest',
               'low': g.low_usd_m, 'mid': g.mid_usd_m, 'high': g.high_usd_m,
