@@ -414,6 +414,8 @@ ai_facts AS (
 ),
 
 warehouse_facts AS (
+    -- part, k1..k4: the position of each fact in the Python's list (companies per label,
+    -- annual, groups, guidance, AI revenue, then the claims), for its keep-first dedup
     SELECT * FROM company_capex_facts
     UNION ALL SELECT * FROM group_capex_facts
     UNION ALL SELECT * FROM guidance_facts
