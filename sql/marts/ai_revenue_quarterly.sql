@@ -7,14 +7,14 @@
 -- or derived (asof.discrete_quarters), and the expectations known then (consensus, estimate,
 -- guidance: the non-actual rows of asof.figures_asof).
 WITH actuals AS (
-    SELECT * FROM "asof".actual_figures
+    SELECT * FROM asof.actual_figures
 ),
 
 expectations AS (
     SELECT
         as_of, ticker, metric, value_kind, basis, fiscal_year, fiscal_quarter, value,
         published, published_before, compiled_by, source_title, source_url
-    FROM "asof".figures_asof
+    FROM asof.figures_asof
     WHERE value_kind <> 'actual'
 ),
 
@@ -31,7 +31,7 @@ ai_companies AS (
 
 discrete AS (
     SELECT d.as_of, d.ticker, d.metric, d.fiscal_year, d.fiscal_quarter, d.value
-    FROM "asof".discrete_quarters AS d
+    FROM asof.discrete_quarters AS d
     JOIN ai_companies USING (as_of, ticker)
 ),
 
@@ -86,8 +86,9 @@ quarters AS (
 quarter_facts AS (
     SELECT
         q.as_of, q.ticker, q.fiscal_year, q.fiscal_quarter,
-        (q.fiscal_year * 4 + q.fiscal_quarter - 1 + 1) // 4 AS next_fiscal_year,
-        (q.fiscal_year * 4 + q.fiscal_quarter - 1 + 1) % 4 + 1 AS next_fiscal_quarter,
+        CASE WHEN q.fiscal_quarter = 4 THEN q.fiscal_year + 1 ELSE q.fiscal_year END
+            AS next_fiscal_year,
+        q.fiscal_quarter % 4 + 1 AS next_fiscal_quarter,
         r.results_date,
         rep.ticker IS NOT NULL AS is_reported
     FROM quarters AS q

@@ -62,7 +62,7 @@ capex AS (
     SELECT
         as_of, ticker, fiscal_year, fiscal_quarter,
         capex_usd_m, capex_incl_finance_leases_usd_m
-    FROM "asof".capex_quarterly
+    FROM asof.capex_quarterly
 ),
 
 -- the quarters of each guided period (all four of a year, or the one guided quarter) with the

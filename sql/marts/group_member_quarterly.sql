@@ -16,7 +16,7 @@ company AS (
     SELECT
         cq.as_of, cq.ticker, cq.metric, cq.calendar_quarter, cq.value_usd_m, cq.definition,
         cq.is_derived, cq.missing_reason
-    FROM "asof".company_quarterly AS cq
+    FROM asof.company_quarterly AS cq
     JOIN group_metrics USING (metric)
 ),
 
