@@ -199,6 +199,13 @@ class FinancialsModel(pa.DataFrameModel):
         description="The figure, in unit; plausible range ±10,000,000 (USD 10 trillion)",
     )
     unit: str = pa.Field(isin=UNITS, description="USD_m (millions of US dollars) or USD_per_share")
+    stated_precision: float = pa.Field(
+        nullable=True,
+        gt=0,
+        description="Place value of the last printed digit, in unit (USD_m: 10 for "
+        "'$18.83 billion', 100 for '$18.8 billion', 1 for '18,829 million'); empty = exact to "
+        "the unit. A figure above 1 is not used to derive another quarter",
+    )
     published: dt.date = pa.Field(nullable=True, description="Date the figure became public")
     published_before: dt.date = pa.Field(
         nullable=True,
