@@ -47,7 +47,8 @@ span AS (
     JOIN figure AS f ON f.ticker = e.member AND e.member IN (SELECT ticker FROM company)
     GROUP BY ALL
 ),
-definition AS (  -- each company's capex definition as company_quarterly names it
+definition AS (  -- each company's capex definition as company_quarterly names it (one per
+    -- company: the old code took its first non-empty capex row's)
     SELECT ticker, min(definition) AS definition
     FROM marts.company_quarterly
     WHERE metric = 'capex' AND definition <> ''

@@ -3,7 +3,7 @@
 -- (asof.capex_quarterly at as_of = statement_date: staging.vintages holds every statement
 -- date), "today" is marts.capex_quarterly.
 WITH statement AS (
-    SELECT g.*,
+    SELECT g.*, g.rowid AS row_id,
            -- given_on, else the day before given_before, else the reporting document's date
            coalesce(g.given_on, (g.given_before - INTERVAL 1 DAY)::DATE, g.reported_on)
                AS statement_date,
@@ -30,8 +30,10 @@ numbered AS (  -- statements of a period in the order they were made (undated fi
     SELECT *,
            row_number() OVER (
                PARTITION BY ticker, guided_period
+               -- the old sort key (marts/guidance.py pick_latest_and_previous); a full tie
+               -- kept the file's order, so does the row id of raw.capex_guidance
                ORDER BY statement_date IS NOT NULL, statement_date NULLS FIRST,
-                        reported_on NULLS FIRST, coalesce(source_title, '')
+                        reported_on NULLS FIRST, coalesce(source_title, ''), row_id
            ) AS statement_number,
            count(*) OVER (PARTITION BY ticker, guided_period) AS statements_for_period
     FROM statement
