@@ -2,13 +2,13 @@
 
     rows = run_model("marts.group_quarterly", {
         "raw.group_members": [{"group_name": "G", "ticker": "A"}],
-        "asof.company_quarterly": [{"as_of": TODAY, "ticker": "A", ...}],
+        as_of.company_quarterly": [{"as_of": TODAY, "ticker": "A", ...}],
     })
 
 A given table takes its column types from where the real one gets them: a raw table from its
-pandera model, a model's table (or ``asof.<table>``) from its contract; columns a row leaves
+pandera model, a model's table (or ``as_of.<table>``) from its contract; columns a row leaves
 out are NULL. The model is built with the real builder, so its contract is enforced. Returns
-the published table's rows (``asof=True``: every vintage, from ``asof.<table>``), as dicts
+the published table's rows (``asof=True``: every vintage, from ``as_of.<table>``), as dicts
 in the contract's order.
 """
 
@@ -47,17 +47,17 @@ def contracts(sql_dir: Path = SQL_DIR) -> dict[str, Contract]:
 
 
 def column_types(table: str, sql_dir: Path = SQL_DIR) -> list[tuple[str, str]]:
-    """(name, DuckDB type) of a raw table, a model's table or an ``asof.`` table."""
+    """(name, DuckDB type) of a raw table, a model's table or an ``as_of.`` table."""
     schema, name = table.split(".", 1)
     if schema == "raw":
         columns = BY_NAME[name].model.to_schema().columns
         return [(c, _POLARS_TO_DUCKDB[col.dtype.type]) for c, col in columns.items()]
     by_table = {c.table: c for c in contracts(sql_dir).values()}
-    contract = contracts(sql_dir).get(table) or (by_table[name] if schema == "asof" else None)
+    contract = contracts(sql_dir).get(table) or (by_table[name] if schema == "as_of" else None)
     if contract is None:
         raise KeyError(f"{table}: neither a raw table nor a model with a contract")
     columns = [(c.name, c.type) for c in contract.columns]
-    return [("as_of", "DATE"), *columns] if schema == "asof" else columns
+    return [("as_of", "DATE"), *columns] if schema == "as_of" else columns
 
 
 def run_model(
@@ -87,7 +87,7 @@ def run_model(
             )
     contract = contracts(sql_dir)[name]
     build_model(con, contract, {"consensus_max_age_days": 45, **(variables or {})})
-    source = f"asof.{contract.table}" if asof else name
+    source = f"as_of.{contract.table}" if asof else name
     cursor = con.execute(f"SELECT * FROM {source}")
     names = [d[0] for d in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -1,94 +1,66 @@
-"""The metrics domain's configuration (``pipelines/metrics/config.toml``)."""
+"""``staging.metrics_config``: the metrics domain's configuration as a table the SQL reads.
+
+``pipelines/metrics/config.toml`` (or the file ``$LEDGER_METRICS_CONFIG`` names) becomes one
+row per configured value: ``section`` (the TOML table), ``key``, ``position`` (1-based place in
+the key's list; a single name is 1) and ``value``. The SQL models resolve the names against
+the data (``sql/metrics/supplier_capture.sql``); a malformed file fails the build with its
+path and key.
+"""
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+import duckdb
+import polars as pl
 
 CONFIG_ENV = "LEDGER_METRICS_CONFIG"
 DEFAULT_CONFIG = Path(__file__).with_name("config.toml")
+#: Keys each section must have: a name or a non-empty list of names.
+REQUIRED = {"supplier_capture": ("supplier_group", "spender_groups", "supplier_metrics")}
 
 
 class ConfigError(ValueError):
-    """The configuration file is malformed or names nothing that exists."""
-
-
-@dataclass(frozen=True)
-class SupplierCapture:
-    """``supplier_group``: candidate groups, the first defined one is used;
-    ``spender_groups``: every defined one is used; ``skipped``: configured, not defined."""
-
-    supplier_group: str
-    spender_groups: tuple[str, ...]
-    supplier_metrics: tuple[str, ...]
-    supplier_candidates: tuple[str, ...] = ()
-    skipped: tuple[str, ...] = ()
+    """The configuration file is malformed."""
 
 
 def config_path() -> Path:
     return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
 
 
-def supplier_capture_config(path: Path | None = None) -> SupplierCapture:
-    """The ``[supplier_capture]`` table as written (groups not yet resolved against
-    raw.groups: see :func:`resolve_groups`); a clear error naming the file and key otherwise."""
-    path = path or config_path()
+def config_rows(path: Path) -> list[dict[str, object]]:
+    """The rows of ``staging.metrics_config`` from the TOML file at ``path``."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the metrics configuration: {error}") from error
-    table = data.get("supplier_capture")
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: no [supplier_capture] table")
-
-    def names(key: str) -> tuple[str, ...]:
-        value = table.get(key)
-        if isinstance(value, str):
-            value = [value]
-        if (
-            not isinstance(value, list)
-            or not value
-            or not all(isinstance(v, str) and v.strip() for v in value)
-        ):
-            raise ConfigError(
-                f"{path}: [supplier_capture] {key} = {value!r}: expected a name or a "
-                "non-empty list of names"
-            )
-        return tuple(value)
-
-    candidates = names("supplier_group")
-    return SupplierCapture(
-        supplier_group=candidates[0],
-        spender_groups=names("spender_groups"),
-        supplier_metrics=names("supplier_metrics"),
-        supplier_candidates=candidates,
-    )
+    rows: list[dict[str, object]] = []
+    for section, keys in REQUIRED.items():
+        table = data.get(section)
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: no [{section}] table")
+        for key in keys:
+            value = table.get(key)
+            values = [value] if isinstance(value, str) else value
+            if (
+                not isinstance(values, list)
+                or not values
+                or not all(isinstance(v, str) and v.strip() for v in values)
+            ):
+                raise ConfigError(
+                    f"{path}: [{section}] {key} = {value!r}: expected a name or a non-empty "
+                    "list of names"
+                )
+            rows += [
+                {"section": section, "key": key, "position": i, "value": v}
+                for i, v in enumerate(values, start=1)
+            ]
+    return rows
 
 
-def resolve_groups(
-    config: SupplierCapture, known: Iterable[str], path: Path | None = None
-) -> SupplierCapture:
-    """The configuration against the groups raw.groups defines: the first defined supplier
-    candidate; the defined spender groups (the others in ``skipped``). Raises
-    :class:`ConfigError` when no supplier candidate or no spender group is defined."""
-    known_set = set(known)
-    where = path or config_path()
-    groups = ", ".join(sorted(known_set)) or "none"
-    candidates = config.supplier_candidates or (config.supplier_group,)
-    supplier = next((g for g in candidates if g in known_set), None)
-    if supplier is None:
-        raise ConfigError(
-            f"{where}: [supplier_capture] supplier_group = {list(candidates)!r}: none is a "
-            f"group of raw.groups (groups: {groups})"
-        )
-    spenders = tuple(g for g in config.spender_groups if g in known_set)
-    if not spenders:
-        raise ConfigError(
-            f"{where}: [supplier_capture] spender_groups = {list(config.spender_groups)!r}: "
-            f"none is a group of raw.groups (groups: {groups})"
-        )
-    skipped = tuple(g for g in (*candidates, *config.spender_groups) if g not in known_set)
-    return replace(config, supplier_group=supplier, spender_groups=spenders, skipped=skipped)
+def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The Python model of ``staging.metrics_config``."""
+    schema = {"section": pl.Utf8, "key": pl.Utf8, "position": pl.Int64, "value": pl.Utf8}
+    return pl.DataFrame(config_rows(config_path()), schema=schema)

@@ -99,7 +99,7 @@ def model_asset(contract: Contract, known: set[str]) -> dg.AssetsDefinition:
             "dagster/table_name": contract.name,
             "model": source,
             "contract": _relative(contract.path),
-            **({"point_in_time": f"asof.{contract.table}"} if contract.point_in_time else {}),
+            **({"point_in_time": f"as_of.{contract.table}"} if contract.point_in_time else {}),
         },
         check_specs=check_specs or None,
     )

@@ -3,7 +3,7 @@
 :func:`build_model` runs the model (its SQL, or its Python function), checks the result
 against the contract (columns and types in order, NULLs, unique key, accepted values,
 patterns, ranges, finite numbers) before anything is written, then replaces the table (and,
-for a point-in-time model, ``asof.<table>``) with its comments, in one transaction. A broken
+for a point-in-time model, ``as_of.<table>``) with its comments, in one transaction. A broken
 contract raises :class:`ContractError` listing every problem; the tables stay as they were.
 """
 

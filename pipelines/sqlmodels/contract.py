@@ -5,7 +5,7 @@ rules the data must keep: ``nullable``, ``accepted_values``, ``regex``, ``min``/
 ``unique``), its ``unique_key`` and ``order_by``, and data ``tests`` (SQL returning the
 offending rows). ``point_in_time: true`` says the SQL computes every vintage of the table (a
 first column ``as_of``: the date the figures were known on, ``9999-12-31`` for everything
-known today): the whole result goes to ``asof.<table>``, today's slice to the table itself.
+known today): the whole result goes to ``as_of.<table>``, today's slice to the table itself.
 ``python: module:function`` instead of a SQL file: the function (a connection in, a frame
 out) computes the table; the contract still rules it.
 """
@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 TODAY = "9999-12-31"
-ASOF_SCHEMA = "asof"
+ASOF_SCHEMA = "as_of"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
 
@@ -177,7 +177,7 @@ _REFERENCE = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 
 
 def references(contract: Contract, known: set[str]) -> list[str]:
-    """Tables of ``known`` the model's SQL names (``asof.x`` counts as the model of ``x``)."""
+    """Tables of ``known`` the model's SQL names (``as_of.x`` counts as the model of ``x``)."""
     text = (contract.sql() if contract.has_model else None) or ""
     text = re.sub(r"--[^\n]*", "", text)
     found: list[str] = []

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "--asof-from-ref",
         action="append",
         default=[],
-        help="schema.table: make asof.<table> from ref's table as today's vintage only "
+        help="schema.table: make as_of.<table> from ref's table as today's vintage only "
         "(develop a point-in-time model before its upstream models exist)",
     )
     parser.add_argument("--out", default=":memory:")
@@ -103,17 +103,32 @@ def main(argv: list[str] | None = None) -> int:
         for dep in references(contracts[name], ref_tables)
         if dep not in wanted and dep not in copies
     ]
-    con.execute("CREATE SCHEMA IF NOT EXISTS asof")
+    con.execute("CREATE SCHEMA IF NOT EXISTS as_of")
     for table in args.asof_from_ref:
         schema, name = table.split(".")
         con.execute(
-            f"CREATE OR REPLACE TABLE asof.{q(name)} AS "
+            f"CREATE OR REPLACE TABLE as_of.{q(name)} AS "
             f"SELECT DATE '9999-12-31' AS as_of, * FROM ref.{q(schema)}.{q(name)}"
         )
     for table in copies:
         schema, name = table.split(".")
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         con.execute(f"CREATE OR REPLACE TABLE {table} AS FROM ref.{q(schema)}.{q(name)}")
+    columns = {
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'raw' "
+            "AND table_name = 'financials'"
+        ).fetchall()
+    }
+    if columns and "stated_precision" not in columns:  # a ref built before the column
+        con.execute(  # the rule of scripts/migrate_precision.py
+            "ALTER TABLE raw.financials ADD COLUMN stated_precision DOUBLE; "
+            "UPDATE raw.financials SET stated_precision = CASE WHEN unit = 'USD_m' AND "
+            "regexp_matches(source_note, 'stated in bn to (\\d) decimal', 'i') THEN "
+            "pow(10, 3 - CAST(regexp_extract(source_note, 'stated in bn to (\\d) decimal', 1, "
+            "'i') AS INTEGER)) END"
+        )
     for macros in sorted((SQL_DIR / "macros").glob("*.sql")):
         con.execute(macros.read_text(encoding="utf-8"))
     failed = False

@@ -1,7 +1,7 @@
 """Column lineage of a SQL model, derived from its SQL with sqlglot (never hand-written).
 
 For each output column, the columns of upstream tables it is computed from (its value, and
-what filters or joins decide it, as sqlglot's lineage walk sees them). ``asof.<table>`` counts
+what filters or joins decide it, as sqlglot's lineage walk sees them). ``as_of.<table>`` counts
 as the asset of ``<table>``'s model. Parsing costs tens of milliseconds per model, so the
 result is cached by the hash of the SQL and the upstream columns.
 """

@@ -3,18 +3,18 @@
 -- Nothing here names a company: a company is in when it has an AI or data-center revenue
 -- figure or expectation known at the vintage.
 --
--- Inputs at each as_of: reported figures (asof.actual_figures), discrete quarters as reported
--- or derived (asof.discrete_quarters), and the expectations known then (consensus, estimate,
--- guidance: the non-actual rows of asof.figures_asof).
+-- Inputs at each as_of: reported figures (as_of.actual_figures), discrete quarters as reported
+-- or derived (as_of.discrete_quarters), and the expectations known then (consensus, estimate,
+-- guidance: the non-actual rows of as_of.figures_known).
 WITH actuals AS (
-    SELECT * FROM asof.actual_figures
+    SELECT * FROM as_of.actual_figures
 ),
 
 expectations AS (
     SELECT
         as_of, ticker, metric, value_kind, basis, fiscal_year, fiscal_quarter, value,
         published, published_before, compiled_by, source_title, source_url
-    FROM asof.figures_asof
+    FROM as_of.figures_known
     WHERE value_kind <> 'actual'
 ),
 
@@ -31,7 +31,7 @@ ai_companies AS (
 
 discrete AS (
     SELECT d.as_of, d.ticker, d.metric, d.fiscal_year, d.fiscal_quarter, d.value
-    FROM asof.discrete_quarters AS d
+    FROM as_of.discrete_quarters AS d
     JOIN ai_companies USING (as_of, ticker)
 ),
 

@@ -1,6 +1,6 @@
 -- Capex guidance per company and guided period, at each vintage: the statements of
 -- raw.capex_guidance known then, the latest and the previous one, and what the latest implies
--- for the rest of the period against the capex published by then (asof.capex_quarterly).
+-- for the rest of the period against the capex published by then (as_of.capex_quarterly).
 --
 -- Known at a vintage: today everything; at a past date a statement counts from given_on, else
 -- given_before, else the date of the document reporting it (pipelines/marts/build.py known_on).
@@ -62,7 +62,7 @@ capex AS (
     SELECT
         as_of, ticker, fiscal_year, fiscal_quarter,
         capex_usd_m, capex_incl_finance_leases_usd_m
-    FROM asof.capex_quarterly
+    FROM as_of.capex_quarterly
 ),
 
 -- the quarters of each guided period (all four of a year, or the one guided quarter) with the

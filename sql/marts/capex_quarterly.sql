@@ -8,7 +8,7 @@ WITH companies AS (
     WHERE coalesce(capex_metric, '') <> ''
 ),
 dq AS (
-    SELECT * FROM asof.discrete_quarters
+    SELECT * FROM as_of.discrete_quarters
 ),
 -- each company's rows: every calendar quarter from its first to its last with a figure of its
 -- capex definition (a quarter with only one of purchases / proceeds is a row with the reason)
@@ -29,7 +29,7 @@ quarters AS (
 ),
 inventory AS (
     SELECT DISTINCT as_of, ticker, metric, fiscal_year, year_periods
-    FROM asof.reported_periods
+    FROM as_of.reported_periods
 ),
 figures AS (
     SELECT

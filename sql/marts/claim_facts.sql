@@ -1,6 +1,6 @@
 -- marts.claim_facts: the marts domain's figures in the claims' vocabulary (entity, metric,
 -- period, unit), once from everything known today (as_of NULL) and once per claim date (as_of
--- = that date) from the point-in-time marts (asof.*) as known then. Port of
+-- = that date) from the point-in-time marts (as_of.*) as known then. Port of
 -- pipelines/marts/claims.py (capex_facts, guidance_facts, ai_revenue_facts,
 -- seed_internal_facts, facts_frame): the method strings are the Python f-strings, figures
 -- printed with fmt_grouped (Python _fmt) and None printed as 'None'.
@@ -24,7 +24,7 @@ capex AS (
                || substr(c.calendar_quarter, 5) AS prev_label,
            claim_period_labels(r.rule, c.fiscal_year, c.fiscal_quarter, c.calendar_quarter)
                AS labels
-    FROM "asof".capex_quarterly AS c
+    FROM as_of.capex_quarterly AS c
     JOIN vintages AS v USING (as_of)
     JOIN rules AS r USING (ticker)
 ),
@@ -56,7 +56,7 @@ capex_with_prev AS (
                     || ')'
            END AS yoy_how
     FROM capex AS c
-    LEFT JOIN "asof".capex_quarterly AS p
+    LEFT JOIN as_of.capex_quarterly AS p
         ON p.as_of = c.as_of AND p.ticker = c.ticker AND p.calendar_quarter = c.prev_label
 ),
 
@@ -128,7 +128,7 @@ group_parts AS (
     SELECT as_of, group_name, calendar_quarter,
            string_agg(ticker || ' ' || fmt_grouped(value_usd_m, 0), ' + ' ORDER BY ticker)
                AS parts
-    FROM "asof".group_member_quarterly
+    FROM as_of.group_member_quarterly
     JOIN vintages USING (as_of)
     WHERE metric = 'capex'
     GROUP BY ALL
@@ -140,7 +140,7 @@ groups AS (
            CAST(CAST(left(g.calendar_quarter, 4) AS BIGINT) - 1 AS VARCHAR)
                || substr(g.calendar_quarter, 5) AS prev_label,
            p.parts
-    FROM "asof".group_quarterly AS g
+    FROM as_of.group_quarterly AS g
     JOIN vintages AS v USING (as_of)
     LEFT JOIN group_parts AS p USING (as_of, group_name, calendar_quarter)
     WHERE g.metric = 'capex'
@@ -203,7 +203,7 @@ guidance AS (
                      || ' bn over ' || CAST(g.quarters_reported AS VARCHAR) || ' of '
                      || CAST(g.quarters_in_period AS VARCHAR) || ' quarters'
                 ELSE '' END AS reported
-    FROM "asof".capex_guidance AS g
+    FROM as_of.capex_guidance AS g
     JOIN vintages AS v USING (as_of)
     JOIN rules AS r USING (ticker)
 ),
@@ -269,7 +269,7 @@ ai AS (
            claim_period_labels(r.rule, a.fiscal_year, a.fiscal_quarter, a.calendar_quarter)
                AS labels,
            claim_fiscal_label(a.fiscal_year, a.fiscal_quarter) AS quarter
-    FROM "asof".ai_revenue_quarterly AS a
+    FROM as_of.ai_revenue_quarterly AS a
     JOIN vintages AS v USING (as_of)
     JOIN rules AS r USING (ticker)
 ),

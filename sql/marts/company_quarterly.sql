@@ -1,11 +1,11 @@
 -- Every company's quarterly figures in one long table at each vintage: capex (the company's
--- own definition, asof.capex_quarterly) and the flow metrics of staging.discrete_quarters,
+-- own definition, as_of.capex_quarterly) and the flow metrics of staging.discrete_quarters,
 -- each from the company's first to its last quarter with the metric; gaps with the reason.
 -- Port of pipelines/marts/company.py::build_company_quarterly.
 WITH spans AS (
     SELECT d.as_of, d.ticker, d.metric, min(quarter_index(d.calendar_quarter)) AS first_q,
         max(quarter_index(d.calendar_quarter)) AS last_q
-    FROM asof.discrete_quarters AS d
+    FROM as_of.discrete_quarters AS d
     JOIN raw.companies AS c USING (ticker)
     -- the capex components are in marts.capex_quarterly (company.py METRICS)
     WHERE d.metric IN (
@@ -24,7 +24,7 @@ quarters AS (
 ),
 inventory AS (
     SELECT DISTINCT as_of, ticker, metric, fiscal_year, year_periods
-    FROM asof.reported_periods
+    FROM as_of.reported_periods
 )
 SELECT
     as_of,
@@ -40,7 +40,7 @@ SELECT
     capex_is_derived AS is_derived,
     capex_derivation AS derivation,
     missing_reason
-FROM asof.capex_quarterly
+FROM as_of.capex_quarterly
 UNION ALL
 SELECT
     q.as_of,
@@ -61,7 +61,7 @@ SELECT
         || coalesce(inv.year_periods, 'nothing') || ')'
     END
 FROM quarters AS q
-LEFT JOIN asof.discrete_quarters AS d
+LEFT JOIN as_of.discrete_quarters AS d
     ON d.as_of = q.as_of AND d.ticker = q.ticker AND d.metric = q.metric
     AND d.fiscal_year = q.fiscal_year AND d.fiscal_quarter = q.fiscal_quarter
 LEFT JOIN inventory AS inv

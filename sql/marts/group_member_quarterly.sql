@@ -1,5 +1,5 @@
 -- Every member of every group (raw.group_members), per metric summed per group and calendar
--- quarter, as known at each vintage: the member's figure from asof.company_quarterly, or why it
+-- quarter, as known at each vintage: the member's figure from as_of.company_quarterly, or why it
 -- has none, and its share of the group total.
 --
 -- The quarters of a (group, metric) run from the first to the last quarter any member has a
@@ -16,7 +16,7 @@ company AS (
     SELECT
         cq.as_of, cq.ticker, cq.metric, cq.calendar_quarter, cq.value_usd_m, cq.definition,
         cq.is_derived, cq.missing_reason
-    FROM asof.company_quarterly AS cq
+    FROM as_of.company_quarterly AS cq
     JOIN group_metrics USING (metric)
 ),
 

@@ -19,7 +19,7 @@ WITH totals AS (
         -- members added in ticker order, as polars did (bit-equal for non-whole figures)
         kahan_sum(list(value_usd_m ORDER BY ticker) FILTER (WHERE value_usd_m IS NOT NULL))
             AS sum_usd_m
-    FROM asof.group_member_quarterly
+    FROM as_of.group_member_quarterly
     GROUP BY ALL
 ),
 

@@ -1,6 +1,6 @@
 -- Guidance-implied spend (pipelines/metrics/guidance_implied.py): one row per statement of
 -- raw.capex_guidance. "Then" is the capex mart as known on the statement's date
--- (asof.capex_quarterly at as_of = statement_date: staging.vintages holds every statement
+-- (as_of.capex_quarterly at as_of = statement_date: staging.vintages holds every statement
 -- date), "today" is marts.capex_quarterly.
 WITH statement AS (
     SELECT g.*, g.rowid AS row_id,
@@ -47,7 +47,7 @@ numbered_prev AS (
 capex_then AS (  -- the definition's capex column, as known on each vintage
     SELECT as_of, ticker, fiscal_year, fiscal_quarter,
            capex_usd_m, capex_incl_finance_leases_usd_m
-    FROM asof.capex_quarterly
+    FROM as_of.capex_quarterly
 ),
 -- each statement x each quarter of its period (pos: 1-based place in the period), with the
 -- capex of the quarter and of the same quarter a year earlier, then and today, and both

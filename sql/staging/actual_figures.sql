@@ -1,5 +1,5 @@
 -- Reported figures (value_kind = 'actual'), one per company x metric x basis x fiscal period,
--- at each vintage (as_of) from the figures known then (asof.figures_asof); the port of
+-- at each vintage (as_of) from the figures known then (as_of.figures_known); the port of
 -- sql/marts/actual_figures.sql, which ran once per vintage on the rows known on its date.
 -- Vintage rule: where the same figure was published more than once (a restatement, or a
 -- comparative column of a later document), the row with the latest `published` date wins;
@@ -27,7 +27,7 @@ SELECT
     f.source_title,
     f.source_url,
     f.source_note
-FROM asof.figures_asof AS f
+FROM as_of.figures_known AS f
 JOIN raw.companies AS c USING (ticker)
 WHERE f.value_kind = 'actual'
 QUALIFY row_number() OVER (

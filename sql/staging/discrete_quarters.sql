@@ -33,7 +33,7 @@ years AS (
             max(value) FILTER (WHERE kind = 'cumulative' AND fiscal_quarter = 4 AND is_exact)
         ]::DOUBLE[] AS cq,
         max(derivation) AS fy_note
-    FROM asof.reported_periods
+    FROM as_of.reported_periods
     GROUP BY ALL
 ),
 steps(n, op, k) AS (
@@ -135,7 +135,7 @@ quarters AS (
     JOIN derived AS d ON d.dq IS NOT DISTINCT FROM y.dq AND d.cq IS NOT DISTINCT FROM y.cq
     CROSS JOIN (SELECT unnest(range(1, 5)) AS fiscal_quarter) AS q
     -- a reported quarter is taken as reported, also one printed coarser than the unit
-    LEFT JOIN asof.reported_periods AS r
+    LEFT JOIN as_of.reported_periods AS r
         ON r.as_of = y.as_of
         AND r.ticker = y.ticker
         AND r.metric = y.metric

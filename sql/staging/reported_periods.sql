@@ -18,7 +18,7 @@ WITH reported AS (
         -- a figure printed coarser than the unit (e.g. USD bn to 1 decimal) is shown but not
         -- used to derive another quarter: its rounding error would land in that quarter
         coalesce(stated_precision <= 1, true) AS is_exact
-    FROM asof.actual_figures
+    FROM as_of.actual_figures
     WHERE metric IN (
         -- flow metrics whose quarters add up to the year (capex.py DERIVABLE_METRICS), and the
         -- net-of-proceeds full year that a missing full year of proceeds is derived from
