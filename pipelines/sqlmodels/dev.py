@@ -21,7 +21,13 @@ from pipelines.settings import SQL_DIR
 from pipelines.sqlmodels.build import build_model, q
 from pipelines.sqlmodels.contract import build_order, load_contracts, references
 
-DEFAULT_VARIABLES = {"consensus_max_age_days": 45}
+DEFAULT_VARIABLES = {
+    "consensus_max_age_days": 45,
+    # tco.tco_comparison / tco.cluster_comparison (the old assets' config defaults)
+    "tco_reference_chip": "GB200",
+    "tco_advantage_reading": "reference_premium",
+    "tco_reference_system": "GB200 NVL72",
+}
 
 
 def _rows_text(con: duckdb.DuckDBPyConnection, relation: str, columns: str) -> str:
@@ -103,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         for dep in references(contracts[name], ref_tables)
         if dep not in wanted and dep not in copies
     ]
-    con.execute("CREATE SCHEMA IF NOT EXISTS asof")
+    con.execute("CREATE SCHEMA IF NOT EXISTS \"asof\"")  # ASOF is a DuckDB keyword
     for table in args.asof_from_ref:
         schema, name = table.split(".")
         con.execute(
