@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         for dep in references(contracts[name], ref_tables)
         if dep not in wanted and dep not in copies
     ]
-    con.execute("CREATE SCHEMA IF NOT EXISTS \"asof\"")  # ASOF is a DuckDB keyword
+    con.execute('CREATE SCHEMA IF NOT EXISTS "asof"')  # ASOF is a DuckDB keyword
     for table in args.asof_from_ref:
         schema, name = table.split(".")
         con.execute(
