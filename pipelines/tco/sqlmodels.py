@@ -1,7 +1,9 @@
-"""Python models of the TCO domain: the cost model, the sensitivity grid, the break-even
-solver and the claim facts stay Python (``python: pipelines.tco.sqlmodels:<function>`` in
-their contracts ``sql/tco/<table>.yml``). Each takes a connection and returns the table as a
-frame, computed by the same functions as the old assets (asset config at its defaults);
+"""Python models of the TCO domain: the cost model, the sensitivity grid and the break-even
+solver stay Python (``python: pipelines.tco.sqlmodels:<function>`` in their contracts
+``sql/tco/<table>.yml``), and the claims vocabulary of ``tco.claim_facts`` comes from the
+constants of ``pipelines/tco/frames.py`` as two small staging tables until it has a config
+file. Each takes a connection and returns the table as a frame, computed by the same
+functions as the old assets (asset config at its defaults);
 ``pipelines.sqlmodels.build.build_model`` holds it to the contract and writes it."""
 
 from __future__ import annotations
@@ -32,10 +34,32 @@ def breakeven(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return breakeven_frame(read_table(con, "tco.chip_tco"))
 
 
-def claim_facts(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """``tco.claim_facts``: the values in the vocabulary of raw.claims."""
-    return frames.claim_facts_frame(
-        read_table(con, "tco.chip_tco"),
-        read_table(con, "tco.cluster_comparison"),
-        read_table(con, "raw.accelerators"),
+def claim_settings(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """``staging.tco_claim_settings``: the claims vocabulary tco.claim_facts uses (the chips,
+    systems and periods named as in raw.claims; pipelines/tco/frames.py), one row."""
+    return pl.DataFrame(
+        [
+            {
+                "candidate_chip": frames.CANDIDATE_CHIP,
+                "nvidia_chip": frames.NVIDIA_CHIP,
+                "nvidia_system": frames.NVIDIA_SYSTEM,
+                "trainium_system": frames.TRAINIUM_SYSTEM,
+                "huawei_system": frames.HUAWEI_SYSTEM,
+                "tco_period": frames.TCO_PERIOD,
+                "spec_period": frames.SPEC_PERIOD,
+                "headline_reading": frames.HEADLINE_READING,
+            }
+        ]
+    )
+
+
+def headline_tolerances(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """``staging.tco_headline_tolerances``: the seed's headline claims and the tolerance of
+    their reproduction (pipelines/tco/frames.py HEADLINE_KEYS)."""
+    return pl.DataFrame(
+        [
+            {"entity": e, "metric": m, "period": p, "tolerance": t}
+            for (e, m, p), t in frames.HEADLINE_KEYS.items()
+        ],
+        schema={"entity": pl.Utf8, "metric": pl.Utf8, "period": pl.Utf8, "tolerance": pl.Float64},
     )

@@ -13,3 +13,11 @@ CREATE OR REPLACE MACRO tco_advantage_pct(chip, reference, reading) AS
         WHEN reading = 'cost_saving' THEN (1.0 - chip / reference) * 100.0
         WHEN reading = 'reference_premium' THEN (reference / chip - 1.0) * 100.0
     END;
+
+-- Python f"{x:,.6g}" (6 significant digits, thousands separators): the number format of the
+-- method texts of tco.claim_facts (DuckDB's format() follows the same rules)
+CREATE OR REPLACE MACRO fmt_g6(x) AS format('{:,.6g}', CAST(x AS DOUBLE));
+
+-- Python f"{x:.4f}" / f"{x:.2f}"
+CREATE OR REPLACE MACRO fmt_f4(x) AS format('{:.4f}', CAST(x AS DOUBLE));
+CREATE OR REPLACE MACRO fmt_f2(x) AS format('{:.2f}', CAST(x AS DOUBLE));
