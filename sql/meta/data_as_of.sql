@@ -22,7 +22,8 @@ SELECT
     n.metric,
     n.value_kind,
     CASE WHEN n.published IS NOT NULL THEN
-        'FY' || n.fiscal_year || coalesce('Q' || n.fiscal_quarter, '')
+        'FY' || coalesce(CAST(n.fiscal_year AS VARCHAR), 'None')
+        || coalesce('Q' || n.fiscal_quarter, '')
     END AS fiscal_period,
     n.source_title,
     n.source_url,
