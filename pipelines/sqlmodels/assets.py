@@ -8,7 +8,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import settings
+from pipelines import settings as paths
+from pipelines.ledger_settings import LedgerSettings
 from pipelines.metadata import OWNERS, markdown_preview
 from pipelines.sqlmodels.build import build_model
 from pipelines.sqlmodels.checks import run_tests
@@ -56,16 +57,9 @@ def column_schema(contract: Contract) -> dg.TableSchema:
     return dg.TableSchema(columns=columns)
 
 
-def model_variables() -> dict[str, object]:
-    """Settings the models read with ``getvariable``."""
-    from pipelines.marts.build import max_consensus_age_days
-
-    return {"consensus_max_age_days": max_consensus_age_days()}
-
-
 def _relative(path: Path) -> str:
     try:
-        return str(path.relative_to(settings.REPO_ROOT))
+        return str(path.relative_to(paths.REPO_ROOT))
     except ValueError:
         return str(path)
 
@@ -104,10 +98,10 @@ def model_asset(contract: Contract, known: set[str]) -> dg.AssetsDefinition:
         check_specs=check_specs or None,
     )
     def _model(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, settings: LedgerSettings
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         with warehouse.connect() as con:
-            rows = build_model(con, contract, model_variables())
+            rows = build_model(con, contract, settings.sql_variables(), settings)
             outcomes = run_tests(con, contract)
             preview = con.execute(f"SELECT * FROM {contract.name} LIMIT 10").pl()
             upstream = {
@@ -153,7 +147,7 @@ def _tables(con) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def sql_model_assets(
-    other_tables: set[str], sql_dir: Path = settings.SQL_DIR
+    other_tables: set[str], sql_dir: Path = paths.SQL_DIR
 ) -> list[dg.AssetsDefinition]:
     """One asset per contract in ``sql_dir`` that has its SQL (or Python) model;
     ``other_tables``: the tables the other assets write (raw files, Python models)."""

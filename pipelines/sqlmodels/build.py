@@ -10,6 +10,7 @@ contract raises :class:`ContractError` listing every problem; the tables stay as
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -139,16 +140,31 @@ def build_model(
     con: duckdb.DuckDBPyConnection,
     contract: Contract,
     variables: Mapping[str, Any] | None = None,
+    settings: Any = None,
 ) -> int:
-    """Compute ``contract``'s table, hold it to the contract, write it; returns its rows."""
+    """Compute ``contract``'s table, hold it to the contract, write it; returns its rows.
+    ``variables``: the DuckDB variables its SQL reads; ``settings``: passed to a Python model
+    whose function takes a second argument."""
     set_variables(con, variables or {})
     incoming = f"{INCOMING}_{contract.table}"
     con.execute(f"DROP TABLE IF EXISTS temp.{incoming}")
     if contract.python:
-        frame = _python_model(contract.python)(con)
+        function = _python_model(contract.python)
+        takes_settings = len(inspect.signature(function).parameters) > 1
+        frame = function(con, settings) if takes_settings else function(con)
         con.register(f"{incoming}_frame", frame)
-        try:
-            con.execute(f"CREATE TEMP TABLE {incoming} AS SELECT * FROM {incoming}_frame")
+        try:  # a Python model's frame takes the contract's types (a column of NULLs has none)
+            given = [str(r[0]) for r in con.execute(f"DESCRIBE {incoming}_frame").fetchall()]
+            wanted = [c.name for c in contract.columns]
+            if given != wanted:
+                raise ContractError(
+                    f"{contract.name}: the Python model gives the columns {given}, the "
+                    f"contract has {wanted}"
+                )
+            casts = ", ".join(
+                f"CAST({q(c.name)} AS {c.type}) AS {q(c.name)}" for c in contract.columns
+            )
+            con.execute(f"CREATE TEMP TABLE {incoming} AS SELECT {casts} FROM {incoming}_frame")
         finally:
             con.unregister(f"{incoming}_frame")
     else:

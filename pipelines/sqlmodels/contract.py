@@ -63,6 +63,8 @@ class Contract:
     python: str | None = None
     tests: tuple[DataTest, ...] = field(default_factory=tuple)
     group: str | None = None
+    #: A Python model's upstream tables (a SQL model's come from its SQL).
+    depends_on: tuple[str, ...] = ()
 
     @property
     def schema(self) -> str:
@@ -157,7 +159,13 @@ def load_contract(path: Path, *, require_sql: bool = True) -> Contract:
         python=raw.get("python"),
         tests=tests,
         group=raw.get("group"),
+        depends_on=tuple(raw.get("depends_on") or ()),
     )
+    if contract.depends_on and not contract.python:
+        raise ContractError(
+            f"{path}: depends_on is for Python models; a SQL model's "
+            "dependencies are the tables its SQL names"
+        )
     if require_sql and not contract.has_model:
         raise ContractError(f"{path}: no SQL file {contract.sql_path.name} beside it")
     return contract
@@ -188,6 +196,7 @@ def references(contract: Contract, known: set[str]) -> list[str]:
             name = by_table[table]
         if name in known and name != contract.name and name not in found:
             found.append(name)
+    found += [n for n in contract.depends_on if n in known and n not in found]
     return found
 
 

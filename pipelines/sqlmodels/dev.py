@@ -21,7 +21,13 @@ from pipelines.settings import SQL_DIR
 from pipelines.sqlmodels.build import build_model, q
 from pipelines.sqlmodels.contract import build_order, load_contracts, references
 
-DEFAULT_VARIABLES = {"consensus_max_age_days": 45}
+DEFAULT_VARIABLES = {
+    "consensus_max_age_days": 45,
+    # tco.tco_comparison / tco.cluster_comparison (the old assets' config defaults)
+    "tco_reference_chip": "GB200",
+    "tco_advantage_reading": "reference_premium",
+    "tco_reference_system": "GB200 NVL72",
+}
 
 
 def _rows_text(con: duckdb.DuckDBPyConnection, relation: str, columns: str) -> str:

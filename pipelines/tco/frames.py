@@ -263,7 +263,7 @@ def sensitivity_frame(
 
 # ------------------------------------------------------------------- cluster facts
 def cluster_frame(cluster: pl.DataFrame) -> pl.DataFrame:
-    """``tco.cluster_comparison`` from ``sql/tco/cluster_inputs.sql`` (types enforced)."""
+    """``tco.cluster_comparison`` from ``sql/tco/cluster_comparison.sql`` (types enforced)."""
     return frame_of(ClusterComparisonModel, list(cluster.iter_rows(named=True)))
 
 

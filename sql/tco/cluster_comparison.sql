@@ -1,5 +1,5 @@
 -- Systems at world size: totals computed from per-chip specs x chip count, compared with
--- the totals a source states, and ratios against a reference system ($reference_system).
+-- the totals a source states, and ratios against a reference system (variable tco_reference_system).
 -- A total is the computed one when chip count and per-chip spec are known, else the stated
 -- one; *_basis says which. Division by a missing or zero total gives NULL.
 WITH systems AS (
@@ -41,7 +41,7 @@ totals AS (
 reference AS (
     SELECT total_bf16_pflops, total_hbm_tbps, chip_hbm_tbps
     FROM totals
-    WHERE system = $reference_system
+    WHERE system = getvariable('tco_reference_system')::VARCHAR
 )
 SELECT
     t.system,
@@ -60,7 +60,7 @@ SELECT
     t.total_hbm_tbps,
     t.total_hbm_tbps_basis,
     t.implied_chip_count_from_hbm,
-    $reference_system AS reference_system,
+    getvariable('tco_reference_system')::VARCHAR AS reference_system,
     t.total_bf16_pflops / nullif(r.total_bf16_pflops, 0) AS bf16_pflops_system_over_reference_x,
     r.total_bf16_pflops / nullif(t.total_bf16_pflops, 0) AS bf16_pflops_reference_over_system_x,
     t.total_hbm_tbps / nullif(r.total_hbm_tbps, 0) AS hbm_tbps_system_over_reference_x,
