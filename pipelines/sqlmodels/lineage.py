@@ -39,11 +39,11 @@ def _column_sources(sql: str, upstream_json: str, outputs: tuple[str, ...]) -> s
         schema.setdefault(s, {})[t] = {c: "VARCHAR" for c in columns}
     tree = sqlglot.parse_one(sql, dialect="duckdb")
     tree = qualify(tree, schema=schema, dialect="duckdb", validate_qualify_columns=False)
+    nodes = lineage(None, tree, schema=schema, dialect="duckdb", copy=False)  # every column
     result: dict[str, list[list[str]]] = {}
     for column in outputs:
-        try:
-            node = lineage(column, tree, schema=schema, dialect="duckdb", copy=False)
-        except Exception:  # noqa: BLE001 - a column sqlglot cannot follow gets no lineage
+        node = nodes.get(column) if isinstance(nodes, dict) else None
+        if node is None:
             continue
         sources: list[list[str]] = []
         for leaf in node.walk():
