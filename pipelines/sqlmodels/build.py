@@ -47,45 +47,65 @@ def _python_model(spec: str) -> Callable[[duckdb.DuckDBPyConnection], Any]:
     return getattr(importlib.import_module(module), function)
 
 
-def _column_problems(con: duckdb.DuckDBPyConnection, relation: str, column: Column) -> list[str]:
+def _column_rules(column: Column) -> list[tuple[str, str]]:
+    """(condition a row breaks, what it means) for each rule of ``column``."""
     c = q(column.name)
-    checks: list[tuple[str, str]] = []
+    rules: list[tuple[str, str]] = []
     if not column.nullable:
-        checks.append((f"{c} IS NULL", "is NULL (the contract rules NULL out)"))
+        rules.append((f"{c} IS NULL", "is NULL (the contract rules NULL out)"))
     if column.accepted_values is not None:
         values = ", ".join(literal(v) for v in column.accepted_values)
-        checks.append((f"{c} NOT IN ({values})", f"is not one of {list(column.accepted_values)}"))
+        rules.append((f"{c} NOT IN ({values})", f"is not one of {list(column.accepted_values)}"))
     if column.regex:
-        checks.append(
+        rules.append(
             (
                 f"NOT regexp_full_match({c}::VARCHAR, {literal(column.regex)})",
                 f"does not match the pattern {column.regex}",
             )
         )
     if column.min is not None:
-        checks.append((f"{c} < {column.min!r}", f"is below the minimum {column.min}"))
+        rules.append((f"{c} < {column.min!r}", f"is below the minimum {column.min}"))
     if column.max is not None:
-        checks.append((f"{c} > {column.max!r}", f"is above the maximum {column.max}"))
+        rules.append((f"{c} > {column.max!r}", f"is above the maximum {column.max}"))
     if column.greater_than is not None:
-        checks.append((f"{c} <= {column.greater_than!r}", f"is not above {column.greater_than}"))
+        rules.append((f"{c} <= {column.greater_than!r}", f"is not above {column.greater_than}"))
     if column.less_than is not None:
-        checks.append((f"{c} >= {column.less_than!r}", f"is not below {column.less_than}"))
+        rules.append((f"{c} >= {column.less_than!r}", f"is not below {column.less_than}"))
     if column.type in ("DOUBLE", "FLOAT", "REAL"):
-        checks.append((f"NOT isfinite({c})", "is not a finite number (inf or NaN)"))
+        rules.append((f"NOT isfinite({c})", "is not a finite number (inf or NaN)"))
+    return rules
+
+
+def _rule_problems(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: tuple[Column, ...]
+) -> list[str]:
+    """Every column rule counted in one pass over ``relation``; an example of each breach."""
+    rules = [(column, cond, what) for column in columns for cond, what in _column_rules(column)]
+    if not rules:
+        return []
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE {cond})" for _, cond, _ in rules)
+        + f" FROM {relation}"
+    ).fetchone()
     problems = []
-    for condition, what in checks:
-        bad = con.execute(
-            f"SELECT count(*), any_value({c}::VARCHAR) FROM {relation} WHERE {condition}"
-        ).fetchone()
-        if bad and bad[0]:
-            problems.append(f"column {column.name}: {bad[0]} row(s) {what}, e.g. {bad[1]!r}")
-    if column.unique:
-        dup = con.execute(
-            f"SELECT count(*) FROM (SELECT {c} FROM {relation} WHERE {c} IS NOT NULL "
-            f"GROUP BY ALL HAVING count(*) > 1)"
-        ).fetchone()
-        if dup and dup[0]:
-            problems.append(f"column {column.name}: {dup[0]} value(s) occur more than once")
+    for (column, cond, what), count in zip(rules, counts or [], strict=True):
+        if count:
+            example = con.execute(
+                f"SELECT any_value({q(column.name)}::VARCHAR) FROM {relation} WHERE {cond}"
+            ).fetchone()
+            problems.append(
+                f"column {column.name}: {count} row(s) {what}, e.g. {(example or [None])[0]!r}"
+            )
+    for column in columns:
+        if column.unique:
+            c = q(column.name)
+            dup = con.execute(
+                f"SELECT count(*) FROM (SELECT {c} FROM {relation} WHERE {c} IS NOT NULL "
+                f"GROUP BY ALL HAVING count(*) > 1)"
+            ).fetchone()
+            if dup and dup[0]:
+                problems.append(f"column {column.name}: {dup[0]} value(s) occur more than once")
     return problems
 
 
@@ -108,9 +128,7 @@ def contract_problems(
         if set(actual) == set(expected):
             problems.append("  same columns and types, another order")
         return problems
-    problems = []
-    for column in contract.columns:
-        problems += _column_problems(con, relation, column)
+    problems = _rule_problems(con, relation, contract.columns)
     key = (["as_of"] if asof else []) + list(contract.unique_key)
     if contract.unique_key:
         cols = ", ".join(q(k) for k in key)

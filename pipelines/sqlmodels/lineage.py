@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import dagster as dg
 
@@ -25,8 +27,33 @@ def _asset_of(table: str, model_of_table: Mapping[str, str]) -> dg.AssetKey:
     return dg.AssetKey([schema, name])
 
 
-@lru_cache(maxsize=256)
+#: Lineage already derived, by the hash of its inputs (the first walk of a model costs up to
+#: seconds; the SQL rarely changes between refreshes). Not tracked by git.
+CACHE_DIR = Path(__file__).resolve().parents[2] / ".cache" / "lineage"
+
+
 def _column_sources(sql: str, upstream_json: str, outputs: tuple[str, ...]) -> str:
+    import sqlglot
+
+    digest = sql_digest("\x00".join([sqlglot.__version__, sql, upstream_json, *outputs]))
+    cached = CACHE_DIR / f"{digest}.json"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    text = _walk(sql, upstream_json, outputs)
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, cached)
+    except OSError:  # a read-only checkout: no cache, same result
+        pass
+    return text
+
+
+@lru_cache(maxsize=256)
+def _walk(sql: str, upstream_json: str, outputs: tuple[str, ...]) -> str:
     import sqlglot
     from sqlglot import exp
     from sqlglot.lineage import lineage
