@@ -41,7 +41,10 @@ def _column_sources(sql: str, upstream_json: str, outputs: tuple[str, ...]) -> s
         return cached.read_text(encoding="utf-8")
     except OSError:
         pass
-    text = _walk(sql, upstream_json, outputs)
+    try:
+        text = _walk(sql, upstream_json, outputs)
+    except Exception as error:  # noqa: BLE001 - remembered too: the walk is as slow to fail
+        text = json.dumps({"__error__": f"{type(error).__name__}: {error}"[:500]})
     try:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(f".{os.getpid()}.tmp")
@@ -107,6 +110,8 @@ def model_lineage(
             )
         )
     except Exception:  # noqa: BLE001 - lineage is metadata: never fail a build for it
+        return None
+    if "__error__" in found:  # SQL sqlglot cannot follow: no column lineage
         return None
     tables = model_of_table or {}
     deps: dict[str, list[dg.TableColumnDep]] = {}
