@@ -75,16 +75,21 @@ def watched_files() -> dict[str, dg.AssetKey]:
 
 
 def file_hashes(raw_dir: Path, names: list[str]) -> dict[str, str]:
-    """sha256 of each named file that exists in ``raw_dir``."""
+    """sha256 of each named file that exists in ``raw_dir`` as a regular file (a FIFO or a
+    device is never opened: it counts as absent)."""
+    from pipelines.raw.files import open_regular
+
     hashes: dict[str, str] = {}
     for name in sorted(names):
-        path = raw_dir / name
-        if path.is_file():
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            hashes[name] = digest.hexdigest()
+        try:
+            handle = open_regular(raw_dir / name)
+        except OSError:
+            continue
+        digest = hashlib.sha256()
+        with handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        hashes[name] = digest.hexdigest()
     return hashes
 
 

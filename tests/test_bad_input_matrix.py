@@ -20,6 +20,8 @@ import io
 import os
 import re
 import shutil
+import stat
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +175,36 @@ def directory(path: Path) -> Expect:
     path.mkdir()
     (path / "inside.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     return Expect(None, None, None)
+
+
+def fifo(path: Path) -> Expect:
+    """A FIFO where the file should be: refused at once (before, the refresh blocked in
+    ``open()`` while it held the lock). A timer gives a blocked reader an end of file after
+    30 s, so a regression fails the case instead of hanging the suite."""
+    path.unlink()
+    os.mkfifo(path)
+
+    def unblock() -> None:
+        try:
+            if stat.S_ISFIFO(os.stat(path).st_mode):
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass  # nobody reading it: nothing to unblock
+
+    timer = threading.Timer(30, unblock)
+    timer.daemon = True
+    timer.start()
+    return Expect(None, None, None)
+
+
+def cut_in_last_quoted_field(path: Path) -> Expect:
+    """The file cut in the middle of its last field, a quoted one."""
+    header, rows = read(path)
+    lines = write(path, header, rows)
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    assert text.endswith('"'), "the last field of the file must be quoted"
+    path.write_text(text[: -1 - len(rows[-1][header[-1]]) // 2], encoding="utf-8")
+    return Expect(lines[-1], None, None)
 
 
 def latin1(path: Path) -> Expect:
@@ -429,6 +461,8 @@ CASES = [
     ),
     Case("claims-double-header", CLAIMS, double_header_column, "column appears twice"),
     Case("claims-crlf-accepted", CLAIMS, crlf, None),
+    Case("claims-fifo", CLAIMS, fifo, "is a FIFO (named pipe), not a regular file"),
+    Case("claims-cut-in-quote", CLAIMS, cut_in_last_quoted_field, "ends inside a quoted field"),
 ]
 
 
@@ -529,8 +563,10 @@ def test_bad_input(
         expect = case.edit(target)
         result = refresh(dataset)
     finally:
-        if target.is_dir():
+        if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)
+        elif target.is_symlink() or (target.exists() and not target.is_file()):
+            target.unlink()  # a FIFO: writing to it would block
         target.write_bytes(original)
     assert tables(path) == published  # every published table byte-identical (content hashes)
 

@@ -627,11 +627,14 @@ ALL_CHIPS = "*"
 def sibling_rows(filename: str) -> list[dict[str, str]] | None:
     """Rows of another raw file (``raw_dir()/filename``) as text; None if it cannot be read."""
     import csv
+    import io
 
     from pipelines import settings
+    from pipelines.raw.files import open_regular
 
     try:
-        with (settings.raw_dir() / filename).open(encoding="utf-8-sig", newline="") as handle:
+        path = settings.raw_dir() / filename
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig", newline="") as handle:
             return [
                 {k: (v or "").strip() for k, v in row.items() if k}
                 for row in csv.DictReader(handle)
