@@ -207,6 +207,12 @@ def cut_in_last_quoted_field(path: Path) -> Expect:
     return Expect(lines[-1], None, None)
 
 
+def group_without_members(path: Path) -> Expect:
+    header, rows = read(path)
+    rows.append({"group_name": "EMPTY_GROUP", "description": "A group nobody belongs to"})
+    return Expect(write(path, header, rows)[-1], "group_name", "EMPTY_GROUP")
+
+
 def latin1(path: Path) -> Expect:
     lines = path.read_bytes().split(b"\n")
     lines[3] = lines[3].replace(b",", b",Caf\xe9 ", 1)
@@ -308,6 +314,12 @@ CASES = [
         "fiscal_quarter required for discrete/ytd",
     ),
     Case("fin-extra-field", FIN, extra_field, "row has 18 fields, header has 17"),
+    Case(
+        "fin-published-2999",
+        FIN,
+        cell("published", "2999-01-01", lambda r: bool(r["published"])),
+        "a document cannot be dated in the future",
+    ),
     # capex_guidance.csv
     Case("guid-mid-inf", GUID, cell("mid_usd_m", "inf", lambda r: bool(r["mid_usd_m"])), FINITE),
     Case("guid-low-nan", GUID, cell("low_usd_m", "NaN", lambda r: bool(r["low_usd_m"])), FINITE),
@@ -431,6 +443,7 @@ CASES = [
     Case("grp-name", GROUPS, cell("group_name", "bad name"), "str_matches("),
     Case("grp-duplicate", GROUPS, duplicate("group_name"), "field_uniqueness"),
     Case("grp-description-blank", GROUPS, cell("description", ""), "value is required"),
+    Case("grp-without-members", GROUPS, group_without_members, "a group needs at least one member"),
     Case(
         "gm-unknown-group",
         MEMBERS,
@@ -450,6 +463,12 @@ CASES = [
     ),
     Case("notes-unknown-ticker", NOTES, cell("ticker", "XXXX"), "ticker must exist"),
     Case("notes-crlf-accepted", NOTES, crlf, None),
+    Case(
+        "notes-metric-unknown",
+        NOTES,
+        cell("metric", "capex_typo"),
+        "metric must be a metric of marts.company_quarterly",
+    ),
     # claims.csv
     Case("claims-inf", CLAIMS, cell("stated_value", "inf"), FINITE),
     Case("claims-id", CLAIMS, cell("claim_id", "X1"), "str_matches("),

@@ -167,6 +167,21 @@ def test_the_sensor_counts_a_fifo_as_absent_and_never_opens_it(raw_copy: Path) -
     assert list(hashes) == ["companies.csv"]
 
 
+def test_a_fifo_as_the_bulk_source_is_refused_at_once(tmp_path: Path) -> None:
+    """``fifo-bulk-source``: SEC bulk mode's archive is a FIFO (zipfile's open would block)."""
+    from pipelines.sec.bulk import ingest
+    from pipelines.sec.bulk_config import load_bulk_settings
+    from pipelines.sec.config import SecConfigError
+
+    os.mkfifo(tmp_path / "companyfacts.zip")
+    config = load_bulk_settings({"SEC_BULK_STORE": str(tmp_path / "s.duckdb")})
+    with pytest.raises(SecConfigError, match=r"is a FIFO \(named pipe\): expected an archive"):
+        within_deadline(
+            lambda: ingest(config, tmp_path / "companyfacts.zip", log=lambda _: None),
+            [tmp_path / "companyfacts.zip"],
+        )
+
+
 def test_open_regular_refuses_before_opening(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe")
     with pytest.raises(NotARegularFileError, match="is a FIFO"):
@@ -179,3 +194,4 @@ def test_open_regular_refuses_before_opening(tmp_path: Path) -> None:
 def test_the_docs_name_every_case() -> None:
     doc = (settings.REPO_ROOT / "docs" / "reliability-inputs.md").read_text(encoding="utf-8")
     assert [c.id for c in CASES if f"`{c.id}`" not in doc] == []
+    assert "`fifo-bulk-source`" in doc

@@ -41,6 +41,7 @@ import datetime as dt
 import json
 import resource
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -53,6 +54,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from pipelines.raw.files import kind_of
 from pipelines.sec import store as sec_store
 from pipelines.sec.bulk_config import BulkSettings, load_bulk_settings
 from pipelines.sec.bulk_members import (
@@ -304,6 +306,12 @@ def ingest(
         raise SecConfigError("no bulk source: give a path or set SEC_BULK_SOURCE")
     if not source.exists():
         raise SecConfigError(f"bulk source {source} does not exist")
+    mode = source.stat().st_mode
+    if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):  # a FIFO would block zipfile's open
+        raise SecConfigError(
+            f"bulk source {source} is {kind_of(mode)}: expected an archive (a regular file) "
+            "or a folder"
+        )
     result = IngestResult(config.store)
     fingerprint = source_fingerprint(source, config)
     if not force and sec_store.last_fingerprint(config.store) == fingerprint:
