@@ -98,6 +98,12 @@ CASES = [
     Case("syss-published-future", "system_sources", cell("published", "2999-01-01"), DATE),
     Case("claims-publish-date-future", "claims", cell("publish_date", "2999-01-01 10:00"), DATE),
     Case("claims-publish-date-no-such-day", "claims", cell("publish_date", "2025-02-30"), DATE),
+    Case(
+        "claims-stated-value-1e30",
+        "claims",
+        cell("stated_value", "1e30"),
+        "stated_value must be within ±1,000,000,000,000",
+    ),
     # references that cannot hold
     Case(
         "claims-related-to-itself",

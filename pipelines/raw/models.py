@@ -606,6 +606,10 @@ class CoverageNotesModel(pa.DataFrameModel):
 
 
 # -------------------------------------------------------------------------- claims
+#: A claim's number as printed, in its unit (bn, GW, TFLOPs, units, ...): larger is a typo.
+MAX_STATED_VALUE = 1_000_000_000_000
+
+
 class ClaimsModel(pa.DataFrameModel):
     """Figures the seed's reports state, kept as claims to check against what we compute."""
 
@@ -658,6 +662,14 @@ class ClaimsModel(pa.DataFrameModel):
             },
             schema={"ok": pl.Boolean},
         )
+
+    @pa.dataframe_check(
+        name=f"stated_value must be within ±{MAX_STATED_VALUE:,} (a number as printed, in its "
+        "unit) [stated_value]"
+    )
+    def stated_value_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        value = pl.col("stated_value")
+        return data.lazyframe.select(value.is_null() | (value.abs() <= MAX_STATED_VALUE))
 
     @pa.check("publish_date", name=f"publish_date {DOCUMENT_DATE_RULE}")
     def publish_date_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
