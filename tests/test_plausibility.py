@@ -239,3 +239,12 @@ def test_the_docs_name_every_case() -> None:
     doc = (settings.REPO_ROOT / "docs" / "reliability-inputs.md").read_text(encoding="utf-8")
     ids = [c.id for c in CASES] + [c.id for c in SEC_CASES]
     assert [i for i in ids if f"`{i}`" not in doc] == []
+
+
+def test_the_coverage_rule_names_the_metrics_of_the_company_mart() -> None:
+    from pipelines.marts.company import CAPEX, METRICS
+    from pipelines.raw.models import CoverageNotesModel
+
+    checks = CoverageNotesModel.to_schema().columns["metric"].checks
+    [name] = [c.name for c in checks if (c.name or "").startswith("metric must be")]
+    assert (name or "").split("(")[1].split(")")[0].split(", ") == [CAPEX, *METRICS]

@@ -599,7 +599,9 @@ class CoverageNotesModel(pa.DataFrameModel):
         return data.lazyframe.select(pl.col("first_quarter") <= pl.col("last_quarter"))
 
     @pa.check(
-        "metric", name=f"metric must be a metric of marts.company_quarterly or * ({ALL_METRICS})"
+        "metric",
+        name="metric must be a metric of marts.company_quarterly (capex, revenue, ai_revenue, "
+        "data_center_revenue, operating_cash_flow, depreciation_amortization) or * for all",
     )
     def known_metric(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col(data.key).is_in(coverage_metrics()))
@@ -675,7 +677,8 @@ class ClaimsModel(pa.DataFrameModel):
     def publish_date_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
         day = pl.col(data.key).str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         return data.lazyframe.select(
-            day.is_not_null() & day.is_between(EARLIEST_DOCUMENT_DATE, latest_document_date())
+            pl.col(data.key).is_null()  # reported as a required value
+            | (day.is_not_null() & day.is_between(EARLIEST_DOCUMENT_DATE, latest_document_date()))
         )
 
     @pa.dataframe_check(
