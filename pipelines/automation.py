@@ -8,9 +8,14 @@ daemon) runs them without a click in the UI.
   time zone ``$LEDGER_REFRESH_TZ`` (default ``UTC``), read when the code location loads.
 - Sensor ``raw_files_sensor``: every ``$LEDGER_SENSOR_INTERVAL_S`` seconds (default 30) it
   hashes (sha256) each raw file a raw asset reads and compares with the hashes in its cursor,
-  a JSON object ``{"<file>": "<sha256>"}`` that Dagster stores, so it survives restarts. A
-  file whose content changed (or that appeared, or disappeared) triggers one run of its raw
-  asset and everything downstream of it; touching a file without changing it does nothing.
+  a JSON object ``{"files": {"<file>": "<sha256>"}, "changes": <n>}`` that Dagster stores, so
+  it survives restarts. A file whose content changed (or that appeared, or disappeared)
+  triggers one run of its raw asset and everything downstream of it; touching a file without
+  changing it does nothing. ``changes`` counts the changes seen so far and is part of the run
+  key: a change seen before (change, revert, the same change again) is a new run, while an
+  evaluation retried before its cursor was saved repeats its key (Dagster launches it once).
+  Only regular files are hashed: anything else (a FIFO, a directory) counts as absent, so
+  its asset runs and reports it.
 
 The file → asset mapping is read from ``pipelines.raw.datasets.DATASETS`` at every
 evaluation (a dataset added there is watched without touching this module). Sub-folders of
@@ -70,30 +75,44 @@ def watched_files() -> dict[str, dg.AssetKey]:
 
 
 def file_hashes(raw_dir: Path, names: list[str]) -> dict[str, str]:
-    """sha256 of each named file that exists in ``raw_dir``."""
+    """sha256 of each named file that exists in ``raw_dir`` as a regular file (a FIFO or a
+    device is never opened: it counts as absent)."""
+    from pipelines.raw.files import open_regular
+
     hashes: dict[str, str] = {}
     for name in sorted(names):
-        path = raw_dir / name
-        if path.is_file():
-            digest = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            hashes[name] = digest.hexdigest()
+        try:
+            handle = open_regular(raw_dir / name)
+        except OSError:
+            continue
+        digest = hashlib.sha256()
+        with handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        hashes[name] = digest.hexdigest()
     return hashes
 
 
-def parse_cursor(cursor: str | None) -> dict[str, str]:
-    """The ``{file: sha256}`` stored by the previous evaluation (empty if none or unreadable)."""
+def parse_cursor(cursor: str | None) -> tuple[dict[str, str], int]:
+    """The ``{file: sha256}`` and the change count stored by the previous evaluation (empty
+    and 0 if none or unreadable; a cursor of the earlier form ``{file: sha256}`` is read too)."""
     if not cursor:
-        return {}
+        return {}, 0
     try:
         value = json.loads(cursor)
     except json.JSONDecodeError:
-        return {}
+        return {}, 0
     if not isinstance(value, dict):
-        return {}
-    return {str(k): str(v) for k, v in value.items()}
+        return {}, 0
+    if isinstance(value.get("files"), dict):
+        changes = value.get("changes")
+        count = changes if isinstance(changes, int) and changes >= 0 else 0
+        return {str(k): str(v) for k, v in value["files"].items()}, count
+    return {str(k): str(v) for k, v in value.items()}, 0
+
+
+def make_cursor(hashes: Mapping[str, str], changes: int) -> str:
+    return json.dumps({"changes": changes, "files": dict(sorted(hashes.items()))})
 
 
 def changed_files(before: Mapping[str, str], now: Mapping[str, str]) -> list[str]:
@@ -101,10 +120,15 @@ def changed_files(before: Mapping[str, str], now: Mapping[str, str]) -> list[str
     return sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name))
 
 
-def run_key_for(before: Mapping[str, str], now: Mapping[str, str], changed: list[str]) -> str:
-    """Deterministic key of a change set: the same change (file, old hash → new hash) never
-    launches two runs, e.g. if an evaluation is retried before its cursor was saved."""
-    text = "\n".join(f"{n}:{before.get(n, '-')}>{now.get(n, '-')}" for n in changed)
+def run_key_for(
+    before: Mapping[str, str], now: Mapping[str, str], changed: list[str], change: int = 0
+) -> str:
+    """Key of the ``change``-th change set seen: an evaluation retried before its cursor was
+    saved gets the same key (Dagster launches one run), while the same file change seen again
+    later (change, revert, change again) is a later ``change`` and gets a new key."""
+    text = f"change {change}\n" + "\n".join(
+        f"{n}:{before.get(n, '-')}>{now.get(n, '-')}" for n in changed
+    )
     return "raw-files-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -123,16 +147,19 @@ def _asset_graph(context: dg.SensorEvaluationContext):  # type: ignore[no-untype
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Materializes a raw asset and everything downstream of it when the content "
     "(sha256) of its file under raw/ changes; unchanged files, even touched, are skipped. "
-    "Cursor: JSON {file: sha256}.",
+    "Cursor: JSON {files: {file: sha256}, changes: n}; n is in the run key, so a change "
+    "seen before (change, revert, change again) runs again.",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     mapping = watched_files()
-    before = {k: v for k, v in parse_cursor(context.cursor).items() if k in mapping}
+    stored, changes = parse_cursor(context.cursor)
+    before = {k: v for k, v in stored.items() if k in mapping}
     now = file_hashes(settings.raw_dir(), list(mapping))
     changed = changed_files(before, now)
-    cursor = json.dumps(now, sort_keys=True)
     if not changed:
         return dg.SkipReason(f"no raw file changed ({len(now)} watched by content hash)")
+    changes += 1
+    cursor = make_cursor(now, changes)
 
     graph = _asset_graph(context)
     roots = [mapping[name] for name in changed]
@@ -146,7 +173,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | d
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
-                run_key=run_key_for(before, now, changed),
+                run_key=run_key_for(before, now, changed, changes),
                 asset_selection=asset_keys,
                 asset_check_keys=check_keys,
                 tags={"trigger": "raw_files_sensor", "changed_files": ",".join(changed)[:200]},

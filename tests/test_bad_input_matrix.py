@@ -20,6 +20,8 @@ import io
 import os
 import re
 import shutil
+import stat
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +177,42 @@ def directory(path: Path) -> Expect:
     return Expect(None, None, None)
 
 
+def fifo(path: Path) -> Expect:
+    """A FIFO where the file should be: refused at once (before, the refresh blocked in
+    ``open()`` while it held the lock). A timer gives a blocked reader an end of file after
+    30 s, so a regression fails the case instead of hanging the suite."""
+    path.unlink()
+    os.mkfifo(path)
+
+    def unblock() -> None:
+        try:
+            if stat.S_ISFIFO(os.stat(path).st_mode):
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass  # nobody reading it: nothing to unblock
+
+    timer = threading.Timer(30, unblock)
+    timer.daemon = True
+    timer.start()
+    return Expect(None, None, None)
+
+
+def cut_in_last_quoted_field(path: Path) -> Expect:
+    """The file cut in the middle of its last field, a quoted one."""
+    header, rows = read(path)
+    lines = write(path, header, rows)
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    assert text.endswith('"'), "the last field of the file must be quoted"
+    path.write_text(text[: -1 - len(rows[-1][header[-1]]) // 2], encoding="utf-8")
+    return Expect(lines[-1], None, None)
+
+
+def group_without_members(path: Path) -> Expect:
+    header, rows = read(path)
+    rows.append({"group_name": "EMPTY_GROUP", "description": "A group nobody belongs to"})
+    return Expect(write(path, header, rows)[-1], "group_name", "EMPTY_GROUP")
+
+
 def latin1(path: Path) -> Expect:
     lines = path.read_bytes().split(b"\n")
     lines[3] = lines[3].replace(b",", b",Caf\xe9 ", 1)
@@ -276,6 +314,12 @@ CASES = [
         "fiscal_quarter required for discrete/ytd",
     ),
     Case("fin-extra-field", FIN, extra_field, "row has 18 fields, header has 17"),
+    Case(
+        "fin-published-2999",
+        FIN,
+        cell("published", "2999-01-01", lambda r: bool(r["published"])),
+        "a document cannot be dated in the future",
+    ),
     # capex_guidance.csv
     Case("guid-mid-inf", GUID, cell("mid_usd_m", "inf", lambda r: bool(r["mid_usd_m"])), FINITE),
     Case("guid-low-nan", GUID, cell("low_usd_m", "NaN", lambda r: bool(r["low_usd_m"])), FINITE),
@@ -399,6 +443,7 @@ CASES = [
     Case("grp-name", GROUPS, cell("group_name", "bad name"), "str_matches("),
     Case("grp-duplicate", GROUPS, duplicate("group_name"), "field_uniqueness"),
     Case("grp-description-blank", GROUPS, cell("description", ""), "value is required"),
+    Case("grp-without-members", GROUPS, group_without_members, "a group needs at least one member"),
     Case(
         "gm-unknown-group",
         MEMBERS,
@@ -418,6 +463,12 @@ CASES = [
     ),
     Case("notes-unknown-ticker", NOTES, cell("ticker", "XXXX"), "ticker must exist"),
     Case("notes-crlf-accepted", NOTES, crlf, None),
+    Case(
+        "notes-metric-unknown",
+        NOTES,
+        cell("metric", "capex_typo"),
+        "metric must be a metric of marts.company_quarterly",
+    ),
     # claims.csv
     Case("claims-inf", CLAIMS, cell("stated_value", "inf"), FINITE),
     Case("claims-id", CLAIMS, cell("claim_id", "X1"), "str_matches("),
@@ -429,6 +480,8 @@ CASES = [
     ),
     Case("claims-double-header", CLAIMS, double_header_column, "column appears twice"),
     Case("claims-crlf-accepted", CLAIMS, crlf, None),
+    Case("claims-fifo", CLAIMS, fifo, "is a FIFO (named pipe), not a regular file"),
+    Case("claims-cut-in-quote", CLAIMS, cut_in_last_quoted_field, "ends inside a quoted field"),
 ]
 
 
@@ -529,8 +582,10 @@ def test_bad_input(
         expect = case.edit(target)
         result = refresh(dataset)
     finally:
-        if target.is_dir():
+        if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)
+        elif target.is_symlink() or (target.exists() and not target.is_file()):
+            target.unlink()  # a FIFO: writing to it would block
         target.write_bytes(original)
     assert tables(path) == published  # every published table byte-identical (content hashes)
 

@@ -16,6 +16,7 @@ from dagster import AssetExecutionContext
 from pipelines import settings
 from pipelines.metadata import OWNERS, column_schema, markdown_preview, table_doc
 from pipelines.raw.datasets import DATASETS, RawDataset
+from pipelines.raw.files import read_regular
 from pipelines.raw.reference import companies_in_scope, company_rules, known_groups
 from pipelines.raw.validation import Problem, problems_frame, validate_file
 from pipelines.warehouse import WarehouseResource
@@ -112,7 +113,7 @@ def build_raw_asset(dataset: RawDataset) -> dg.AssetsDefinition:
             assert frame is not None
             frame = frame.sort(list(dataset.sort_by), nulls_last=True, maintain_order=True)
             rows = write_table(con, dataset.table, frame, doc)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = hashlib.sha256(read_regular(path)).hexdigest()
         yield dg.MaterializeResult(
             asset_key=key,
             metadata={

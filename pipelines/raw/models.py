@@ -63,6 +63,30 @@ def row_rule(data: pa.PolarsData, ok: Callable[[dict[str, Any]], bool]) -> pl.La
     return pl.LazyFrame({"ok": [bool(ok(row)) for row in rows]}, schema={"ok": pl.Boolean})
 
 
+#: Plausible dates of a document, a publication or a statement: from this day to today.
+EARLIEST_DOCUMENT_DATE = dt.date(2000, 1, 1)
+#: Days past today (UTC) a document date may be: a figure published late in the evening in
+#: the Americas is already dated tomorrow elsewhere.
+FUTURE_SLACK_DAYS = 1
+DOCUMENT_DATE_RULE = (
+    f"must be a date from {EARLIEST_DOCUMENT_DATE} to today: a document cannot be dated in the "
+    "future"
+)
+
+
+def latest_document_date() -> dt.date:
+    """The latest plausible document date: today (UTC) plus the slack, read at each check."""
+    return dt.datetime.now(dt.UTC).date() + dt.timedelta(days=FUTURE_SLACK_DAYS)
+
+
+def document_dates(data: pa.PolarsData) -> pl.LazyFrame:
+    """Column check: the date is empty or within the plausible document dates."""
+    column = pl.col(data.key)
+    return data.lazyframe.select(
+        column.is_null() | column.is_between(EARLIEST_DOCUMENT_DATE, latest_document_date())
+    )
+
+
 # --------------------------------------------------------------------- companies
 class CompaniesModel(pa.DataFrameModel):
     """Companies tracked by the ledger: SEC identifier, fiscal calendar, capex definition."""
@@ -123,6 +147,10 @@ class CompaniesModel(pa.DataFrameModel):
             (metric.is_null() == name.is_null()) & (less.is_null() | metric.is_not_null())
         )
 
+    @pa.check("source_date", name=f"source_date {DOCUMENT_DATE_RULE}")
+    def source_date_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return document_dates(data)
+
 
 class GroupsModel(pa.DataFrameModel):
     """Named sets of companies (peer groups); every group gets the group marts."""
@@ -135,6 +163,15 @@ class GroupsModel(pa.DataFrameModel):
     class Config:
         strict = True
         description = "Peer groups: any named set of companies (members in raw.group_members)."
+
+    @pa.check("group_name", name="a group needs at least one member in group_members.csv")
+    def has_members(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        rows = sibling_rows("group_members.csv")
+        names = data.lazyframe.select(data.key).collect()[data.key].to_list()
+        if rows is None:  # unreadable: its own asset reports it
+            return pl.LazyFrame({"ok": [True] * len(names)}, schema={"ok": pl.Boolean})
+        grouped = {row.get("group_name", "") for row in rows}
+        return pl.LazyFrame({"ok": [n in grouped for n in names]}, schema={"ok": pl.Boolean})
 
 
 class GroupMembersModel(pa.DataFrameModel):
@@ -349,6 +386,10 @@ class FinancialsModel(pa.DataFrameModel):
             | (pl.col("period_start") <= pl.col("period_end"))
         )
 
+    @pa.check("published", "published_before", name=DOCUMENT_DATE_RULE)
+    def published_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return document_dates(data)
+
 
 # ----------------------------------------------------------------- capex guidance
 def _guided_period_dates(ticker: str, guided_period: str | None) -> tuple[dt.date, dt.date] | None:
@@ -508,8 +549,22 @@ class CapexGuidanceModel(pa.DataFrameModel):
             pl.any_horizontal(pl.col("low_usd_m", "mid_usd_m", "high_usd_m").is_not_null())
         )
 
+    @pa.check("given_on", "given_before", "reported_on", name=DOCUMENT_DATE_RULE)
+    def dates_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return document_dates(data)
+
 
 # ---------------------------------------------------------------- coverage notes
+ALL_METRICS = "*"
+
+
+def coverage_metrics() -> list[str]:
+    """The metrics a coverage note may name: those of marts.company_quarterly, and ``*``."""
+    from pipelines.marts.company import CAPEX, METRICS
+
+    return [CAPEX, *METRICS, ALL_METRICS]
+
+
 class CoverageNotesModel(pa.DataFrameModel):
     """Why a company's figures are missing for a span of quarters (meta.coverage explains it)."""
 
@@ -550,8 +605,20 @@ class CoverageNotesModel(pa.DataFrameModel):
     def ordered(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("first_quarter") <= pl.col("last_quarter"))
 
+    @pa.check(
+        "metric",
+        name="metric must be a metric of marts.company_quarterly (capex, revenue, ai_revenue, "
+        "data_center_revenue, operating_cash_flow, depreciation_amortization) or * for all",
+    )
+    def known_metric(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).is_in(coverage_metrics()))
+
 
 # -------------------------------------------------------------------------- claims
+#: A claim's number as printed, in its unit (bn, GW, TFLOPs, units, ...): larger is a typo.
+MAX_STATED_VALUE = 1_000_000_000_000
+
+
 class ClaimsModel(pa.DataFrameModel):
     """Figures the seed's reports state, kept as claims to check against what we compute."""
 
@@ -605,6 +672,31 @@ class ClaimsModel(pa.DataFrameModel):
             schema={"ok": pl.Boolean},
         )
 
+    @pa.dataframe_check(
+        name=f"stated_value must be within ±{MAX_STATED_VALUE:,} (a number as printed, in its "
+        "unit) [stated_value]"
+    )
+    def stated_value_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        value = pl.col("stated_value")
+        return data.lazyframe.select(value.is_null() | (value.abs() <= MAX_STATED_VALUE))
+
+    @pa.check("publish_date", name=f"publish_date {DOCUMENT_DATE_RULE}")
+    def publish_date_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        day = pl.col(data.key).str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        return data.lazyframe.select(
+            pl.col(data.key).is_null()  # reported as a required value
+            | (day.is_not_null() & day.is_between(EARLIEST_DOCUMENT_DATE, latest_document_date()))
+        )
+
+    @pa.dataframe_check(
+        name="a claim must not name itself in related_claim_ids [related_claim_ids]"
+    )
+    def not_related_to_itself(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        claim, related = pl.col("claim_id"), pl.col("related_claim_ids")
+        return data.lazyframe.select(
+            related.is_null() | ~related.str.split(";").list.contains(claim)
+        )
+
 
 # ============================================================ chips, systems, TCO
 # Six files: three hold values, three their provenance (one source row per non-empty value).
@@ -634,11 +726,14 @@ ALL_CHIPS = "*"
 def sibling_rows(filename: str) -> list[dict[str, str]] | None:
     """Rows of another raw file (``raw_dir()/filename``) as text; None if it cannot be read."""
     import csv
+    import io
 
     from pipelines import settings
+    from pipelines.raw.files import open_regular
 
     try:
-        with (settings.raw_dir() / filename).open(encoding="utf-8-sig", newline="") as handle:
+        path = settings.raw_dir() / filename
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig", newline="") as handle:
             return [
                 {k: (v or "").strip() for k, v in row.items() if k}
                 for row in csv.DictReader(handle)
@@ -768,6 +863,10 @@ class AcceleratorSourcesModel(pa.DataFrameModel):
     def known_chip(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return _names_existing(data, "chip", "accelerators.csv")
 
+    @pa.check("published", name=DOCUMENT_DATE_RULE)
+    def published_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return document_dates(data)
+
 
 class SystemsModel(pa.DataFrameModel):
     """Scale-up systems (world size): chip, stated chip count and stated totals."""
@@ -836,6 +935,10 @@ class SystemSourcesModel(pa.DataFrameModel):
     @pa.dataframe_check(name="system must exist in systems.csv [system]")
     def known_system(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return _names_existing(data, "system", "systems.csv")
+
+    @pa.check("published", name=DOCUMENT_DATE_RULE)
+    def published_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return document_dates(data)
 
 
 class TcoAssumptionsModel(pa.DataFrameModel):

@@ -9,11 +9,13 @@ folder (``raw/companies.csv``, ``raw/groups.csv``).
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from pipelines import settings
+from pipelines.raw.files import open_regular
 
 _COMPANY_RULES: ContextVar[Mapping[str, str] | None] = ContextVar("company_rules", default=None)
 _GROUPS: ContextVar[frozenset[str] | None] = ContextVar("groups", default=None)
@@ -36,7 +38,7 @@ def companies_in_scope(
 def _read_column(filename: str, key: str, value: str | None = None) -> list[tuple[str, str]]:
     path = settings.raw_dir() / filename
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig", newline="") as handle:
             return [
                 (row[key], row[value] if value else "")
                 for row in csv.DictReader(handle)

@@ -19,6 +19,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaError, SchemaErrors
 
+from pipelines.raw.files import NotARegularFileError, read_regular
+
 _RULE_COLUMN = re.compile(r"\[([A-Za-z0-9_]+)\]\s*$")
 
 #: Rule applied to every float column of every raw model (pandera's ``ge``/``le`` checks let
@@ -109,7 +111,10 @@ def read_csv_text(
     if path.is_dir():
         return [], [], [Problem(name, None, None, None, "is a directory, expected a CSV file")]
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # never blocks: a FIFO or a device is refused at once
+    except NotARegularFileError as error:
+        rule = f"is {error.kind}, not a regular file: expected a CSV file"
+        return [], [], [Problem(name, None, None, None, rule)]
     except OSError as error:
         reason = error.strerror or str(error)
         return [], [], [Problem(name, None, None, None, f"cannot read the file ({reason})")]
@@ -138,11 +143,13 @@ def read_csv_text(
             [],
             [Problem(name, None, None, None, "file is empty: expected a header row and data rows")],
         )
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quoted field left open at the end of the file (a file cut short) or text
+    # after a closing quote is an error, never a field stored truncated or glued together
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except csv.Error as error:
-        return [], [], [Problem(name, 1, None, None, f"malformed CSV header: {error}")]
+        return [], [], [Problem(name, 1, None, None, f"malformed CSV header: {_csv_error(error)}")]
     problems: list[Problem] = []
     rows: list[tuple[int, dict[str, str | None]]] = []
     start_line = reader.line_num + 1
@@ -170,10 +177,25 @@ def read_csv_text(
                 )
             start_line = reader.line_num + 1
     except csv.Error as error:
-        problems.append(Problem(name, start_line, None, None, f"malformed CSV: {error}"))
+        problems.append(
+            Problem(name, start_line, None, None, f"malformed CSV: {_csv_error(error)}")
+        )
     if not rows and not problems:
         problems.append(Problem(name, None, None, None, "file has a header but no data rows"))
     return header, rows, problems
+
+
+def _csv_error(error: csv.Error) -> str:
+    """The csv module's message, with what it means where it is terse."""
+    text = str(error)
+    if text == "unexpected end of data":
+        return (
+            "the file ends inside a quoted field (its closing quote is missing: "
+            "the file may have been cut short)"
+        )
+    if text.endswith("expected after '\"'"):
+        return f"text after the closing quote of a quoted field ({text})"
+    return text
 
 
 def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResult:

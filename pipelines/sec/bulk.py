@@ -4,18 +4,26 @@
     python -m pipelines.sec.bulk companyfacts.zip --ciks 1045810,1652044
     python -m pipelines.sec.bulk ./folder --store /tmp/sec_bulk.duckdb --quarantine
 
-Streaming, bounded memory: members are read one chunk at a time (``SEC_BULK_CHUNK``, default
-100): a chunk is extracted member by member into a temporary folder (``zipfile`` streams
-each member; the archive is never read whole), checked, parsed and derived with the
-connector's own :func:`pipelines.sec.derive.parse_and_derive_all`, appended to the new store
-file and deleted. Memory is that of one chunk, whatever the archive's size.
+Streaming, bounded memory and disk: members are read one chunk at a time (``SEC_BULK_CHUNK``,
+default 100 members, and at most ``SEC_BULK_CHUNK_MB`` of extracted bytes): a chunk is
+extracted member by member into a temporary folder (``zipfile`` streams each member, never
+past its declared size; the archive is never read whole), checked, parsed and derived with
+the connector's own :func:`pipelines.sec.derive.parse_and_derive_all`, appended to the new
+store file and deleted. Memory is that of one chunk, whatever the archive's size; the disk
+used at once is at most ``SEC_BULK_CHUNK_MB`` plus one member, and the whole ingest reads at
+most ``SEC_BULK_MAX_TOTAL_MB``. A member declared to expand more than ``SEC_BULK_MAX_RATIO``
+times its compressed size is never extracted.
 
 Every member is checked on its own, and a bad one is quarantined (``members`` with
 ``status = 'quarantined'``, its ``stage`` and ``reason``) while the others go on:
 
 ``name``  not ``CIK##########.json``, or a CIK already seen in the archive
-``size``  empty, or larger than ``SEC_BULK_MAX_MEMBER_MB``
-``read``  the archive member cannot be decompressed (CRC error, truncated archive)
+``size``  empty, larger than ``SEC_BULK_MAX_MEMBER_MB``, declared to expand more than
+          ``SEC_BULK_MAX_RATIO`` times, or past the ingest's byte budget
+          ``SEC_BULK_MAX_TOTAL_MB`` (all three: quarantined unread)
+``read``  the archive member cannot be decompressed (CRC error, truncated archive, damaged
+          deflate stream), is encrypted, or uses a compression method other than stored or
+          deflate (quarantined unread)
 ``json``  not one JSON object (DuckDB's JSON reader's message)
 ``shape`` no ``cik`` / no ``facts`` object
 ``cik``   the ``cik`` inside differs from the one in the member name
@@ -33,6 +41,7 @@ import datetime as dt
 import json
 import resource
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -45,10 +54,13 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from pipelines.raw.files import kind_of
 from pipelines.sec import store as sec_store
 from pipelines.sec.bulk_config import BulkSettings, load_bulk_settings
 from pipelines.sec.bulk_members import (
     MEMBER_NAME,
+    READ_ERRORS,
+    ByteBudget,
     MemberRef,
     Outcome,
     check_header,
@@ -58,6 +70,7 @@ from pipelines.sec.bulk_members import (
     open_members,
     read_headers,
     source_fingerprint,
+    unreadable_member,
     validate,
 )
 from pipelines.sec.bulk_models import BulkMembersModel
@@ -157,8 +170,10 @@ def process_chunk(
     builder: sec_store.StoreBuilder,
     seen: dict[int, str],
     workdir: Path,
+    budget: ByteBudget | None = None,
 ) -> list[Outcome]:
-    """Check, parse, derive and append one chunk of members; returns one outcome per member."""
+    """Check, parse, derive and append one chunk of members; returns one outcome per member.
+    A member that cannot or must not be read is quarantined; the others go on."""
     outcomes: dict[str, Outcome] = {}
     ciks: dict[str, int] = {}
     order = []
@@ -184,11 +199,19 @@ def process_chunk(
                 f"{config.max_member_bytes:,} (SEC_BULK_MAX_MEMBER_MB)",
             )
             continue
+        unusual = unreadable_member(ref, config.max_ratio)
+        if unusual:
+            outcome.quarantine(*unusual)
+            continue
+        over = budget.take(ref.size) if budget is not None else None
+        if over:
+            outcome.quarantine("size", over)
+            continue
         path = ref.path or workdir / f"m{index:06d}.json"
         if ref.path is None:
             try:
                 extract(ref, path, config.max_member_bytes)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+            except READ_ERRORS as error:
                 outcome.quarantine("read", first_line(error))
                 path.unlink(missing_ok=True)
                 continue
@@ -283,6 +306,12 @@ def ingest(
         raise SecConfigError("no bulk source: give a path or set SEC_BULK_SOURCE")
     if not source.exists():
         raise SecConfigError(f"bulk source {source} does not exist")
+    mode = source.stat().st_mode
+    if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):  # a FIFO would block zipfile's open
+        raise SecConfigError(
+            f"bulk source {source} is {kind_of(mode)}: expected an archive (a regular file) "
+            "or a folder"
+        )
     result = IngestResult(config.store)
     fingerprint = source_fingerprint(source, config)
     if not force and sec_store.last_fingerprint(config.store) == fingerprint:
@@ -292,6 +321,7 @@ def ingest(
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     seen: dict[int, str] = {}
+    budget = ByteBudget(config.max_total_bytes)
     with (
         sec_store.building(config.store) as builder,
         tempfile.TemporaryDirectory(prefix="sec-bulk-") as tmp,
@@ -299,12 +329,14 @@ def ingest(
     ):
         chunk: list[MemberRef] = []
         chunks = 0
+        on_disk = 0  # bytes the chunk's members take once extracted
 
         def flush() -> None:
-            result.outcomes.extend(process_chunk(chunk, config, builder, seen, Path(tmp)))
+            result.outcomes.extend(process_chunk(chunk, config, builder, seen, Path(tmp), budget))
             chunk.clear()
-            nonlocal chunks
+            nonlocal chunks, on_disk
             chunks += 1
+            on_disk = 0
             if chunks % REOPEN_EVERY_CHUNKS == 0:
                 builder.reopen()
             log(
@@ -318,7 +350,13 @@ def ingest(
             if config.ciks is not None and match and int(match.group(1)) not in config.ciks:
                 result.skipped += 1
                 continue
+            # a zip member is extracted to disk (a folder's file is read where it is); the chunk
+            # ends before a member that would take it past SEC_BULK_CHUNK_MB
+            size = ref.size if ref.path is None and ref.size <= config.max_member_bytes else 0
+            if chunk and on_disk + size > config.chunk_bytes:
+                flush()
             chunk.append(ref)
+            on_disk += size
             if len(chunk) >= config.chunk_members:
                 flush()
         if chunk:

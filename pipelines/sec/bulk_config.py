@@ -15,6 +15,12 @@ Bulk mode is **off** unless ``SEC_BULK_SOURCE`` is set. It needs no network and 
                             labels for filers not in the companies file)
 ``SEC_BULK_CHUNK``          members parsed and derived together (default 100): bounds memory
 ``SEC_BULK_MAX_MEMBER_MB``  a larger member is quarantined unread (default 1024)
+``SEC_BULK_MAX_RATIO``      an archive member declared to expand more than this many times its
+                            compressed size is quarantined unread (default 100)
+``SEC_BULK_CHUNK_MB``       most bytes extracted to disk at once: a chunk ends before a member
+                            that would take it past this (default 1024)
+``SEC_BULK_MAX_TOTAL_MB``   byte budget of one ingest (uncompressed bytes read); members past it
+                            are quarantined unread (default 100000)
 ``SEC_BULK_CONCEPTS_FILE``  capex / revenue concepts of filers not in the companies file;
                             default ``pipelines/sec/bulk.toml``
 =========================== ==================================================================
@@ -46,6 +52,9 @@ ENV_TICKER_FILE = "SEC_BULK_TICKER_FILE"
 ENV_CHUNK = "SEC_BULK_CHUNK"
 ENV_MAX_MEMBER_MB = "SEC_BULK_MAX_MEMBER_MB"
 ENV_CONCEPTS_FILE = "SEC_BULK_CONCEPTS_FILE"
+ENV_MAX_RATIO = "SEC_BULK_MAX_RATIO"
+ENV_CHUNK_MB = "SEC_BULK_CHUNK_MB"
+ENV_MAX_TOTAL_MB = "SEC_BULK_MAX_TOTAL_MB"
 ALL_ENV = (
     ENV_SOURCE,
     ENV_STORE,
@@ -55,11 +64,19 @@ ALL_ENV = (
     ENV_CHUNK,
     ENV_MAX_MEMBER_MB,
     ENV_CONCEPTS_FILE,
+    ENV_MAX_RATIO,
+    ENV_CHUNK_MB,
+    ENV_MAX_TOTAL_MB,
 )
 
 DEFAULT_CONCEPTS_FILE = Path(__file__).with_name("bulk.toml")
 DEFAULT_CHUNK = 100
 DEFAULT_MAX_MEMBER_MB = 1024
+#: companyfacts JSON deflates about 10 to 14 times (the real archive: 1.48 GB of zip, 14.98 GB
+#: of JSON); a zip bomb expands up to about 1,000 times.
+DEFAULT_MAX_RATIO = 100
+DEFAULT_CHUNK_MB = 1024
+DEFAULT_MAX_TOTAL_MB = 100_000
 
 OFF_MESSAGE = f"bulk mode off ({ENV_SOURCE} not set)"
 
@@ -78,6 +95,12 @@ class BulkSettings:
     labels: Mapping[int, str]
     capex_concepts: tuple[str, ...]
     revenue_concepts: tuple[str, ...]
+    #: Most uncompressed bytes per compressed byte a zip member may declare.
+    max_ratio: int = DEFAULT_MAX_RATIO
+    #: Most bytes of members extracted to the temporary folder at once (one chunk).
+    chunk_bytes: int = DEFAULT_CHUNK_MB * 1024 * 1024
+    #: Most uncompressed bytes one ingest reads.
+    max_total_bytes: int = DEFAULT_MAX_TOTAL_MB * 1024 * 1024
 
     @property
     def enabled(self) -> bool:
@@ -186,4 +209,7 @@ def load_bulk_settings(env: Mapping[str, str] | None = None) -> BulkSettings:
         labels=labels,
         capex_concepts=capex,
         revenue_concepts=revenue,
+        max_ratio=_int(env, ENV_MAX_RATIO, DEFAULT_MAX_RATIO),
+        chunk_bytes=_int(env, ENV_CHUNK_MB, DEFAULT_CHUNK_MB) * 1024 * 1024,
+        max_total_bytes=_int(env, ENV_MAX_TOTAL_MB, DEFAULT_MAX_TOTAL_MB) * 1024 * 1024,
     )

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +37,9 @@ class MemberRef:
     size: int
     open: Callable[[], BinaryIO]
     path: Path | None = None  # a folder's file is parsed where it is
+    compressed: int | None = None  # a zip member's compressed size
+    method: int = zipfile.ZIP_STORED  # a zip member's compression method
+    encrypted: bool = False
 
 
 @dataclass
@@ -73,7 +78,14 @@ def open_members(source: Path) -> Iterator[Iterator[MemberRef]]:
         return
     with zipfile.ZipFile(source) as archive:
         yield (
-            MemberRef(i.filename, i.file_size, lambda i=i: archive.open(i))  # type: ignore[misc]
+            MemberRef(
+                i.filename,
+                i.file_size,
+                lambda i=i: archive.open(i),  # type: ignore[misc]
+                compressed=i.compress_size,
+                method=i.compress_type,
+                encrypted=bool(i.flag_bits & 0x1),
+            )
             for i in archive.infolist()
             if not i.is_dir()
         )
@@ -115,12 +127,67 @@ def source_fingerprint(source: Path, config: BulkSettings) -> str:
             config.capex_concepts,
             config.revenue_concepts,
             config.max_member_bytes,
+            config.max_ratio,
+            config.chunk_bytes,
+            config.max_total_bytes,
             sorted(config.labels.items()),
             _code_digest(),
         ],
         default=str,
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+#: Compression methods read: those of companyfacts.zip. Any other (bzip2, LZMA, Deflate64, an
+#: encryption method, ...) is an unusual member: quarantined unread.
+ACCEPTED_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+_METHOD_NAMES = {12: "bzip2", 14: "LZMA", 9: "Deflate64", 99: "AES encryption", 93: "Zstandard"}
+#: What reading a member can raise besides OSError: a bad CRC, a damaged deflate stream, an
+#: encrypted member or a method zipfile does not implement (RuntimeError, NotImplementedError).
+READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, zlib.error)
+READ_ERRORS += (lzma.LZMAError,)
+
+
+def unreadable_member(ref: MemberRef, max_ratio: int) -> tuple[str, str] | None:
+    """(stage, reason) of an archive member not read at all (from the central directory
+    alone), or None:
+    encrypted, compressed by a method other than stored or deflate, or declared to expand more
+    than ``max_ratio`` times (zipfile never yields more than the declared size, so the
+    declared size bounds what extracting it writes)."""
+    if ref.compressed is None:  # a folder's file
+        return None
+    if ref.encrypted:
+        return "read", "encrypted member (a password is required): not read"
+    if ref.method not in ACCEPTED_METHODS:
+        name = _METHOD_NAMES.get(ref.method, "unknown")
+        return "read", (
+            f"compression method {ref.method} ({name}) not accepted: only stored and deflate "
+            "(the methods of companyfacts.zip) are read"
+        )
+    if ref.size > max_ratio * max(ref.compressed, 1):
+        return "size", (
+            f"expands {ref.size / max(ref.compressed, 1):,.0f} times ({ref.compressed:,} bytes "
+            f"to {ref.size:,}), more than the limit {max_ratio} (SEC_BULK_MAX_RATIO): not read"
+        )
+    return None
+
+
+@dataclass
+class ByteBudget:
+    """Uncompressed bytes one ingest may read (``SEC_BULK_MAX_TOTAL_MB``)."""
+
+    limit: int
+    used: int = 0
+
+    def take(self, size: int) -> str | None:
+        """Count ``size`` bytes, or say why not (the budget would be exceeded)."""
+        if self.used + size > self.limit:
+            return (
+                f"past the byte budget of the ingest: {self.used:,} of {self.limit:,} bytes "
+                f"already read, this member has {size:,} (SEC_BULK_MAX_TOTAL_MB): not read"
+            )
+        self.used += size
+        return None
 
 
 def extract(ref: MemberRef, target: Path, limit: int) -> None:

@@ -90,6 +90,13 @@ class FactsModel(pa.DataFrameModel):
         return data.lazyframe.select(pl.col("val").is_finite())
 
 
+#: Plausibility bounds of a derived quarter (capex is also compared with the curated figures,
+#: ``sec_capex_matches_curated``): at most USD 10 trillion either way, as raw.financials, and
+#: these metrics never negative.
+MAX_QUARTER_USD_M = 10_000_000
+NON_NEGATIVE_METRICS = ["revenue"]
+
+
 class QuarterlyModel(pa.DataFrameModel):
     """Discrete quarterly capex and revenue per company and fiscal quarter, latest vintage."""
 
@@ -201,6 +208,28 @@ class QuarterlyModel(pa.DataFrameModel):
     def known_since_is_later_leg(cls, data: pa.PolarsData) -> pl.LazyFrame:
         later = pl.max_horizontal("filed", "subtracted_filed")
         return data.lazyframe.select(pl.col("known_since") == later)
+
+    @pa.dataframe_check(name="value must be a finite number [value]")
+    def value_finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("value").is_finite())
+
+    @pa.dataframe_check(
+        name=f"value_usd_m must be within ±{MAX_QUARTER_USD_M:,} (USD 10 trillion in a quarter) "
+        "[value_usd_m]"
+    )
+    def value_in_range(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        usd = pl.col("value_usd_m")
+        return data.lazyframe.select(
+            usd.is_null() | (usd.is_finite() & (usd.abs() <= MAX_QUARTER_USD_M))
+        )
+
+    @pa.dataframe_check(
+        name=f"{', '.join(NON_NEGATIVE_METRICS)} must not be negative in a quarter [value]"
+    )
+    def not_negative(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            ~pl.col("metric").is_in(NON_NEGATIVE_METRICS) | (pl.col("value") >= 0)
+        )
 
 
 class QuarterlyFirstReportedModel(QuarterlyModel):
