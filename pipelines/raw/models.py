@@ -14,6 +14,7 @@ from typing import Any
 import pandera.polars as pa
 import polars as pl
 
+from pipelines import settings
 from pipelines.calendar.fiscal import (
     GRAMMAR,
     fiscal_quarter_end,
@@ -559,10 +560,14 @@ ALL_METRICS = "*"
 
 
 def coverage_metrics() -> list[str]:
-    """The metrics a coverage note may name: those of marts.company_quarterly, and ``*``."""
-    from pipelines.marts.company import CAPEX, METRICS
+    """The metrics a coverage note may name: those of marts.company_quarterly (defined once,
+    ``company_metrics()`` in sql/macros/vocabulary.sql), and ``*``."""
+    import duckdb
 
-    return [CAPEX, *METRICS, ALL_METRICS]
+    con = duckdb.connect()
+    con.execute(settings.read_sql("macros/vocabulary.sql"))
+    row = con.execute("SELECT company_metrics()").fetchone()
+    return [*(row[0] if row else []), ALL_METRICS]
 
 
 class CoverageNotesModel(pa.DataFrameModel):

@@ -8,10 +8,7 @@ WITH spans AS (
     FROM as_of.discrete_quarters AS d
     JOIN raw.companies AS c USING (ticker)
     -- the capex components are in marts.capex_quarterly (company.py METRICS)
-    WHERE d.metric IN (
-        'revenue', 'ai_revenue', 'data_center_revenue', 'operating_cash_flow',
-        'depreciation_amortization'
-    )
+    WHERE list_contains(company_flow_metrics(), d.metric)
     GROUP BY ALL
 ),
 quarters AS (

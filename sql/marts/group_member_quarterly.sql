@@ -6,10 +6,8 @@
 -- row for (with or without a figure), gaps included, so a member missing in the middle of the
 -- span shows up with its reason.
 WITH group_metrics AS (
-    -- flows in USD m whose sum across companies is meaningful
-    SELECT *
-    FROM (VALUES ('capex'), ('revenue'), ('operating_cash_flow'), ('depreciation_amortization'))
-        AS m(metric)
+    -- flows in USD m whose sum across companies is meaningful (sql/macros/vocabulary.sql)
+    SELECT unnest(group_metrics()) AS metric
 ),
 
 company AS (

@@ -19,14 +19,10 @@ WITH reported AS (
         -- used to derive another quarter: its rounding error would land in that quarter
         coalesce(stated_precision <= 1, true) AS is_exact
     FROM as_of.actual_figures
-    WHERE metric IN (
-        -- flow metrics whose quarters add up to the year (capex.py DERIVABLE_METRICS), and the
-        -- net-of-proceeds full year that a missing full year of proceeds is derived from
-        'capex_additions_to_pp_e', 'capex_purchases_pp_e', 'proceeds_pp_e_sales_incentives',
-        'capex_incl_finance_leases', 'revenue', 'ai_revenue', 'data_center_revenue',
-        'operating_cash_flow', 'depreciation_amortization',
-        'capex_purchases_pp_e_net_of_proceeds'
-    )
+    -- flow metrics whose quarters add up to the year (sql/macros/vocabulary.sql), and the
+    -- net-of-proceeds full year that a missing full year of proceeds is derived from
+    WHERE list_contains(derivable_metrics(), metric)
+       OR metric = 'capex_purchases_pp_e_net_of_proceeds'
     QUALIFY row_number() OVER (
         PARTITION BY as_of, ticker, metric, fiscal_year, kind,
             CASE WHEN basis IN ('discrete', 'ytd') THEN fiscal_quarter ELSE 4 END
