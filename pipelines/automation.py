@@ -133,11 +133,13 @@ def run_key_for(
 
 
 def _asset_graph(context: dg.SensorEvaluationContext):  # type: ignore[no-untyped-def]
-    if context.repository_def is not None:
-        return context.repository_def.asset_graph
-    from pipelines.definitions import defs  # outside a code location (scripts, tests)
-
-    return defs.resolve_asset_graph()
+    """The asset graph of the code location the sensor runs in (a test passes
+    ``definitions=`` to ``dg.build_sensor_context``)."""
+    if context.repository_def is None:
+        raise dg.DagsterInvariantViolationError(
+            "raw_files_sensor needs the definitions it belongs to (repository_def)"
+        )
+    return context.repository_def.asset_graph
 
 
 @dg.sensor(
