@@ -374,6 +374,8 @@ def test_a_missing_quarter_makes_totals_and_growth_null():
              "period": "2025Q2", "stated_value": 69.0, "decimals": 0},
             {"claim_id": "C049", "entity": "MAMG", "metric": "capex_usd_bn",
              "period": "2025Q2", "stated_value": 87.4, "unit": "USD_bn"},
+            {"claim_id": "C061", "entity": "GOOGL", "metric": "capex_yoy_pct",
+             "period": "2025Q2", "stated_value": 70.0, "decimals": 0},
         ]
     )  # fmt: skip
     facts = run_model(
@@ -383,12 +385,34 @@ def test_a_missing_quarter_makes_totals_and_growth_null():
             "raw.claims": claims,
             "as_of.group_quarterly": groups,
             "as_of.group_member_quarterly": member_rows,
+            "raw.companies": [{"ticker": "GOOGL", "fiscal_calendar": "month_end:dec"}],
+            # Alphabet's own quarters: 2025Q2 has no YoY against the missing 2024Q2
+            "as_of.capex_quarterly": [
+                {
+                    "as_of": TODAY,
+                    "ticker": "GOOGL",
+                    "calendar_quarter": f"{y}Q2",
+                    "fiscal_year": y,
+                    "fiscal_quarter": 2,
+                    "capex_definition": "cash",
+                    "capex_usd_m": v,
+                    "missing_reason": r,
+                }
+                for y, v, r in [
+                    (2024, None, "capex_purchases_pp_e 2024Q2 missing"),
+                    (2025, 22446.0, None),
+                ]
+            ],  # fmt: skip
         },
     )
     checks = _checks(claims, facts, [])
     assert checks["C048"]["status"] == "not_computable"
     assert "total is NULL (a member is missing" in checks["C048"]["reason"]
     assert checks["C049"]["status"] == "confirmed"  # 87.431 bn
+    assert checks["C061"]["status"] == "not_computable"
+    assert checks["C061"]["reason"] == (
+        "not computable: GOOGL capex missing for 2024Q2 (capex_purchases_pp_e 2024Q2 missing)"
+    )
 
 
 def test_tco_claim_facts_are_read_when_present():
