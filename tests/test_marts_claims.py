@@ -336,22 +336,79 @@ def test_group_sum_check_rejects_partial_sums():
 
 
 # ------------------------------------------------------------------------- scenarios
+def _googl_capex_without_2024q2() -> list[dict]:
+    """marts.capex_quarterly (every vintage) for Alphabet from its reported periods of the
+    snapshot with the 2024 Q2 row dropped: Q1, Q3 and the full year of 2024; Q1, Q2 2025."""
+    reported = [
+        (2024, "discrete", 1, "Q1", 12012.0),
+        (2024, "discrete", 3, "Q3", 13061.0),
+        (2024, "cumulative", 4, "FY", 52535.0),
+        (2025, "discrete", 1, "Q1", 17197.0),
+        (2025, "discrete", 2, "Q2", 22446.0),
+    ]
+    periods = [
+        {"as_of": TODAY, "ticker": "GOOGL", "metric": "capex_purchases_pp_e", "fiscal_year": fy,
+         "kind": kind, "fiscal_quarter": q, "period": name, "value": value, "is_exact": True,
+         "year_periods": "Q1, Q3, FY" if fy == 2024 else "Q1, Q2"}
+        for fy, kind, q, name, value in reported
+    ]  # fmt: skip
+    fiscal_quarters = [
+        {"ticker": "GOOGL", "fiscal_year": y, "fiscal_quarter": q, "calendar_quarter": f"{y}Q{q}",
+         "period_start": dt.date(y, 3 * q - 2, 1), "period_end": dt.date(y, m, d),
+         "fiscal_year_start": dt.date(y, 1, 1), "fiscal_year_end": dt.date(y, 12, 31)}
+        for y in (2024, 2025)
+        for q, (m, d) in enumerate([(3, 31), (6, 30), (9, 30), (12, 31)], start=1)
+    ]  # fmt: skip
+    companies = [
+        {"ticker": "GOOGL", "fiscal_calendar": "month_end:dec",
+         "capex_metric": "capex_purchases_pp_e", "capex_definition": "cash_purchases_pp_e"}
+    ]  # fmt: skip
+    discrete = run_model(
+        "staging.discrete_quarters",
+        {"as_of.reported_periods": periods, "staging.fiscal_quarters": fiscal_quarters},
+        asof=True,
+    )
+    return run_model(
+        "marts.capex_quarterly",
+        {
+            "as_of.discrete_quarters": discrete,
+            "as_of.reported_periods": periods,
+            "raw.companies": companies,
+            "staging.fiscal_quarters": fiscal_quarters,
+        },
+        asof=True,
+    )
+
+
 def test_a_missing_quarter_makes_totals_and_growth_null():
-    """Alphabet's 2024Q2 capex missing (the scenario of dropping its raw row): the MAMG
-    total of 2024Q2 is NULL, and with it the 2025Q2 YoY; claims on it are not computable.
-    (That 2024Q4 = FY - (Q1 + Q2 + Q3) is then NULL too: tests/test_discrete_quarters_sql.py.)"""
+    """Alphabet's 2024 Q2 capex dropped: its 2024Q2, and with it 2024Q4 = FY - (Q1 + Q2 +
+    Q3), cannot be computed; the MAMG total of 2024Q2 is NULL, and with it the 2025Q2 YoY of
+    the group and of Alphabet; claims on them are not computable."""
+    googl = {r["calendar_quarter"]: r for r in _googl_capex_without_2024q2()}
+    assert [googl[q]["capex_usd_m"] for q in ("2024Q1", "2024Q2", "2024Q3", "2024Q4")] == [
+        12012.0,
+        None,
+        13061.0,
+        None,
+    ]
+    assert "FY2024 has: Q1, Q3, FY" in googl["2024Q2"]["missing_reason"]
+    assert googl["2025Q2"]["capex_usd_m"] == 22446.0 and googl["2025Q2"]["capex_yoy_pct"] is None
     capex = {
-        # 2025Q2 as in the snapshot: MSFT FY2025 Q4, AMZN purchases - proceeds, META, GOOGL
-        "2025Q2": {"MSFT": 17079.0, "AMZN": 32183.0 - 815.0, "META": 16538.0, "GOOGL": 22446.0},
-        # 2024Q2: GOOGL's row dropped (the other three: made-up figures)
-        "2024Q2": {"MSFT": 13873.0, "AMZN": 17620.0, "META": 8173.0, "GOOGL": None},
+        # 2025Q2 as in the snapshot: MSFT FY2025 Q4, AMZN purchases - proceeds, META
+        "2025Q2": {"MSFT": 17079.0, "AMZN": 32183.0 - 815.0, "META": 16538.0},
+        # 2024Q2: made-up figures for the other three
+        "2024Q2": {"MSFT": 13873.0, "AMZN": 17620.0, "META": 8173.0},
     }
     member_rows = [
         {"as_of": TODAY, "group_name": "MAMG", "metric": "capex", "calendar_quarter": q,
-         "ticker": t, "value_usd_m": v,
-         "missing_reason": None if v is not None else "capex_purchases_pp_e 2024Q2 missing"}
+         "ticker": t, "value_usd_m": v}
         for q, values in capex.items()
         for t, v in values.items()
+    ] + [
+        {"as_of": TODAY, "group_name": "MAMG", "metric": "capex", "calendar_quarter": q,
+         "ticker": "GOOGL", "value_usd_m": googl[q]["capex_usd_m"],
+         "missing_reason": googl[q]["missing_reason"]}
+        for q in capex
     ]  # fmt: skip
     groups = run_model(
         "marts.group_quarterly", {"as_of.group_member_quarterly": member_rows}, asof=True
@@ -383,26 +440,10 @@ def test_a_missing_quarter_makes_totals_and_growth_null():
         {
             **NO_MARTS,
             "raw.claims": claims,
+            "raw.companies": [{"ticker": "GOOGL", "fiscal_calendar": "month_end:dec"}],
+            "as_of.capex_quarterly": list(googl.values()),
             "as_of.group_quarterly": groups,
             "as_of.group_member_quarterly": member_rows,
-            "raw.companies": [{"ticker": "GOOGL", "fiscal_calendar": "month_end:dec"}],
-            # Alphabet's own quarters: 2025Q2 has no YoY against the missing 2024Q2
-            "as_of.capex_quarterly": [
-                {
-                    "as_of": TODAY,
-                    "ticker": "GOOGL",
-                    "calendar_quarter": f"{y}Q2",
-                    "fiscal_year": y,
-                    "fiscal_quarter": 2,
-                    "capex_definition": "cash",
-                    "capex_usd_m": v,
-                    "missing_reason": r,
-                }
-                for y, v, r in [
-                    (2024, None, "capex_purchases_pp_e 2024Q2 missing"),
-                    (2025, 22446.0, None),
-                ]
-            ],  # fmt: skip
         },
     )
     checks = _checks(claims, facts, [])
@@ -410,8 +451,9 @@ def test_a_missing_quarter_makes_totals_and_growth_null():
     assert "total is NULL (a member is missing" in checks["C048"]["reason"]
     assert checks["C049"]["status"] == "confirmed"  # 87.431 bn
     assert checks["C061"]["status"] == "not_computable"
-    assert checks["C061"]["reason"] == (
-        "not computable: GOOGL capex missing for 2024Q2 (capex_purchases_pp_e 2024Q2 missing)"
+    assert checks["C061"]["reason"].startswith(
+        "not computable: GOOGL capex missing for 2024Q2 (capex_purchases_pp_e FY2024Q2 not "
+        "reported and not derivable"
     )
 
 
