@@ -3,7 +3,7 @@ fixture ``refreshed_warehouse``), and the data tests of their contracts run on i
 
 Expected values are computed here by hand from the figures in raw/financials.csv (quoted in
 comments), never read back from the warehouse. The logic of each table on a few rows:
-tests/test_growth.py, tests/test_undated_and_stale.py,
+tests/test_growth.py, tests/test_undated_and_stale.py, the end of this file,
 tests/test_discrete_quarters_sql.py.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.sqlmodel import contracts
+from tests.sqlmodel import TODAY, contracts, run_model
 
 
 @pytest.fixture(scope="module")
@@ -299,3 +299,75 @@ def test_tables_are_documented(sql):
         "comment IS NULL"
     )
     assert undocumented == []
+
+
+# ------------------------------------------------------------------ group totals, on a few rows
+def _member_quarter(ticker: str, quarter: str, value: float | None, reason: str | None = None):
+    return {
+        "as_of": TODAY,
+        "ticker": ticker,
+        "metric": "capex",
+        "calendar_quarter": quarter,
+        "value_usd_m": value,
+        "definition": "cash",
+        "is_derived": False if value is not None else None,
+        "missing_reason": reason,
+    }
+
+
+def test_group_total_only_when_every_member_reports():
+    # MAMG capex (raw/financials.csv) of 1Q24, 2Q24 and 2Q25; 1Q23 without Meta (only Q2 and
+    # FY reported; the other members' 1Q23 figures are illustrative)
+    meta_1q23 = "capex_purchases_pp_e FY2023Q1 not reported and not derivable (FY2023 has: Q2, FY)"
+    figures = {
+        "2023Q1": {"MSFT": 6607, "AMZN": 14207 - 1000, "META": None, "GOOGL": 6289},
+        "2024Q1": {"MSFT": 10952, "AMZN": 14925 - (2217 - 1227), "META": 6400, "GOOGL": 12012},
+        "2024Q2": {"MSFT": 13873, "AMZN": 17620 - 1227, "META": 8173, "GOOGL": 13186},
+        "2025Q2": {"MSFT": 17079, "AMZN": 32183 - 815, "META": 16538, "GOOGL": 22446},
+    }
+    company = [
+        _member_quarter(t, q, v, meta_1q23 if v is None else None)
+        for q, members in figures.items()
+        for t, v in members.items()
+    ]
+    members = run_model(
+        "marts.group_member_quarterly",
+        {
+            "raw.group_members": [{"group_name": "MAMG", "ticker": t} for t in figures["2023Q1"]],
+            "as_of.company_quarterly": company,
+        },
+        asof=True,
+    )
+    groups = {
+        r["calendar_quarter"]: r
+        for r in run_model("marts.group_quarterly", {"as_of.group_member_quarterly": members})
+    }
+    first = groups["2023Q1"]
+    assert (first["is_complete"], first["total_usd_m"], first["members_reported"]) == (
+        False,
+        None,
+        3,
+    )
+    assert first["missing_members"] == "META"
+    assert first["incomplete_reason"] == f"META: {meta_1q23}"
+    # quarters in between with no figures at all are rows too, never a partial sum
+    assert groups["2023Q2"]["total_usd_m"] is None and not groups["2023Q2"]["is_complete"]
+    assert groups["2024Q1"]["total_usd_m"] == 43299
+    assert groups["2024Q1"]["yoy_pct"] is None  # 1Q23 incomplete: no base
+    total_2q24 = 13873 + (17620 - 1227) + 8173 + 13186
+    last = groups["2025Q2"]
+    assert (last["total_usd_m"], last["members_reported"], last["is_complete"]) == (
+        87431,
+        4,
+        True,
+    )
+    assert last["yoy_pct"] == pytest.approx((87431 / total_2q24 - 1) * 100)
+    assert last["qoq_pct"] is None and last["ttm_usd_m"] is None  # 1Q25 .. 3Q24 missing
+    assert groups["2024Q2"]["qoq_pct"] == pytest.approx((total_2q24 / 43299 - 1) * 100)
+    share = {
+        r["ticker"]: r["share_pct"]
+        for r in members
+        if r["as_of"] == TODAY and r["calendar_quarter"] == "2025Q2"
+    }
+    assert share["AMZN"] == pytest.approx((32183 - 815) / 87431 * 100)
+    assert sum(share.values()) == pytest.approx(100)
