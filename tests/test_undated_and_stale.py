@@ -11,15 +11,23 @@ the surprise_status macro); the two verdicts of a claim on the snapshot
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import polars as pl
 import pytest
 
+from pipelines import settings
 from pipelines.calendar.quarters import fiscal_quarter_rows
 from pipelines.ledger_settings import MAX_CONSENSUS_AGE_ENV, LedgerSettings
+from pipelines.raw.datasets import BY_NAME
+from pipelines.raw.reference import companies_in_scope, company_rules, known_groups
+from pipelines.raw.validation import validate_file
 from pipelines.settings import SQL_DIR
+from tests.conftest import FIXTURE_RAW
+from tests.rawfiles import append_rows
 from tests.sqlmodel import TODAY, run_model
 
 D = dt.date
@@ -276,6 +284,64 @@ def test_old_consensus_is_flagged_stale() -> None:
     assert strict["ai_revenue_surprise_pct"] == pytest.approx((4400 / 4300 - 1) * 100)
     # within the default limit of 45 days the same consensus is a clean beat
     assert ai_revenue(45)[("AVGO", 2025, 2)]["ai_revenue_surprise_status"] == "beat"
+
+
+# ------------------------------------------------------------------ accepted by raw
+def test_undated_rows_pass_raw_validation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The undated rows are stored, not rejected: raw/ with them still validates."""
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURE_RAW, raw, ignore=shutil.ignore_patterns("sec"))
+    monkeypatch.setenv(settings.RAW_DIR_ENV, str(raw))
+    source = {**SOURCE, "source_quote": "test"}
+    append_rows(
+        raw / "capex_guidance.csv",
+        [
+            {
+                **_statement("FY2025", 91000, 93000),
+                "reported_on": "2025-10-30",
+                "low_usd_m": 91000,
+                "high_usd_m": 93000,
+                **source,
+            }
+        ],
+    )
+    mrvl_q3 = {"period_start": "2025-08-03", "period_end": "2025-11-01", "unit": "USD_m"}
+    mrvl_q3 |= {"ticker": "MRVL", "metric": "revenue", "fiscal_year": 2026, "fiscal_quarter": 3}
+    append_rows(
+        raw / "financials.csv",
+        [
+            # an undated actual (no date at all)
+            {**mrvl_q3, "value_kind": "actual", "basis": "discrete", "value": 2075, **source},
+            # an undated consensus: only its document's date bounds it
+            {
+                **mrvl_q3,
+                "value_kind": "consensus",
+                "basis": "discrete",
+                "value": 2060,
+                "published_before": "2025-09-01",
+                "compiled_by": "unnamed",
+                **source,
+            },
+        ],
+    )
+    frames = {}
+    with companies_in_scope(company_rules(), known_groups()):
+        for name in ("capex_guidance", "financials"):
+            dataset = BY_NAME[name]
+            result = validate_file(raw / dataset.filename, dataset.model)
+            assert result.ok, result.problems
+            frames[name] = result.frame
+    undated_guidance = frames["capex_guidance"].filter(
+        (pl.col("low_usd_m") == 91000) & pl.col("given_on").is_null()
+    )
+    assert undated_guidance.select("given_before", "reported_on").rows() == [
+        (None, D(2025, 10, 30))
+    ]
+    undated = frames["financials"].filter(pl.col("source_title") == SOURCE["source_title"])
+    assert undated.select("value_kind", "published", "published_before").rows() == [
+        ("actual", None, None),
+        ("consensus", None, D(2025, 9, 1)),
+    ]
 
 
 # ------------------------------------------------------------------ known on a claim date
