@@ -297,10 +297,7 @@ def test_undated_rows_pass_raw_validation(tmp_path: Path, monkeypatch: pytest.Mo
         raw / "capex_guidance.csv",
         [
             {
-                **_statement("FY2025", 91000, 93000),
-                "reported_on": "2025-10-30",
-                "low_usd_m": 91000,
-                "high_usd_m": 93000,
+                **_statement("FY2025", 91000, 93000, reported_on=D(2025, 10, 30)),
                 **source,
             }
         ],
