@@ -220,6 +220,15 @@ def test_consensus_is_the_latest_before_the_results(sql):
         "fiscal_quarter = 2",
     )
     assert (cons, date, estimate) == (2010, dt.date(2025, 8, 28), 876)
+    # Broadcom FY2025 Q2 (results 2025-06-05): the revenue consensus of the results day is
+    # 0 days old, a clean beat or miss
+    age, status = one(
+        sql,
+        "SELECT revenue_consensus_age_days, revenue_surprise_status "
+        "FROM marts.ai_revenue_quarterly WHERE ticker = 'AVGO' AND fiscal_year = 2025 AND "
+        "fiscal_quarter = 2",
+    )
+    assert age == 0 and status in ("beat", "miss")
 
 
 def test_capex_guidance_latest_previous_and_implied(sql):
