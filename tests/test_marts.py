@@ -1,58 +1,25 @@
-"""The marts tables, built once from the frozen raw snapshot into a throw-away warehouse.
+"""The marts tables of the warehouse refreshed from the frozen raw snapshot (the session
+fixture ``refreshed_warehouse``), and the data tests of their contracts run on it.
 
 Expected values are computed here by hand from the figures in raw/financials.csv (quoted in
-comments), never read back from the warehouse.
+comments), never read back from the warehouse. The logic of each table on a few rows:
+tests/test_growth.py, tests/test_undated_and_stale.py, the end of this file,
+tests/test_discrete_quarters_sql.py.
 """
 
 import datetime as dt
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
-from pipelines import settings
-from pipelines.marts import assets as marts
-from pipelines.raw.assets import RAW_ASSETS
-from pipelines.warehouse import WarehouseResource
-from tests.conftest import FIXTURE_RAW
-
-RAW_NEEDED = ("companies", "groups", "group_members", "financials", "capex_guidance", "claims")
-
-
-def build(raw_dir: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    """Materialize the raw tables the marts need, every marts asset and check."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(settings.RAW_DIR_ENV, str(raw_dir))
-        mp.setenv(settings.WAREHOUSE_ENV, str(warehouse))
-        mp.delenv("DAGSTER_HOME", raising=False)
-        raw = [a for a in RAW_ASSETS if a.key.path[1] in RAW_NEEDED]
-        return dg.materialize(
-            [*raw, *marts.MARTS_ASSETS, *marts.MARTS_CHECKS],
-            resources={"warehouse": WarehouseResource()},
-            raise_on_error=False,
-        )
+from tests.sqlmodel import TODAY, contracts, run_model
 
 
 @pytest.fixture(scope="module")
-def built(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[dg.ExecuteInProcessResult, Path]]:
-    root = tmp_path_factory.mktemp("marts")
-    raw = root / "raw"
-    shutil.copytree(FIXTURE_RAW, raw, ignore=shutil.ignore_patterns("sec"))
-    path = root / "warehouse.duckdb"
-    yield build(raw, path), path
-
-
-@pytest.fixture(scope="module")
-def sql(built):
-    _, path = built
-
+def sql(refreshed_warehouse: Path):
     def run(query: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with duckdb.connect(str(refreshed_warehouse), read_only=True) as con:
             return con.execute(query, params or []).fetchall()
 
     return run
@@ -64,32 +31,42 @@ def one(sql, query: str, params: list | None = None) -> tuple:
     return rows[0]
 
 
-def test_run_succeeds_and_error_checks_pass(built):
-    result, _ = built
-    assert result.success
-    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    for name in (
-        marts.CAPEX_QUARTERLY_UNIQUE,
-        marts.CAPEX_QUARTERLY_GROWTH,
-        marts.COMPANY_UNIQUE,
-        marts.GROUP_UNIQUE,
-        marts.GROUP_SUM,
-        marts.GROUP_GROWTH,
-        marts.CAPEX_GUIDANCE_UNIQUE,
-        marts.AI_REVENUE_UNIQUE,
-        marts.AI_REVENUE_GROWTH,
-        marts.CLAIM_FACTS_UNIQUE,
-        marts.CLAIM_CHECKS_COMPLETE,
-        marts.QUARTERS_ADD_UP,
+def data_test(model: str, name: str) -> str:
+    """The SQL of one data test of a model's contract (it returns the offending rows)."""
+    (test,) = [t for t in contracts()[model].tests if t.name == name]
+    return test.sql
+
+
+def test_data_tests_of_the_marts_pass_on_the_snapshot(sql):
+    # the refresh succeeded, so no error-severity test failed; the warnings are asserted here
+    for model in (
+        "marts.capex_quarterly",
+        "marts.company_quarterly",
+        "marts.group_quarterly",
+        "marts.group_member_quarterly",
+        "marts.capex_guidance",
+        "marts.ai_revenue_quarterly",
+        "marts.claim_facts",
     ):
-        assert evaluations[name].passed, name
-    # Microsoft FY2024, FY2025 and Amazon 2024 have four reported quarters and a full year
-    assert evaluations[marts.QUARTERS_ADD_UP].metadata["years_checked"].value >= 3
-    contradicted = evaluations[marts.CLAIM_CHECKS_CONTRADICTED]
-    assert not contradicted.passed
-    assert contradicted.severity == dg.AssetCheckSeverity.WARN
-    listing = contradicted.metadata["contradicted"].value
-    assert "C090" in listing and "C085" in listing
+        for test in contracts()[model].tests:
+            assert sql(test.sql) == [], (model, test.name)
+    # the quarters-add-up test is not vacuous: Microsoft FY2024, FY2025 and Amazon 2024 have
+    # four reported quarters and a full year
+    (years_checked,) = one(
+        sql,
+        "SELECT count(*) FROM staging.actual_figures AS y WHERE y.basis = 'fy' AND "
+        "y.metric IN ('capex_additions_to_pp_e', 'capex_purchases_pp_e') AND 4 = ("
+        "SELECT count(DISTINCT q.fiscal_quarter) FROM staging.actual_figures AS q "
+        "WHERE q.ticker = y.ticker AND q.metric = y.metric AND q.fiscal_year = y.fiscal_year "
+        "AND q.basis = 'discrete')",
+    )
+    assert years_checked >= 3
+    # the warning lists the contradicted claims
+    contradicted = [
+        r[0] for r in sql(data_test("marts.claim_checks", "claim_checks_contradicted_claims"))
+    ]
+    assert "C090" in contradicted and "C085" in contradicted
+    assert sql(data_test("marts.claim_checks", "claim_checks_one_row_per_claim")) == []
 
 
 def test_microsoft_fy2025_q4_capex_growth(sql):
@@ -243,6 +220,15 @@ def test_consensus_is_the_latest_before_the_results(sql):
         "fiscal_quarter = 2",
     )
     assert (cons, date, estimate) == (2010, dt.date(2025, 8, 28), 876)
+    # Broadcom FY2025 Q2 (results 2025-06-05): the revenue consensus of the results day is
+    # 0 days old, a clean beat or miss
+    age, status = one(
+        sql,
+        "SELECT revenue_consensus_age_days, revenue_surprise_status "
+        "FROM marts.ai_revenue_quarterly WHERE ticker = 'AVGO' AND fiscal_year = 2025 AND "
+        "fiscal_quarter = 2",
+    )
+    assert age == 0 and status in ("beat", "miss")
 
 
 def test_capex_guidance_latest_previous_and_implied(sql):
@@ -322,3 +308,75 @@ def test_tables_are_documented(sql):
         "comment IS NULL"
     )
     assert undocumented == []
+
+
+# ------------------------------------------------------------------ group totals, on a few rows
+def _member_quarter(ticker: str, quarter: str, value: float | None, reason: str | None = None):
+    return {
+        "as_of": TODAY,
+        "ticker": ticker,
+        "metric": "capex",
+        "calendar_quarter": quarter,
+        "value_usd_m": value,
+        "definition": "cash",
+        "is_derived": False if value is not None else None,
+        "missing_reason": reason,
+    }
+
+
+def test_group_total_only_when_every_member_reports():
+    # MAMG capex (raw/financials.csv) of 1Q24, 2Q24 and 2Q25; 1Q23 without Meta (only Q2 and
+    # FY reported; the other members' 1Q23 figures are illustrative)
+    meta_1q23 = "capex_purchases_pp_e FY2023Q1 not reported and not derivable (FY2023 has: Q2, FY)"
+    figures = {
+        "2023Q1": {"MSFT": 6607, "AMZN": 14207 - 1000, "META": None, "GOOGL": 6289},
+        "2024Q1": {"MSFT": 10952, "AMZN": 14925 - (2217 - 1227), "META": 6400, "GOOGL": 12012},
+        "2024Q2": {"MSFT": 13873, "AMZN": 17620 - 1227, "META": 8173, "GOOGL": 13186},
+        "2025Q2": {"MSFT": 17079, "AMZN": 32183 - 815, "META": 16538, "GOOGL": 22446},
+    }
+    company = [
+        _member_quarter(t, q, v, meta_1q23 if v is None else None)
+        for q, members in figures.items()
+        for t, v in members.items()
+    ]
+    members = run_model(
+        "marts.group_member_quarterly",
+        {
+            "raw.group_members": [{"group_name": "MAMG", "ticker": t} for t in figures["2023Q1"]],
+            "as_of.company_quarterly": company,
+        },
+        asof=True,
+    )
+    groups = {
+        r["calendar_quarter"]: r
+        for r in run_model("marts.group_quarterly", {"as_of.group_member_quarterly": members})
+    }
+    first = groups["2023Q1"]
+    assert (first["is_complete"], first["total_usd_m"], first["members_reported"]) == (
+        False,
+        None,
+        3,
+    )
+    assert first["missing_members"] == "META"
+    assert first["incomplete_reason"] == f"META: {meta_1q23}"
+    # quarters in between with no figures at all are rows too, never a partial sum
+    assert groups["2023Q2"]["total_usd_m"] is None and not groups["2023Q2"]["is_complete"]
+    assert groups["2024Q1"]["total_usd_m"] == 43299
+    assert groups["2024Q1"]["yoy_pct"] is None  # 1Q23 incomplete: no base
+    total_2q24 = 13873 + (17620 - 1227) + 8173 + 13186
+    last = groups["2025Q2"]
+    assert (last["total_usd_m"], last["members_reported"], last["is_complete"]) == (
+        87431,
+        4,
+        True,
+    )
+    assert last["yoy_pct"] == pytest.approx((87431 / total_2q24 - 1) * 100)
+    assert last["qoq_pct"] is None and last["ttm_usd_m"] is None  # 1Q25 .. 3Q24 missing
+    assert groups["2024Q2"]["qoq_pct"] == pytest.approx((total_2q24 / 43299 - 1) * 100)
+    share = {
+        r["ticker"]: r["share_pct"]
+        for r in members
+        if r["as_of"] == TODAY and r["calendar_quarter"] == "2025Q2"
+    }
+    assert share["AMZN"] == pytest.approx((32183 - 815) / 87431 * 100)
+    assert sum(share.values()) == pytest.approx(100)
