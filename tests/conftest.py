@@ -3,8 +3,10 @@
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -55,12 +57,27 @@ def _sec_connector_off(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@dataclass(frozen=True)
+class RefreshedRun:
+    """The session's one refresh: its warehouse file and its run (materialization metadata,
+    check evaluations)."""
+
+    path: Path
+    result: dg.ExecuteInProcessResult
+
+
 @pytest.fixture(scope="session")
-def refreshed_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def refreshed_warehouse(refreshed_run: RefreshedRun) -> Path:
     """A warehouse refreshed once per test session from the frozen raw snapshot.
 
     Shared by every test that only reads a full warehouse; a test that changes it must work
     on a copy."""
+    return refreshed_run.path
+
+
+@pytest.fixture(scope="session")
+def refreshed_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshedRun:
+    """The refresh behind ``refreshed_warehouse``, with its run result (read-only)."""
     from pipelines.refresh import failure_messages, run_refresh
 
     root = tmp_path_factory.mktemp("refreshed")
@@ -75,4 +92,4 @@ def refreshed_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             mp.delenv(name, raising=False)
         result = run_refresh()
     assert result.success, failure_messages(result)
-    return path
+    return RefreshedRun(path, result)

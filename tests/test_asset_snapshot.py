@@ -1,5 +1,6 @@
 """The asset graph as code defines it: a snapshot, and the metadata every asset must carry
-(on its definition, and on each materialization of a real refresh).
+(on its definition, and on each materialization of a real refresh: the session's one refresh
+of the frozen raw snapshot, ``refreshed_run``).
 
 ``tests/snapshots/asset_specs.json`` holds every asset's key, group, upstream keys, owners,
 kinds, tags and check names. Any change to the graph (a new asset, a lost dependency, a
@@ -12,7 +13,7 @@ intended, regenerate the file and commit it with the change::
 import difflib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines import settings
-from pipelines.lineage import column_lineage, lineage_problems, passthrough
 from pipelines.metadata import OWNERS
+from pipelines.settings import SQL_DIR
+from pipelines.sqlmodels.assets import key_of
+from pipelines.sqlmodels.contract import Contract, load_contracts, references
+from tests.conftest import RefreshedRun
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_specs.json"
 GROUPS = {"raw", "staging", "marts", "metrics", "coverage", "tco", "sec", "reports"}
@@ -205,34 +208,56 @@ def test_metadata_rules_can_fail() -> None:
     assert len(problems["bare"]) == 8  # group, description, kinds, owners, 2 tags, schema, name
 
 
+# ------------------------------------------------------------ the models' contracts
+def model_contracts() -> dict[str, Contract]:
+    """Every contract that has its model (SQL file or Python function): one asset each."""
+    return {n: c for n, c in load_contracts(SQL_DIR, require_sql=False).items() if c.has_model}
+
+
+def test_every_model_asset_carries_its_contracts_column_schema() -> None:
+    """The asset of each model shows the contract's columns (names, types, descriptions, in
+    order), its NULL rule and its table name: the UI says what the builder enforces."""
+    graph = _graph()
+    problems = []
+    for name, contract in sorted(model_contracts().items()):
+        key = key_of(name)
+        if not graph.has(key):
+            problems.append(f"{name}: no asset")
+            continue
+        metadata = graph.get(key).metadata
+        schema = metadata.get("dagster/column_schema")
+        if not isinstance(schema, dg.TableSchema):
+            problems.append(f"{name}: no dagster/column_schema")
+            continue
+        shown = [(c.name, c.type, c.description, c.constraints.nullable) for c in schema.columns]
+        wanted = [(c.name, c.type, c.description, c.nullable) for c in contract.columns]
+        if shown != wanted:
+            problems.append(f"{name}: column schema {shown} != contract {wanted}")
+        if metadata.get("dagster/table_name") != name:
+            problems.append(f"{name}: dagster/table_name {metadata.get('dagster/table_name')}")
+    assert not problems, "\n".join(problems)
+
+
+def test_an_asof_table_depends_on_its_model_not_a_raw_table_of_the_same_name() -> None:
+    """``as_of.capex_guidance`` is written by marts.capex_guidance; raw.capex_guidance shares
+    its name. Whatever the set order (it used to follow PYTHONHASHSEED), the dependency is the
+    model's, so the graph and the snapshot are the same in every process."""
+    claim_facts = model_contracts()["marts.claim_facts"]
+    for known in (
+        {"raw.capex_guidance", "marts.capex_guidance", "raw.claims"},
+        {"marts.capex_guidance", "raw.capex_guidance", "raw.claims"},
+    ):
+        found = references(claim_facts, known)
+        assert "marts.capex_guidance" in found and "raw.capex_guidance" not in found
+
+
 # ------------------------------------------------------- metadata of a real refresh
-#: Groups whose tables must say, column by column, which upstream columns they come from.
-LINEAGE_GROUPS = {"marts", "metrics", "tco"}
-
-
-@pytest.fixture(scope="module")
-def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, Path]]:
-    """One refresh of every asset but the SEC connector (off in tests: it would reach the
-    network) into a scratch warehouse; yields (metadata by asset, warehouse file)."""
-    from pipelines.refresh import run_refresh
-
-    tmp = tmp_path_factory.mktemp("refresh_metadata")
-    warehouse = tmp / "warehouse.duckdb"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(settings.WAREHOUSE_ENV, str(warehouse))
-        patch.setenv("LEDGER_REPORTS_DIR", str(tmp / "reports"))
-        patch.delenv("DAGSTER_HOME", raising=False)
-        patch.delenv("SEC_USER_AGENT", raising=False)
-        selection = [
-            k.to_user_string() for k in _graph().get_all_asset_keys() if k.path[0] != "sec"
-        ]
-        result = run_refresh(selection)
-        assert result.success, "refresh failed"
-        metadata = {
-            event.materialization.asset_key.to_user_string(): event.materialization.metadata
-            for event in result.get_asset_materialization_events()
-        }
-        yield metadata, warehouse
+def materializations(run: RefreshedRun) -> dict[str, Mapping[str, Any]]:
+    """Metadata of each asset's materialization in the session's refresh."""
+    return {
+        event.materialization.asset_key.to_user_string(): event.materialization.metadata
+        for event in run.result.get_asset_materialization_events()
+    }
 
 
 def _table_assets() -> list[str]:
@@ -244,11 +269,11 @@ def _table_assets() -> list[str]:
     )
 
 
-def test_every_table_reports_its_row_count_and_a_preview(refreshed: tuple[dict, Path]) -> None:
-    metadata, warehouse = refreshed
+def test_every_table_reports_its_row_count_and_a_preview(refreshed_run: RefreshedRun) -> None:
+    metadata = materializations(refreshed_run)
     graph = _graph()
     problems = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(refreshed_run.path), read_only=True) as con:
         for name in _table_assets():
             entries = metadata.get(name)
             if entries is None:
@@ -265,64 +290,134 @@ def test_every_table_reports_its_row_count_and_a_preview(refreshed: tuple[dict, 
     assert not problems, "\n".join(problems)
 
 
-def test_every_mart_and_tco_column_has_lineage(refreshed: tuple[dict, Path]) -> None:
-    """dagster/column_lineage covers every column of the table's column schema, and every
-    input it names is a column of an upstream asset."""
-    metadata, _ = refreshed
-    graph = _graph()
-    problems = []
-    for name in _table_assets():
-        key = dg.AssetKey.from_user_string(name)
-        node = graph.get(key)
-        if node.group_name not in LINEAGE_GROUPS:
-            continue
-        columns = [c.name for c in node.metadata["dagster/column_schema"].columns]
-        upstream = {
-            parent: [c.name for c in graph.get(parent).metadata["dagster/column_schema"].columns]
-            for parent in node.parent_keys
-            if isinstance(graph.get(parent).metadata.get("dagster/column_schema"), dg.TableSchema)
-        }
-        entry = metadata.get(name, {}).get("dagster/column_lineage")
-        lineage = entry.value if entry is not None else None
-        problems += [f"{name}: {p}" for p in lineage_problems(lineage, columns, upstream)]
-    assert not problems, "column lineage problems:\n" + "\n".join(problems)
-
-
-# ------------------------------------------------------------ lineage helpers
-def test_column_lineage_helper_builds_dagster_lineage() -> None:
-    lineage = column_lineage(
-        {
-            "capex_usd_m": [("raw/financials", "value"), (["raw", "financials"], "value")],
-            **passthrough("raw/companies", ["ticker"]),
-        }
-    )
-    fin, comp = dg.AssetKey(["raw", "financials"]), dg.AssetKey(["raw", "companies"])
-    assert lineage == dg.TableColumnLineage(
-        deps_by_column={
-            "capex_usd_m": [dg.TableColumnDep(fin, "value")],  # duplicate dropped
-            "ticker": [dg.TableColumnDep(comp, "ticker")],
-        }
-    )
-    upstream = {fin: ["value", "metric"], comp: ["ticker"]}
-    assert lineage_problems(lineage, ["capex_usd_m", "ticker"], upstream) == []
+# ------------------------------------------------------------ column lineage
+def lineage_problems(
+    lineage: dg.TableColumnLineage | None,
+    columns: Sequence[str],
+    upstream: Mapping[dg.AssetKey, Sequence[str]],
+) -> list[str]:
+    """What is wrong with ``lineage`` of a table with ``columns`` whose upstream assets have
+    ``upstream`` columns: a column without an entry, an entry for no column, an input that is
+    not a column of an upstream asset. A column with an empty list (sqlglot could not follow
+    it, or it is a constant) is not a problem here: the coverage test counts those."""
+    if lineage is None:
+        return ["no dagster/column_lineage"]
+    problems = [f"column {c!r} has no lineage" for c in columns if c not in lineage.deps_by_column]
+    problems += [
+        f"lineage for {c!r}, which the table does not have"
+        for c in lineage.deps_by_column
+        if c not in columns
+    ]
+    for column, deps in lineage.deps_by_column.items():
+        for dep in deps:
+            where = f"{column!r} ← {dep.asset_key.to_user_string()}.{dep.column_name}"
+            if dep.asset_key not in upstream:
+                problems.append(f"{where}: {dep.asset_key.to_user_string()} is not upstream")
+            elif dep.column_name not in upstream[dep.asset_key]:
+                problems.append(f"{where}: {dep.asset_key.to_user_string()} has no such column")
+    return problems
 
 
 def test_lineage_problems_names_each_gap() -> None:
-    fin = dg.AssetKey(["raw", "financials"])
-    lineage = column_lineage(
-        {
-            "a": [("raw/financials", "value")],
+    """The rule of the lineage test can fail."""
+    fin, claims = dg.AssetKey(["raw", "financials"]), dg.AssetKey(["raw", "claims"])
+    lineage = dg.TableColumnLineage(
+        deps_by_column={
+            "a": [dg.TableColumnDep(fin, "value")],
             "b": [],
-            "c": [("raw/financials", "nope")],
-            "d": [("raw/claims", "claim_id")],
-            "gone": [("raw/financials", "value")],
+            "c": [dg.TableColumnDep(fin, "nope")],
+            "d": [dg.TableColumnDep(claims, "claim_id")],
+            "gone": [dg.TableColumnDep(fin, "value")],
         }
     )
     problems = lineage_problems(lineage, ["a", "b", "c", "d", "e"], {fin: ["value"]})
-    assert problems == [  # 'b' (explicitly no upstream column) is fine
+    assert problems == [  # 'b' (no upstream column found) is not a problem of this rule
         "column 'e' has no lineage",
         "lineage for 'gone', which the table does not have",
         "'c' ← raw/financials.nope: raw/financials has no such column",
         "'d' ← raw/claims.claim_id: raw/claims is not upstream",
     ]
     assert lineage_problems(None, ["a"], {}) == ["no dagster/column_lineage"]
+
+
+#: Share of the SQL models' columns whose lineage names at least one upstream column (the
+#: rest: constants, settings read with getvariable, and what sqlglot cannot follow, e.g. 24 of
+#: marts.capex_guidance's 26 columns). Measured 2026-12-06 on the frozen snapshot: 338 of 381
+#: columns (89 %), the same for PYTHONHASHSEED 1-6; lower means lineage was lost.
+MIN_LINEAGE_COVERAGE = 0.85
+
+
+#: SQL models whose SQL sqlglot's qualifier rejects, so their materialization carries no
+#: column lineage (pipelines/sqlmodels/lineage.py returns None), with sqlglot's error. A gap
+#: to close in the lineage code (give sqlglot DuckDB's pseudo-column rowid); listed so that
+#: another model losing its lineage fails, and a model fixed must be removed from the list.
+NO_LINEAGE = {
+    "meta.coverage": "Unknown column: rowid (DuckDB's pseudo-column)",
+    "metrics.guidance_implied": "Unknown column: rowid (DuckDB's pseudo-column)",
+}
+
+
+def _upstream_columns(
+    con: duckdb.DuckDBPyConnection, graph: Any, key: dg.AssetKey
+) -> dict[dg.AssetKey, list[str]]:
+    """Columns of each upstream table of ``key`` as written (a point-in-time model's
+    ``as_of.<table>`` counts as its asset, with the column ``as_of``)."""
+    out: dict[dg.AssetKey, list[str]] = {}
+    for parent in graph.get(key).parent_keys:
+        node = graph.get(parent)
+        table = node.metadata.get("dagster/table_name")
+        if not table:
+            continue
+        columns = [c for c, *_ in con.execute(f"DESCRIBE {table}").fetchall()]
+        if node.metadata.get("point_in_time"):
+            columns.append("as_of")
+        out[parent] = columns
+    return out
+
+
+def test_every_sql_model_materializes_column_lineage_of_real_upstream_columns(
+    refreshed_run: RefreshedRun,
+) -> None:
+    """Each SQL model's materialization carries dagster/column_lineage (derived from its SQL
+    by sqlglot) with an entry for every contract column, whose inputs are columns of its
+    upstream assets; and most columns do name an input (MIN_LINEAGE_COVERAGE). Python models
+    carry none (nothing to derive it from), nor the models of NO_LINEAGE."""
+    metadata = materializations(refreshed_run)
+    graph = _graph()
+    problems: list[str] = []
+    followed, total = 0, 0
+    uncovered: list[str] = []
+    with duckdb.connect(str(refreshed_run.path), read_only=True) as con:
+        for name, contract in sorted(model_contracts().items()):
+            asset = key_of(name).to_user_string()
+            entry = metadata.get(asset, {}).get("dagster/column_lineage")
+            if contract.python:
+                if entry is not None:
+                    problems.append(f"{asset}: a Python model with column lineage")
+                continue
+            lineage = entry.value if entry is not None else None
+            if name in NO_LINEAGE:
+                if lineage is not None:
+                    problems.append(f"{asset}: has lineage now, remove it from NO_LINEAGE")
+                continue
+            columns = [c.name for c in contract.columns]
+            upstream = _upstream_columns(con, graph, key_of(name))
+            problems += [f"{asset}: {p}" for p in lineage_problems(lineage, columns, upstream)]
+            if lineage is None:
+                continue
+            for column in columns:
+                total += 1
+                if lineage.deps_by_column.get(column):
+                    followed += 1
+                else:
+                    uncovered.append(f"{name}.{column}")
+    assert not problems, "column lineage problems:\n" + "\n".join(problems)
+    coverage = followed / total
+    print(
+        f"column lineage: {followed} of {total} columns ({coverage:.0%}) of the SQL models "
+        f"with lineage name inputs; {len(NO_LINEAGE)} SQL models without lineage"
+    )
+    print("without inputs: " + ", ".join(uncovered))
+    assert coverage >= MIN_LINEAGE_COVERAGE, (
+        f"only {followed} of {total} columns ({coverage:.0%}) have lineage; without: {uncovered}"
+    )

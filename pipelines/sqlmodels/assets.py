@@ -13,7 +13,7 @@ from pipelines.ledger_settings import LedgerSettings
 from pipelines.metadata import OWNERS, markdown_preview
 from pipelines.sqlmodels.build import build_model
 from pipelines.sqlmodels.checks import run_tests
-from pipelines.sqlmodels.contract import Contract, load_contracts, references
+from pipelines.sqlmodels.contract import Contract, asof_owners, load_contracts, references
 from pipelines.sqlmodels.lineage import model_lineage
 from pipelines.warehouse import WarehouseResource
 
@@ -68,7 +68,7 @@ def model_asset(contract: Contract, known: set[str]) -> dg.AssetsDefinition:
     """The asset of one model; ``known``: every table an asset writes (its upstream)."""
     key = key_of(contract.name)
     deps = [key_of(n) for n in references(contract, known)]
-    model_of_table = {n.split(".", 1)[1]: n for n in known}
+    model_of_table = asof_owners(known)
     check_specs = [
         dg.AssetCheckSpec(
             name=test.name,

@@ -184,12 +184,24 @@ def load_contracts(sql_dir: Path, *, require_sql: bool = True) -> dict[str, Cont
 _REFERENCE = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 
 
+def asof_owners(known: set[str]) -> dict[str, str]:
+    """The table each ``as_of.<table>`` belongs to: the model named ``<schema>.<table>``. A raw
+    table is never point-in-time, so it never owns one (``raw.capex_guidance`` and
+    ``marts.capex_guidance`` share a name: ``as_of.capex_guidance`` is the mart's)."""
+    owners: dict[str, str] = {}
+    for name in sorted(known):
+        schema, table = name.split(".", 1)
+        if schema != "raw":
+            owners.setdefault(table, name)
+    return owners
+
+
 def references(contract: Contract, known: set[str]) -> list[str]:
     """Tables of ``known`` the model's SQL names (``as_of.x`` counts as the model of ``x``)."""
     text = (contract.sql() if contract.has_model else None) or ""
     text = re.sub(r"--[^\n]*", "", text)
     found: list[str] = []
-    by_table = {name.split(".", 1)[1]: name for name in known}
+    by_table = asof_owners(known)
     for schema, table in _REFERENCE.findall(text):
         name = f"{schema}.{table}"
         if schema == ASOF_SCHEMA and table in by_table:
