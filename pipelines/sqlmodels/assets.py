@@ -74,7 +74,7 @@ def model_asset(contract: Contract, known: set[str]) -> dg.AssetsDefinition:
             name=test.name,
             asset=key,
             description=test.description or None,
-            blocking=test.severity == "error",
+            blocking=test.blocking,
         )
         for test in contract.tests
     ]
@@ -123,7 +123,7 @@ def model_asset(contract: Contract, known: set[str]) -> dg.AssetsDefinition:
                 check_name=outcome.test.name,
                 passed=outcome.passed,
                 severity=dg.AssetCheckSeverity.ERROR
-                if outcome.blocking
+                if outcome.test.severity == "error"
                 else dg.AssetCheckSeverity.WARN,
                 metadata={
                     "failing_rows": outcome.failing_rows,

@@ -24,7 +24,7 @@ class TestOutcome:
 
     @property
     def blocking(self) -> bool:
-        return self.test.severity == "error"
+        return self.test.blocking
 
 
 def run_test(con: duckdb.DuckDBPyConnection, test: DataTest) -> TestOutcome:

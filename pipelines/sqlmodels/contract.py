@@ -48,7 +48,10 @@ class DataTest:
     name: str
     sql: str
     description: str = ""
-    severity: str = "error"  # error: blocks the table; warn: reported only
+    severity: str = "error"  # error or warn: how a failure is reported
+    #: A failed blocking test fails the run (nothing is published); by default an error
+    #: blocks and a warning does not.
+    blocking: bool = True
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ def load_contract(path: Path, *, require_sql: bool = True) -> Contract:
             sql=str(t["sql"]),
             description=" ".join(str(t.get("description") or "").split()),
             severity=str(t.get("severity") or "error"),
+            blocking=bool(t.get("blocking", str(t.get("severity") or "error") == "error")),
         )
         for t in raw.get("tests") or []
     )
