@@ -225,26 +225,28 @@ def test_implausible_bandwidth_is_refused_not_dropped_from_the_ranking(
     )
 
 
-def test_tco_output_models_refuse_non_finite_numbers() -> None:
-    import pandera.errors as pa_errors
-    import pandera.polars as pa
-    import polars as pl
+def test_tco_output_contracts_refuse_non_finite_numbers() -> None:
+    """Every float column of every TCO table is held to be finite by its contract (the
+    builder refuses inf, -inf and NaN before anything is written)."""
+    import duckdb
 
-    from pipelines.tco import models as tco_models
+    from pipelines.settings import SQL_DIR
+    from pipelines.sqlmodels.build import contract_problems
+    from pipelines.sqlmodels.contract import load_contracts
 
-    class Probe(tco_models.FiniteModel):
-        x: float = pa.Field(nullable=True)
-        n: int
-
-    Probe.validate(pl.DataFrame({"x": [1.0, None], "n": [1, 2]}), lazy=True)
-    for bad in (float("inf"), float("-inf"), float("nan")):
-        with pytest.raises(pa_errors.SchemaErrors, match="finite"):
-            Probe.validate(pl.DataFrame({"x": [1.0, bad], "n": [1, 2]}), lazy=True)
-    for model in (
-        tco_models.ChipTcoModel,
-        tco_models.TcoComparisonModel,
-        tco_models.ClusterComparisonModel,
-        tco_models.TcoSensitivityModel,
-        tco_models.ClaimFactsModel,
-    ):
-        assert issubclass(model, tco_models.FiniteModel)
+    tco = [c for c in load_contracts(SQL_DIR).values() if c.schema == "tco"]
+    assert {c.table for c in tco} >= {"chip_tco", "tco_comparison", "cluster_comparison"}
+    con = duckdb.connect()
+    for contract in tco:
+        doubles = [c for c in contract.columns if c.type == "DOUBLE"]
+        assert doubles, contract.name
+        column = doubles[0]
+        for bad in ("inf", "-inf", "nan"):
+            values = ", ".join(
+                f"CAST('{bad}' AS DOUBLE) AS {c.name}"
+                if c is column
+                else f"CAST(NULL AS {c.type}) AS {c.name}"
+                for c in contract.columns
+            )
+            problems = contract_problems(con, f"(SELECT {values})", contract)
+            assert any("not a finite number" in p for p in problems), (contract.name, bad)

@@ -11,16 +11,25 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from pipelines.settings import read_sql
+from pipelines.settings import SQL_DIR, read_sql
+from pipelines.sqlmodels.contract import load_contract
 from pipelines.tco import breakeven as solver
 from pipelines.tco import frames
+from pipelines.tco.model import HEADLINE_READING
 from pipelines.warehouse.tables import read_table
 
 
 def chip_tco(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """``tco.chip_tco``: sql/tco/chip_inputs.sql through the TCO formulas of
     pipelines/tco/model.py."""
-    return frames.chip_tco_frame(con.execute(read_sql("tco/chip_inputs.sql")).pl())
+    frame = frames.chip_tco_frame(con.execute(read_sql("tco/chip_inputs.sql")).pl())
+    return frame.select(_columns("tco.chip_tco"))
+
+
+def _columns(table: str) -> list[str]:
+    """The contract's columns, in order (the frame carries the model's inputs too)."""
+    schema, name = table.split(".")
+    return [c.name for c in load_contract(SQL_DIR / schema / f"{name}.yml").columns]
 
 
 def tco_sensitivity(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -47,7 +56,7 @@ def claim_settings(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                 "huawei_system": frames.HUAWEI_SYSTEM,
                 "tco_period": frames.TCO_PERIOD,
                 "spec_period": frames.SPEC_PERIOD,
-                "headline_reading": frames.HEADLINE_READING,
+                "headline_reading": HEADLINE_READING,
             }
         ]
     )
