@@ -33,9 +33,9 @@ CACHE_DIR = Path(__file__).resolve().parents[2] / ".cache" / "lineage"
 
 
 def _column_sources(sql: str, upstream_json: str, outputs: tuple[str, ...]) -> str:
-    import sqlglot
+    from importlib.metadata import version  # sqlglot itself is imported only on a miss
 
-    digest = sql_digest("\x00".join([sqlglot.__version__, sql, upstream_json, *outputs]))
+    digest = sql_digest("\x00".join([version("sqlglot"), sql, upstream_json, *outputs]))
     cached = CACHE_DIR / f"{digest}.json"
     try:
         return cached.read_text(encoding="utf-8")
