@@ -1,16 +1,17 @@
-"""The bad-input matrix: every raw file, broken in every way we know, through the real refresh.
+"""The bad-input matrix: every raw file, broken in every way we know.
 
-One warehouse is refreshed once for the module; each case breaks one file of a private copy of
-``raw/``, refreshes that file's asset (the whole write path: build copy, validation, reject,
-carry-over of the quarantine), restores the file, and asserts that
+Each case breaks one file of a private copy of ``raw/`` and runs the validation the raw
+asset runs (:func:`validate_file` with the companies and groups in scope; no Dagster run per
+case), then asserts that
 
-- the failure message names file, row, column, value and rule (file-level problems: file and
-  rule; a CSV row: file, row, value and rule),
-- the problem is in ``quarantine.current_rejections`` with the same row, column and value,
-- every published table (schemas raw, marts, tco, sec) is byte-identical to before: same names,
-  row counts and content hashes.
+- the problem names file, row, column, value and rule (file-level problems: file and rule; a
+  CSV row: file, row, value and rule), exactly as the refresh's failure message prints it,
+- the problem becomes a quarantine row with the same row, column and value,
+- a file that is only unusual (UTF-8 BOM, CRLF line ends) is accepted.
 
-Files that are only unusual (UTF-8 BOM, CRLF line ends) are accepted with identical tables.
+What the write path does with a rejection (the failed refresh keeps every published table
+byte-identical, the rows land in ``quarantine.current_rejections``) is the same for every case,
+so :func:`test_through_the_real_refresh` runs it end to end for a few representative cases.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import shutil
 import stat
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,9 @@ import duckdb
 import pytest
 
 from pipelines import settings
-from pipelines.raw.datasets import DATASETS
+from pipelines.raw.datasets import DATASETS, RawDataset
+from pipelines.raw.reference import companies_in_scope, company_rules, known_groups
+from pipelines.raw.validation import ValidationResult, problems_frame, validate_file
 from pipelines.refresh import failure_messages, run_refresh
 from tests.conftest import REPO_RAW
 
@@ -313,7 +317,7 @@ CASES = [
         cell("basis", "discrete", fy_guidance, reported=("fiscal_quarter", "")),
         "fiscal_quarter required for discrete/ytd",
     ),
-    Case("fin-extra-field", FIN, extra_field, "row has 18 fields, header has 17"),
+    Case("fin-extra-field", FIN, extra_field, "row has 19 fields, header has 18"),
     Case(
         "fin-published-2999",
         FIN,
@@ -487,23 +491,30 @@ CASES = [
 
 # ---------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def warehouse(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Path, Path, list[tuple[str, int, str]]]]:
-    """(raw folder, warehouse file, its tables' hashes): refreshed once for the module; the
-    environment points at them."""
-    root = tmp_path_factory.mktemp("matrix")
-    raw, path = root / "raw", root / "warehouse.duckdb"
+def matrix_raw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private copy of the raw snapshot; the environment points at it."""
+    raw = tmp_path_factory.mktemp("matrix") / "raw"
     shutil.copytree(REPO_RAW, raw, ignore=shutil.ignore_patterns("sec"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(settings.RAW_DIR_ENV, str(raw))
+        yield raw
+
+
+@pytest.fixture(scope="module")
+def warehouse(
+    matrix_raw: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, Path, list[tuple[str, int, str]]]]:
+    """(raw folder, warehouse file, its tables' hashes): refreshed once, for the end-to-end
+    cases."""
+    path = tmp_path_factory.mktemp("matrix-warehouse") / "warehouse.duckdb"
+    with pytest.MonkeyPatch.context() as mp:
         mp.setenv(settings.WAREHOUSE_ENV, str(path))
         mp.delenv("DAGSTER_HOME", raising=False)
         for name in [n for n in os.environ if n.startswith("SEC_")]:
             mp.delenv(name, raising=False)
         result = run_refresh(log_level="ERROR")
         assert result.success, failure_messages(result)
-        yield raw, path, tables(path)
+        yield matrix_raw, path, tables(path)
 
 
 @pytest.fixture(scope="module")
@@ -570,25 +581,60 @@ def test_the_matrix_covers_every_raw_file_and_enough_cases() -> None:
     assert len({c.id for c in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_bad_input(
-    case: Case, warehouse: tuple[Path, Path, list], refresh: Callable[[str], Any]
-) -> None:
-    raw, path, published = warehouse
-    dataset = next(d.name for d in DATASETS if d.filename == case.file)
-    target = raw / case.file
+@contextmanager
+def broken(target: Path, case: Case) -> Iterator[Expect | None]:
+    """The case's file broken for the duration of the block, then restored."""
     original = target.read_bytes()
     try:
-        expect = case.edit(target)
-        result = refresh(dataset)
+        yield case.edit(target)
     finally:
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)
         elif target.is_symlink() or (target.exists() and not target.is_file()):
             target.unlink()  # a FIFO: writing to it would block
         target.write_bytes(original)
-    assert tables(path) == published  # every published table byte-identical (content hashes)
 
+
+def validate(dataset: RawDataset, path: Path) -> ValidationResult:
+    """What the raw asset runs on its file (pipelines/raw/assets.py), without Dagster."""
+    with companies_in_scope(company_rules(), known_groups()):
+        return validate_file(path, dataset.model)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_bad_input(case: Case, matrix_raw: Path) -> None:
+    dataset = next(d for d in DATASETS if d.filename == case.file)
+    target = matrix_raw / case.file
+    with broken(target, case) as expect:
+        result = validate(dataset, target)
+    if case.rule is None:
+        assert result.ok, [str(p) for p in result.problems]
+        return
+    assert not result.ok
+    assert expect is not None
+    message = "\n".join(str(p) for p in result.problems)
+    assert re.search(expected_line(target, expect, case.rule), message), message
+    quarantined = problems_frame(result.problems, dataset.name, "run").select(
+        "row_number", "column", "value"
+    )
+    assert (expect.row, expect.column, expect.value) in quarantined.rows()
+
+
+#: One rejected cell, one file-level rejection, one accepted unusual file: through the real
+#: refresh of the file's asset (build copy, validation, reject, carry-over of the quarantine).
+END_TO_END = ["fin-type", "accs-directory", "tcos-bom-crlf-accepted"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in END_TO_END], ids=lambda c: c.id)
+def test_through_the_real_refresh(
+    case: Case, warehouse: tuple[Path, Path, list], refresh: Callable[[str], Any]
+) -> None:
+    raw, path, published = warehouse
+    dataset = next(d.name for d in DATASETS if d.filename == case.file)
+    target = raw / case.file
+    with broken(target, case) as expect:
+        result = refresh(dataset)
+    assert tables(path) == published  # every published table byte-identical (content hashes)
     if case.rule is None:
         assert result.success, failure_messages(result)
         assert current_rejections(path, dataset) == []
@@ -599,6 +645,10 @@ def test_bad_input(
     assert f"raw/{case.file} rejected" in message
     assert re.search(expected_line(target, expect, case.rule), message), message
     assert (expect.row, expect.column, expect.value) in current_rejections(path, dataset)
+
+
+def test_the_end_to_end_cases_exist() -> None:
+    assert {c.id for c in CASES} >= set(END_TO_END)
 
 
 def test_the_docs_name_every_case() -> None:
