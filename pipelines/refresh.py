@@ -1,6 +1,14 @@
 """Run the main job in this process: what ``make refresh`` and ``ledger refresh`` call.
 
     python -m pipelines.refresh [ASSET_KEY ...] [--lock-timeout S] [--record] [--verbose]
+                                [--strict]
+
+Every run ends with its check results: each check that did not pass is listed with its asset,
+its severity (error or warn), whether it blocks the swap, and the first lines of its reason.
+Exit status: 0 when the run was swapped in and no error-severity check failed (failed warn
+checks are listed, not fatal; ``--strict`` makes them fatal too); 1 when the run failed (nothing
+swapped in: a failed step, a failed blocking check, a refused swap) or an error-severity check
+failed.
 
 By default the run uses an in-memory (ephemeral) Dagster instance: it is the fastest way to
 rebuild the warehouse (a persistent SQLite instance writes every one of the run's events to
@@ -15,6 +23,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +99,95 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     return messages
 
 
+#: How many lines of a failed check's reason the refresh prints (the rest: the check's
+#: metadata in the UI, ``make refresh REFRESH_ARGS=--record``).
+REASON_LINES = 4
+
+
+@dataclass(frozen=True)
+class CheckProblem:
+    """One asset check that did not pass in a run."""
+
+    asset: str
+    check: str
+    severity: str  # "error" or "warn"
+    blocking: bool
+    reason: tuple[str, ...]
+
+
+def _metadata_lines(metadata: dict[str, Any]) -> list[str]:
+    """A check's metadata as plain lines: the one-line entries together (``key: value, ...``),
+    then each markdown table as ``key:`` and one line per row (``a | b | c``)."""
+    short: list[str] = []
+    tables: list[str] = []
+    for key, value in metadata.items():
+        raw = getattr(value, "value", value)
+        text = raw if isinstance(raw, str) else str(raw)
+        rows = [r.strip() for r in text.strip().splitlines() if r.strip()]
+        if len(rows) <= 1:
+            short.append(f"{key}: {rows[0] if rows else ''}")
+            continue
+        tables.append(f"{key}:")
+        for row in rows:
+            cells = [c.strip() for c in row.strip().strip("|").split("|")]
+            if all(set(c) <= set("-: ") for c in cells):  # markdown separator row
+                continue
+            tables.append("  " + " | ".join(cells))
+    return ([", ".join(short)] if short else []) + tables
+
+
+def failed_checks(result: dg.ExecuteInProcessResult) -> list[CheckProblem]:
+    """Every asset check of the run that did not pass, errors first, then by asset."""
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    problems = []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        key = evaluation.asset_check_key
+        try:
+            blocking = bool(graph.get_check_spec(key).blocking)
+        except Exception:  # noqa: BLE001 - a check the graph does not know: not blocking
+            blocking = False
+        severity = "error" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warn"
+        reason = [
+            line for line in (evaluation.description or "").strip().splitlines() if line.strip()
+        ] + _metadata_lines(dict(evaluation.metadata or {}))
+        problems.append(
+            CheckProblem(
+                asset=key.asset_key.to_user_string(),
+                check=key.name,
+                severity=severity,
+                blocking=blocking,
+                reason=tuple(reason),
+            )
+        )
+    return sorted(problems, key=lambda p: (p.severity != "error", p.asset, p.check))
+
+
+def check_report(problems: list[CheckProblem], evaluated: int) -> list[str]:
+    """What a refresh prints about its checks: a count, then each check that did not pass."""
+    if not problems:
+        return [f"checks: all {evaluated} passed"]
+    errors = sum(p.severity == "error" for p in problems)
+    lines = [
+        f"checks: {len(problems)} of {evaluated} did not pass "
+        f"({errors} error, {len(problems) - errors} warn):"
+    ]
+    for p in problems:
+        kind = f"{p.severity.upper()}{', blocking' if p.blocking else ''}"
+        lines.append(f"  {kind:<15} {p.asset} :: {p.check}")
+        for line in p.reason[:REASON_LINES]:
+            lines.append(f"      {line[:160]}")
+        if len(p.reason) > REASON_LINES:
+            lines.append(
+                f"      ... {len(p.reason) - REASON_LINES} more line(s): the check's metadata "
+                "in the UI (make refresh REFRESH_ARGS=--record)"
+            )
+    return lines
+
+
 def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
     return connect_read_only(
         path,
@@ -160,6 +258,11 @@ def build_parser(prog: str = "python -m pipelines.refresh") -> argparse.Argument
         help=f"record the run in $DAGSTER_HOME (UI run history); also {RECORD_ENV}=1",
     )
     parser.add_argument("--verbose", action="store_true", help="log every Dagster event")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any check did not pass, warn checks included",
+    )
     return parser
 
 
@@ -175,12 +278,24 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
     elapsed = time.perf_counter() - started
     path = settings.warehouse_path()
     status, message = recorded(path, result.run_id)
+    problems = failed_checks(result)
+    report = check_report(problems, len(result.get_asset_check_evaluations()))
     if result.success and status == "success":
         print(f"refresh succeeded in {elapsed:.1f} s: {path}")
         if message != "swapped in":  # e.g. a stale write-ahead log was set aside
             print(f"  {message}")
         for name, rows in table_counts(path):
             print(f"  {name:<40} {rows:>6} rows")
+        print("\n" + "\n".join(report))
+        errors = [p for p in problems if p.severity == "error"]
+        if errors or (args.strict and problems):
+            which = "error" if errors else "warn (--strict)"
+            print(
+                f"\nrefresh swapped in, but {len(errors or problems)} {which} check(s) did not "
+                "pass (listed above): exit status 1.",
+                file=sys.stderr,
+            )
+            return 1
         return 0
     print(
         f"refresh FAILED after {elapsed:.1f} s; {path} keeps its previous tables.",
@@ -192,6 +307,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
     for text in failure_messages(result):
         if " ".join(text.split()).split("] ", 1)[-1] not in message:  # not said already
             print(f"\n{text}", file=sys.stderr)
+    print("\n" + "\n".join(report), file=sys.stderr)
     return 1
 
 

@@ -258,7 +258,13 @@ def test_made_up_company_of_the_guide_goes_through_every_mart(
     from pipelines.refresh import failure_messages, run_refresh
 
     blocks = _csv_blocks(GUIDE.read_text(encoding="utf-8"))
-    assert sorted(blocks) == ["companies.csv", "financials.csv", "group_members.csv", "groups.csv"]
+    assert sorted(blocks) == [
+        "companies.csv",
+        "coverage_notes.csv",  # issue 20: the guide says when a coverage note is needed
+        "financials.csv",
+        "group_members.csv",
+        "groups.csv",
+    ]
     raw = tmp_path / "raw"
     shutil.copytree(FIXTURE_RAW, raw)
     for name, rows in blocks.items():
@@ -281,6 +287,11 @@ def test_made_up_company_of_the_guide_goes_through_every_mart(
             "FROM marts.group_quarterly WHERE group_name = 'NEOCLOUD' ORDER BY ALL"
         ).fetchall()
         rejected = con.execute("SELECT count(*) FROM quarantine.rejected_rows").fetchone()
+        unexplained = con.execute(
+            "SELECT count(*) FROM meta.coverage WHERE ticker = 'XNEO' AND NOT explained"
+        ).fetchone()
+    # following the guide leaves no check failing because of the new company
+    assert unexplained == (0,)
     # the guide's figures: FY2026 Q1 (to 29 Jun 2025) = 1,200 and Q2 (to 28 Sep 2025) = 1,500
     assert capex == [("2025Q2", 2026, 1, 1200.0), ("2025Q3", 2026, 2, 1500.0)]
     assert ("capex", "2025Q2", 1, True, 1200.0) in group

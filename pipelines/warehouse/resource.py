@@ -50,6 +50,12 @@ DATA_SCHEMAS = ("raw", "marts", "metrics", "tco", "sec")
 __all__ = ["WarehouseLockedError", "WarehouseResource", "bootstrap", "snapshot_tables"]
 
 
+class SwapRefusedError(dg.DagsterError):
+    """The run's copy was not swapped in (the live file changed meanwhile, a full disk at the
+    checkpoint, ...). A ``DagsterError``: Dagster lets it out of the resource's teardown, so the
+    run ends as failed (in the UI too) instead of successful with an error event."""
+
+
 def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
     """Create schemas and bookkeeping tables if missing."""
     con.execute(settings.read_sql("warehouse/bootstrap.sql"))
@@ -235,7 +241,7 @@ class WarehouseResource(dg.ConfigurableResource):
                         [],
                         journal_only=isinstance(error, WarehouseLockedError),
                     )
-                    raise
+                    raise SwapRefusedError(f"not swapped in: {error}") from error
                 self._move_staged_files(context)
         finally:
             self._close()
