@@ -2,7 +2,7 @@
 #   make refresh   build or refresh the warehouse (data/warehouse.duckdb)
 #   make test      run the test suite
 # Both install pinned tools and dependencies first (uv + uv.lock) into .tools/ and .venv/.
-# Others: make ui (Dagster UI + schedule + sensor), make sql (DuckDB shell, read-only),
+# Others: make ui (Dagster UI + schedule + sensor), make sql (DuckDB shell, read-only, safe),
 #         make bench (refresh vs import floor), make lint, make check-defs (dg check defs),
 #         make docs / make docs-check (regenerate / check the docs' example outputs).
 #         CLI: .venv/bin/ledger --help
@@ -44,9 +44,15 @@ test: install  ## run the test suite
 ui: install  ## Dagster UI (with schedule and sensor running) on http://127.0.0.1:3000
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-sql: install  ## DuckDB shell on the warehouse, read-only
+# The DuckDB shell binary itself (not .venv/bin/duckdb: that wrapper runs a SET first, which
+# -safe refuses). -readonly -safe: no writes, no file or network access, no .shell/.output,
+# configuration locked: the same sandbox as `ledger query`, less its statement guard. The SEC
+# bulk views (sec.bulk_*) cannot be read here (safe mode cannot attach their store): use ledger.
+DUCKDB_SHELL = "$$($(PY) -c 'from duckdb_cli.__main__ import _find_binary; print(_find_binary())')"
+
+sql: install  ## DuckDB shell on the warehouse: read-only, safe mode
 	@test -f "$(WAREHOUSE)" || { echo "no warehouse at $(WAREHOUSE): run make refresh first" >&2; exit 1; }
-	$(VENV)/bin/duckdb -readonly "$(WAREHOUSE)"
+	$(DUCKDB_SHELL) -readonly -safe "$(WAREHOUSE)"
 
 bench: install  ## benchmark: full refresh vs import floor vs a CLI query (medians)
 	$(PY) bench/refresh_bench.py --runs $(BENCH_RUNS)
