@@ -20,6 +20,7 @@ the UI's run history. Runs launched by the schedule, the sensor or the UI are al
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -39,6 +40,48 @@ RECORD_ENV = "LEDGER_REFRESH_RECORD"
 
 
 PROJECT_DAGSTER_HOME = settings.REPO_ROOT / "dagster_home"
+
+#: Dagster events the concise console leaves out: a failed step and the failed run are said
+#: once, by the summary this module prints at the end; a skipped step ("Not executing ...
+#: because upstream failed") is a consequence, not news.
+QUIET_EVENTS = frozenset({"STEP_FAILURE", "PIPELINE_FAILURE", "RUN_FAILURE", "STEP_SKIPPED"})
+
+
+class _ConciseFormatter(logging.Formatter):
+    """``refresh: WARNING meta/coverage: message`` — one paragraph, never a stack trace (the
+    full text stays in the run's event log; ``--verbose`` prints everything)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        meta = getattr(record, "dagster_meta", None) or {}
+        text = str(meta.get("orig_message") or record.getMessage())
+        text = text.split("\n\nStack Trace:", 1)[0].split("\n\n", 1)[0].strip()
+        where = meta.get("step_key") or meta.get("resource_name") or ""
+        where = where.replace("__", "/") if where else "run"
+        return f"refresh: {record.levelname} {where}: {text}"
+
+
+class _QuietFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        if getattr(event, "event_type_value", None) in QUIET_EVENTS:
+            return False
+        text = str(meta.get("orig_message") or record.getMessage()).rstrip()
+        return not text.endswith("Not executing.")  # a step skipped: upstream failed
+
+
+@dg.logger(
+    config_schema={"log_level": dg.Field(str, is_required=False, default_value="WARNING")},
+    description="The refresh's console: warnings and errors, one paragraph each, no traces.",
+)
+def concise_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    level = init_context.logger_config["log_level"].upper()
+    logger = logging.Logger("ledger-refresh", level=level)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ConciseFormatter())
+    handler.addFilter(_QuietFilter())
+    logger.addHandler(handler)
+    return logger
 
 
 def _instance(record: bool) -> dg.DagsterInstance:
@@ -60,13 +103,17 @@ def run_refresh(
     lock_timeout_s: float | None = None,
     record: bool = False,
     log_level: str = "INFO",
+    concise: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Materialize every asset (or the ``selection`` of asset keys like ``raw/financials``)
     and run their checks, in this process. Never raises for a failed step: look at
-    ``result.success``."""
+    ``result.success``. ``concise``: the console logger of ``make refresh`` (one paragraph per
+    message at ``log_level`` and above, no stack traces) instead of Dagster's."""
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("refresh_warehouse")
+    if concise:
+        job = job.with_logger_defs({"console": concise_console_logger})
     keys = [dg.AssetKey.from_user_string(s) for s in selection] if selection else None
     run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if lock_timeout_s is not None:
@@ -166,8 +213,11 @@ def failed_checks(result: dg.ExecuteInProcessResult) -> list[CheckProblem]:
     return sorted(problems, key=lambda p: (p.severity != "error", p.asset, p.check))
 
 
-def check_report(problems: list[CheckProblem], evaluated: int) -> list[str]:
-    """What a refresh prints about its checks: a count, then each check that did not pass."""
+def check_report(
+    problems: list[CheckProblem], evaluated: int, failed_assets: frozenset[str] = frozenset()
+) -> list[str]:
+    """What a refresh prints about its checks: a count, then each check that did not pass
+    (a check of an asset in ``failed_assets`` without its reason: the failure said it)."""
     if not problems:
         return [f"checks: all {evaluated} passed"]
     errors = sum(p.severity == "error" for p in problems)
@@ -177,6 +227,9 @@ def check_report(problems: list[CheckProblem], evaluated: int) -> list[str]:
     ]
     for p in problems:
         kind = f"{p.severity.upper()}{', blocking' if p.blocking else ''}"
+        if p.asset in failed_assets:
+            lines.append(f"  {kind:<15} {p.asset} :: {p.check} (why: the failure above)")
+            continue
         lines.append(f"  {kind:<15} {p.asset} :: {p.check}")
         for line in p.reason[:REASON_LINES]:
             lines.append(f"      {line[:160]}")
@@ -257,7 +310,11 @@ def build_parser(prog: str = "python -m pipelines.refresh") -> argparse.Argument
         default=os.environ.get(RECORD_ENV, "") not in ("", "0"),
         help=f"record the run in $DAGSTER_HOME (UI run history); also {RECORD_ENV}=1",
     )
-    parser.add_argument("--verbose", action="store_true", help="log every Dagster event")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log every Dagster event in full (default: warnings and errors, one paragraph each)",
+    )
     parser.add_argument(
         "--strict",
         action="store_true",
@@ -273,13 +330,19 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
         args.assets or None,
         lock_timeout_s=args.lock_timeout,
         record=args.record,
-        log_level="DEBUG" if args.verbose else "INFO",
+        log_level="DEBUG" if args.verbose else "WARNING",
+        concise=not args.verbose,
     )
     elapsed = time.perf_counter() - started
     path = settings.warehouse_path()
     status, message = recorded(path, result.run_id)
     problems = failed_checks(result)
-    report = check_report(problems, len(result.get_asset_check_evaluations()))
+    failed_assets = frozenset(
+        e.step_key.replace("__", "/")
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE" and e.step_key
+    )
+    report = check_report(problems, len(result.get_asset_check_evaluations()), failed_assets)
     if result.success and status == "success":
         print(f"refresh succeeded in {elapsed:.1f} s: {path}")
         if message != "swapped in":  # e.g. a stale write-ahead log was set aside
@@ -303,10 +366,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
     )
     if status is not None:
         where = "meta.refresh_log" if "(not written into" not in message else "the journal"
-        print(f"\ncause (recorded in {where}, run {result.run_id}): {message}", file=sys.stderr)
+        print(f"cause (recorded in {where}, run {result.run_id}): {message}", file=sys.stderr)
     for text in failure_messages(result):
         if " ".join(text.split()).split("] ", 1)[-1] not in message:  # not said already
-            print(f"\n{text}", file=sys.stderr)
+            print(text, file=sys.stderr)
     print("\n" + "\n".join(report), file=sys.stderr)
     return 1
 
