@@ -41,8 +41,12 @@ refresh: install  ## build or refresh the whole warehouse
 test: install  ## run the test suite
 	$(PY) -m pytest -q
 
-ui: install  ## Dagster UI (with schedule and sensor running) on http://127.0.0.1:3000
-	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+# `make ui UI_PORT=3001` when 3000 is taken. Runs Dagster's own `dg dev` (the code location of
+# [tool.dg] in pyproject.toml, the module workspace.yaml names too) under pipelines/ui.py, which
+# stops the whole process tree on SIGTERM/SIGINT, or when make itself is killed.
+UI_PORT ?= 3000
+ui: install  ## Dagster UI (with schedule and sensor running) on http://127.0.0.1:$(UI_PORT)
+	VIRTUAL_ENV=$(VENV) $(PY) -m pipelines.ui --host 127.0.0.1 --port $(UI_PORT)
 
 # The DuckDB shell binary itself (not .venv/bin/duckdb: that wrapper runs a SET first, which
 # -safe refuses). -readonly -safe: no writes, no file or network access, no .shell/.output,
@@ -71,7 +75,7 @@ bench-sec-bulk: install  ## benchmark: SEC bulk mode vs edgartools vs pandas (do
 	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --frozen --group bench --compile-bytecode --python $(shell command -v $(PYTHON))
 	$(PY) bench/sec_bulk_bench.py $(BENCH_SEC_BULK_ARGS)
 
-charts: install  ## re-render the PNG charts in reports/ from the current warehouse
+charts: install  ## re-render the PNG charts in data/reports/ from the current warehouse
 	$(PY) -m pipelines.refresh reports/charts
 
 screenshot: install  ## PNG of the asset graph in the Dagster UI (needs Debian's chromium)
@@ -87,7 +91,7 @@ check-defs: install  ## dg check defs: every definition loads (also run by .ci/r
 # Example outputs in README.md and docs/*.md: ```sql example``` blocks are run on a warehouse
 # refreshed from tests/fixtures/raw_snapshot_2025-09-05, ```sql example shipped``` ones on a
 # warehouse refreshed from raw/ (scratch warehouses under data/docs/, never the live one).
-docs: install  ## regenerate every example output in README.md and docs/*.md
+docs: install  ## regenerate every example output in README.md and docs/*.md, and docs/images/
 	$(PY) scripts/docs_examples.py
 
 docs-check: install  ## fail if an example output in the docs differs from what its query gives

@@ -284,6 +284,19 @@ def build_warehouse(raw: Path, folder: Path) -> Path:
     return warehouse
 
 
+def update_doc_images(drawn: Path) -> list[str]:
+    """Copy the charts a scratch refresh of the shipped ``raw/`` drew (``drawn``) into
+    ``docs/images/``, the pictures the docs show; only ``make docs`` does this, never a
+    refresh. Returns what changed."""
+    from pipelines.reports.charts import DOCS_IMAGES_DIR, write_if_changed
+
+    changed = []
+    for chart in sorted(drawn.glob("*.png")):
+        if write_if_changed(DOCS_IMAGES_DIR / chart.name, chart.read_bytes()):
+            changed.append(f"updated {DOCS_IMAGES_DIR.relative_to(REPO_ROOT) / chart.name}")
+    return changed
+
+
 # ---------------------------------------------------------------------------------- main
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -316,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"refreshing a scratch warehouse from {raw.relative_to(REPO_ROOT)}/ ...")
             warehouses[kind] = build_warehouse(raw, SCRATCH / kind)
     digest = raw_digest(SHIPPED_RAW)
+    if "shipped" in warehouses and not args.check and not args.shipped_warehouse:
+        for line in update_doc_images(warehouses["shipped"].parent / "reports"):
+            print(line)
 
     drift = 0
     for path, text in texts.items():

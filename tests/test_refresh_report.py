@@ -18,8 +18,13 @@ def test_a_refresh_with_failing_warn_checks_lists_each_and_exits_0(
     """The fixture snapshot leaves two warn checks failing (12 contradicted broker claims; the
     cash-coverage chart has no data before the 2025 operating cash flows were sourced)."""
     monkeypatch.setenv(charts.REPORTS_DIR_ENV, str(tmp_path / "reports"))
+    monkeypatch.setenv("SEC_REAL_DIR", str(tmp_path / "no-shared"))  # a clone without ../shared
     code = main(["--lock-timeout", "60"])
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
+    # issue 20, point 5: without ../shared, one short notice and no traceback
+    notices = [line for line in (out + err).splitlines() if "no-shared" in line]
+    assert len(notices) == 1 and len(notices[0]) < 200, notices
+    assert "Traceback" not in err
     assert code == 0
     assert "refresh succeeded" in out
     report = out[out.index("\nchecks: ") :]

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 #: Environment variable that overrides where charts are written.
 REPORTS_DIR_ENV = "LEDGER_REPORTS_DIR"
-DEFAULT_REPORTS_DIR = settings.REPO_ROOT / "reports"
+#: The committed pictures the docs show: redrawn only by ``make docs``, never by a refresh.
+DOCS_IMAGES_DIR = settings.REPO_ROOT / "docs" / "images"
 
 DPI = 100
 #: What the charts draw (a group, a company): configuration, not code.
@@ -59,16 +60,13 @@ RC = {
 
 
 def reports_dir() -> Path:
-    """Where charts go: ``$LEDGER_REPORTS_DIR`` if set; else ``reports/`` of the repository
-    for the default warehouse; else a ``reports/`` folder next to the warehouse file, so a
-    test or scratch warehouse (``LEDGER_WAREHOUSE``) never overwrites the committed charts."""
+    """Where a refresh writes its charts: ``$LEDGER_REPORTS_DIR`` if set, else a ``reports/``
+    folder next to the warehouse file (``data/reports/`` for the default warehouse: git-ignored,
+    so a refresh never modifies a tracked file; the docs' pictures are ``DOCS_IMAGES_DIR``)."""
     explicit = os.environ.get(REPORTS_DIR_ENV)
     if explicit:
         return Path(explicit).resolve()
-    warehouse = settings.warehouse_path()
-    if warehouse == settings.DEFAULT_WAREHOUSE.resolve():
-        return DEFAULT_REPORTS_DIR
-    return warehouse.parent / "reports"
+    return settings.warehouse_path().parent / "reports"
 
 
 @dataclass(frozen=True)
