@@ -31,6 +31,10 @@ Two kinds of example:
 Options in the opening line: ``width=N`` cuts cells at N characters (``ledger --max-width``,
 default 60).
 
+Numbers that come from the code (how many asset groups, which charts) are written between
+``<!-- n:NAME -->`` and ``<!-- /n -->`` (names: :data:`NUMBERS`); ``make docs`` rewrites them
+from the code and the same test fails on drift, so a count in prose cannot go stale either.
+
 Usage::
 
     python scripts/docs_examples.py            # rewrite every output block (make docs)
@@ -207,6 +211,66 @@ def run_example(sql: str, warehouse: Path, width: int = DEFAULT_WIDTH) -> str:
     return out.getvalue().rstrip("\n")
 
 
+_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+
+
+def _count(n: int) -> str:
+    return _WORDS[n] if n < len(_WORDS) else str(n)
+
+
+def _asset_groups() -> list[str]:
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    order = ["raw", "marts", "metrics", "coverage", "tco", "sec", "reports"]
+    return sorted(groups, key=lambda g: (order.index(g) if g in order else len(order), g))
+
+
+def _charts() -> list[str]:
+    from pipelines.reports.assets import CHART_SPECS
+
+    return [spec.name for spec in CHART_SPECS]
+
+
+#: Numbers and lists the docs state, computed from the code (``<!-- n:NAME -->``).
+NUMBERS = {
+    "asset-group-count": lambda: _count(len(_asset_groups())),
+    "asset-groups": lambda: ", ".join(f"`{g}`" for g in _asset_groups()),
+    "chart-count": lambda: _count(len(_charts())),
+}
+_NUMBER = re.compile(r"<!-- n:([a-z-]+) -->(.*?)<!-- /n -->", re.S)
+
+
+def fill_numbers(text: str, path: Path) -> str:
+    """``text`` with every ``<!-- n:NAME -->...<!-- /n -->`` holding the code's value."""
+    cache: dict[str, str] = {}
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in NUMBERS:
+            raise DocsExampleError(f"{path}: unknown number {name!r} (known: {sorted(NUMBERS)})")
+        if name not in cache:
+            cache[name] = NUMBERS[name]()
+        return f"<!-- n:{name} -->{cache[name]}<!-- /n -->"
+
+    return _NUMBER.sub(value, text)
+
+
 def regenerate(
     text: str,
     path: Path,
@@ -241,7 +305,7 @@ def regenerate(
         start = ex.comment if ex.comment is not None else ex.out_open
         # keep blank lines between the SQL block and the comment / output as they were
         lines[start : ex.out_close + 1] = head + block
-    return "\n".join(lines)
+    return fill_numbers("\n".join(lines), path)
 
 
 def doc_files(root: Path = REPO_ROOT) -> list[Path]:

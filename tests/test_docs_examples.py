@@ -312,3 +312,25 @@ def test_dg_project_and_make_ui_load_the_same_code_location() -> None:
     assert dg_project["code_location_name"] == module["location_name"]
     assert dg_project["root_module"] == module["module_name"].split(".")[0]
     assert pyproject["tool"]["dagster"]["module_name"] == module["module_name"]
+
+
+# ------------------------------------------------- issue 20, point 7: numbers from the code
+def test_numbers_in_the_docs_come_from_the_code() -> None:
+    """Every ``<!-- n:NAME -->`` number holds what the code gives (``make docs`` writes them),
+    and the counts a reader quotes (asset groups, charts) are such numbers, not typed."""
+    for path in DOC_FILES:
+        text = path.read_text(encoding="utf-8")
+        assert docs.fill_numbers(text, path) == text, f"{_rel(path)}: run make docs"
+    lineage = (settings.REPO_ROOT / "docs" / "lineage.md").read_text(encoding="utf-8")
+    assert "<!-- n:asset-group-count -->" in lineage and "<!-- n:chart-count -->" in lineage
+    from pipelines.definitions import defs
+    from pipelines.reports.assets import CHART_SPECS
+
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    said = docs.NUMBERS["asset-groups"]()
+    assert sorted(said.replace("`", "").split(", ")) == sorted(groups)
+    assert docs.NUMBERS["chart-count"]() == docs._count(len(CHART_SPECS))
+    assert docs._count(7) == "seven"
+    for stale in ("five groups", "three PNGs", "three charts"):
+        assert not any(stale in p.read_text(encoding="utf-8") for p in DOC_FILES), stale
