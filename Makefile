@@ -3,6 +3,7 @@
 #   make test      run the test suite
 # Both install pinned tools and dependencies first (uv + uv.lock) into .tools/ and .venv/.
 # Others: make ui (Dagster UI + schedule + sensor), make sql (DuckDB shell, read-only, safe),
+#         make snapshot (data/snapshot.duckdb from the frozen 2025 snapshot the docs quote),
 #         make bench (refresh vs import floor), make lint, make check-defs (dg check defs),
 #         make docs / make docs-check (regenerate / check the docs' example outputs).
 #         CLI: .venv/bin/ledger --help
@@ -21,7 +22,7 @@ WAREHOUSE ?= $(or $(LEDGER_WAREHOUSE),$(CURDIR)/data/warehouse.duckdb)
 REFRESH_ARGS ?=
 BENCH_RUNS ?= 5
 
-.PHONY: install refresh test ui sql lint bench bench-sec bench-sec-bulk charts screenshot check-defs docs docs-check clean recover
+.PHONY: install refresh snapshot test ui sql lint bench bench-sec bench-sec-bulk charts screenshot check-defs docs docs-check clean recover
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -53,6 +54,13 @@ ui: install  ## Dagster UI (with schedule and sensor running) on http://127.0.0.
 # configuration locked: the same sandbox as `ledger query`, less its statement guard. The SEC
 # bulk views (sec.bulk_*) cannot be read here (safe mode cannot attach their store): use ledger.
 DUCKDB_SHELL = "$$($(PY) -c 'from duckdb_cli.__main__ import _find_binary; print(_find_binary())')"
+
+# The frozen 2025 snapshot (tests/fixtures/raw_snapshot_2025-09-05) as its own warehouse: what
+# every ```sql example``` of the docs prints on (docs/snapshot.md). Never the live warehouse.
+SNAPSHOT_RAW := $(CURDIR)/tests/fixtures/raw_snapshot_2025-09-05
+SNAPSHOT_WAREHOUSE ?= $(CURDIR)/data/snapshot.duckdb
+snapshot: install  ## build data/snapshot.duckdb from the frozen 2025 snapshot (docs/snapshot.md)
+	LEDGER_RAW_DIR=$(SNAPSHOT_RAW) LEDGER_WAREHOUSE=$(SNAPSHOT_WAREHOUSE) $(PY) -m pipelines.refresh $(REFRESH_ARGS)
 
 sql: install  ## DuckDB shell on the warehouse: read-only, safe mode
 	@test -f "$(WAREHOUSE)" || { echo "no warehouse at $(WAREHOUSE): run make refresh first" >&2; exit 1; }

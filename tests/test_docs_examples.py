@@ -9,6 +9,7 @@ figures in raw/ must not turn CI red.
 
 import importlib.util
 import shutil
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -334,3 +335,35 @@ def test_numbers_in_the_docs_come_from_the_code() -> None:
     assert docs._count(7) == "seven"
     for stale in ("five groups", "three PNGs", "three charts"):
         assert not any(stale in p.read_text(encoding="utf-8") for p in DOC_FILES), stale
+
+
+# ----------------------------------- issue 20, point 4: the README answers with today's data
+def test_readme_answers_with_the_data_the_two_commands_build() -> None:
+    """Every README example runs on the warehouse `make refresh` builds from raw/ (shipped);
+    the snapshot's answers to the same questions live in docs/snapshot.md, which gives the one
+    command that builds the snapshot's warehouse, and every page quoting the snapshot says so."""
+    readme, _ = docs.parse((settings.REPO_ROOT / "README.md").read_text("utf-8"), Path())
+    assert readme and all(ex.kind == "shipped" for ex in readme)
+    guide_path = settings.REPO_ROOT / "docs" / "snapshot.md"
+    guide_text = guide_path.read_text("utf-8")
+    guide, _ = docs.parse(guide_text, guide_path)
+    assert "make snapshot" in guide_text
+    for table in ("marts.group_quarterly", "marts.ai_revenue_quarterly", "tco.chip_tco"):
+        assert any(ex.kind == "fixture" and table in ex.sql for ex in guide)
+        assert any(table in ex.sql for ex in readme)
+    for path in DOC_FILES:
+        text = path.read_text("utf-8")
+        if any(ex.kind == "fixture" for ex in docs.parse(text, path)[0]):
+            assert "make snapshot" in text, (
+                f"{_rel(path)} quotes the snapshot without make snapshot"
+            )
+    shown = subprocess.run(
+        ["make", "-s", "-n", "snapshot"],
+        cwd=settings.REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    [line] = [x for x in shown.splitlines() if "pipelines.refresh" in x]
+    assert f"LEDGER_RAW_DIR={FIXTURE_RAW}" in line
+    assert f"LEDGER_WAREHOUSE={settings.REPO_ROOT / 'data' / 'snapshot.duckdb'}" in line
