@@ -247,8 +247,27 @@ def _charts() -> list[str]:
     return [spec.name for spec in CHART_SPECS]
 
 
+def _test_count() -> str:
+    """How many tests pytest collects (``pytest --collect-only``; skips are decided later, so
+    the count does not depend on ../shared)."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"^(\d+) tests? collected", done.stdout, re.M)
+    if found is None:
+        raise DocsExampleError(f"pytest --collect-only gave no count:\n{done.stdout[-2000:]}")
+    return f"{int(found.group(1)):,}"
+
+
 #: Numbers and lists the docs state, computed from the code (``<!-- n:NAME -->``).
 NUMBERS = {
+    "test-count": _test_count,
     "asset-group-count": lambda: _count(len(_asset_groups())),
     "asset-groups": lambda: ", ".join(f"`{g}`" for g in _asset_groups()),
     "chart-count": lambda: _count(len(_charts())),

@@ -324,6 +324,8 @@ def test_numbers_in_the_docs_come_from_the_code() -> None:
         assert docs.fill_numbers(text, path) == text, f"{_rel(path)}: run make docs"
     lineage = (settings.REPO_ROOT / "docs" / "lineage.md").read_text(encoding="utf-8")
     assert "<!-- n:asset-group-count -->" in lineage and "<!-- n:chart-count -->" in lineage
+    changes = (settings.REPO_ROOT / "docs" / "changes.md").read_text(encoding="utf-8")
+    assert "<!-- n:test-count -->" in changes  # the test count a reader quotes
     from pipelines.definitions import defs
     from pipelines.reports.assets import CHART_SPECS
 
