@@ -372,11 +372,14 @@ def update_doc_images(drawn: Path) -> list[str]:
     ``docs/images/``, the pictures the docs show; only ``make docs`` does this, never a
     refresh. Returns what changed."""
     from pipelines.reports.charts import DOCS_IMAGES_DIR, write_if_changed
+    from pipelines.reports.lineage_picture import lineage_png
 
     changed = []
-    for chart in sorted(drawn.glob("*.png")):
-        if write_if_changed(DOCS_IMAGES_DIR / chart.name, chart.read_bytes()):
-            changed.append(f"updated {DOCS_IMAGES_DIR.relative_to(REPO_ROOT) / chart.name}")
+    pictures = {chart.name: chart.read_bytes() for chart in sorted(drawn.glob("*.png"))}
+    pictures["lineage.png"] = lineage_png()  # the asset graph, drawn from the definitions
+    for name, data in pictures.items():
+        if write_if_changed(DOCS_IMAGES_DIR / name, data):
+            changed.append(f"updated {DOCS_IMAGES_DIR.relative_to(REPO_ROOT) / name}")
     return changed
 
 

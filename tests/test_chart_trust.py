@@ -93,3 +93,24 @@ def test_hatching_only_where_it_distinguishes():
 def test_the_guidance_label_says_which_number_it_is():
     assert metric_charts.implied_label(12.34, None) == "implied 12.3"
     assert metric_charts.implied_label(12.34, 11.0) == "implied 12.3 / actual 11.0"
+
+
+def test_the_lineage_picture_names_can_be_read():
+    """docs/images/lineage.png is drawn from the definitions: every asset's full key at 8 pt
+    or more at 100 dpi, no label over another, and shown by the README."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from pipelines.reports.lineage_picture import asset_graph, lineage_figure
+
+    figure, labels = lineage_figure()
+    FigureCanvasAgg(figure)
+    figure.set_dpi(charts.DPI)
+    figure.canvas.draw()
+    assert sorted(t.get_text() for t in labels) == sorted(key for key, _, _ in asset_graph())
+    assert min(t.get_fontsize() for t in labels) >= 8
+    boxes = [t.get_bbox_patch().get_window_extent() for t in labels]
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.overlaps(b), (a, b)
+    readme = (charts.settings.REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "](docs/images/lineage.png)" in readme
+    assert (charts.DOCS_IMAGES_DIR / "lineage.png").is_file()
