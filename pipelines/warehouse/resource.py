@@ -167,6 +167,15 @@ class WarehouseResource(dg.ConfigurableResource):
         self._published.append((staged, final))
         return staged
 
+    def staged(self, final: Path) -> Path:
+        """The file this run staged for ``final`` (by :meth:`stage_folder` of its folder), if
+        any; else ``final`` itself: what a later step of the same run should read."""
+        for staged, folder in self._published:
+            candidate = staged / final.name
+            if folder == final.parent and candidate.exists():
+                return candidate
+        return final
+
     # -------------------------------------------------------------- lifecycle
     def _take_copy(self, live: Path, staging: Path) -> swap.FileState | None:
         """Copy the live file to ``staging`` (state recorded), after setting aside a stale
