@@ -56,11 +56,12 @@ ui: install  ## Dagster UI (with schedule and sensor running) on http://127.0.0.
 DUCKDB_SHELL = "$$($(PY) -c 'from duckdb_cli.__main__ import _find_binary; print(_find_binary())')"
 
 # The frozen 2025 snapshot (tests/fixtures/raw_snapshot_2025-09-05) as its own warehouse: what
-# every ```sql example``` of the docs prints on (docs/snapshot.md). Never the live warehouse.
+# every ```sql example``` of the docs prints on (docs/snapshot.md). Never the live warehouse, and
+# its charts go to data/snapshot-reports/, not beside the live warehouse's.
 SNAPSHOT_RAW := $(CURDIR)/tests/fixtures/raw_snapshot_2025-09-05
 SNAPSHOT_WAREHOUSE ?= $(CURDIR)/data/snapshot.duckdb
 snapshot: install  ## build data/snapshot.duckdb from the frozen 2025 snapshot (docs/snapshot.md)
-	LEDGER_RAW_DIR=$(SNAPSHOT_RAW) LEDGER_WAREHOUSE=$(SNAPSHOT_WAREHOUSE) $(PY) -m pipelines.refresh $(REFRESH_ARGS)
+	LEDGER_RAW_DIR=$(SNAPSHOT_RAW) LEDGER_WAREHOUSE=$(SNAPSHOT_WAREHOUSE) LEDGER_REPORTS_DIR=$(SNAPSHOT_WAREHOUSE:.duckdb=)-reports $(PY) -m pipelines.refresh $(REFRESH_ARGS)
 
 sql: install  ## DuckDB shell on the warehouse: read-only, safe mode
 	@test -f "$(WAREHOUSE)" || { echo "no warehouse at $(WAREHOUSE): run make refresh first" >&2; exit 1; }
