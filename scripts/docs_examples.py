@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import hashlib
 import io
 import os
@@ -232,6 +233,7 @@ def _count(n: int) -> str:
     return _WORDS[n] if n < len(_WORDS) else str(n)
 
 
+@functools.cache
 def _asset_groups() -> list[str]:
     from pipelines.definitions import defs
 
@@ -247,6 +249,7 @@ def _charts() -> list[str]:
     return [spec.name for spec in CHART_SPECS]
 
 
+@functools.cache
 def _test_count() -> str:
     """How many tests pytest collects (``pytest --collect-only``; skips are decided later, so
     the count does not depend on ../shared)."""
