@@ -2,7 +2,8 @@
 #   make refresh   build or refresh the warehouse (data/warehouse.duckdb)
 #   make test      run the test suite
 # Both install pinned tools and dependencies first (uv + uv.lock) into .tools/ and .venv/.
-# Others: make ui (Dagster UI + schedule + sensor), make sql (DuckDB shell, read-only),
+# Others: make ui (Dagster UI + schedule + sensor), make sql (DuckDB shell, read-only, safe),
+#         make snapshot (data/snapshot.duckdb from the frozen 2025 snapshot the docs quote),
 #         make bench (refresh vs import floor), make lint, make check-defs (dg check defs),
 #         make docs / make docs-check (regenerate / check the docs' example outputs).
 #         CLI: .venv/bin/ledger --help
@@ -21,7 +22,7 @@ WAREHOUSE ?= $(or $(LEDGER_WAREHOUSE),$(CURDIR)/data/warehouse.duckdb)
 REFRESH_ARGS ?=
 BENCH_RUNS ?= 5
 
-.PHONY: install refresh test ui sql lint bench bench-sec bench-sec-bulk charts screenshot check-defs docs docs-check clean recover
+.PHONY: install refresh snapshot test ui sql lint bench bench-sec bench-sec-bulk charts screenshot check-defs docs docs-check clean recover
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,12 +42,30 @@ refresh: install  ## build or refresh the whole warehouse
 test: install  ## run the test suite
 	$(PY) -m pytest -q
 
-ui: install  ## Dagster UI (with schedule and sensor running) on http://127.0.0.1:3000
-	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+# `make ui UI_PORT=3001` when 3000 is taken. Runs Dagster's own `dg dev` (the code location of
+# [tool.dg] in pyproject.toml, the module workspace.yaml names too) under pipelines/ui.py, which
+# stops the whole process tree on SIGTERM/SIGINT, or when make itself is killed.
+UI_PORT ?= 3000
+ui: install  ## Dagster UI (with schedule and sensor running) on http://127.0.0.1:$(UI_PORT)
+	VIRTUAL_ENV=$(VENV) $(PY) -m pipelines.ui --host 127.0.0.1 --port $(UI_PORT)
 
-sql: install  ## DuckDB shell on the warehouse, read-only
+# The DuckDB shell binary itself (not .venv/bin/duckdb: that wrapper runs a SET first, which
+# -safe refuses). -readonly -safe: no writes, no file or network access, no .shell/.output,
+# configuration locked: the same sandbox as `ledger query`, less its statement guard. The SEC
+# bulk views (sec.bulk_*) cannot be read here (safe mode cannot attach their store): use ledger.
+DUCKDB_SHELL = "$$($(PY) -c 'from duckdb_cli.__main__ import _find_binary; print(_find_binary())')"
+
+# The frozen 2025 snapshot (tests/fixtures/raw_snapshot_2025-09-05) as its own warehouse: what
+# every ```sql example``` of the docs prints on (docs/snapshot.md). Never the live warehouse, and
+# its charts go to data/snapshot-reports/, not beside the live warehouse's.
+SNAPSHOT_RAW := $(CURDIR)/tests/fixtures/raw_snapshot_2025-09-05
+SNAPSHOT_WAREHOUSE ?= $(CURDIR)/data/snapshot.duckdb
+snapshot: install  ## build data/snapshot.duckdb from the frozen 2025 snapshot (docs/snapshot.md)
+	LEDGER_RAW_DIR=$(SNAPSHOT_RAW) LEDGER_WAREHOUSE=$(SNAPSHOT_WAREHOUSE) LEDGER_REPORTS_DIR=$(SNAPSHOT_WAREHOUSE:.duckdb=)-reports $(PY) -m pipelines.refresh $(REFRESH_ARGS)
+
+sql: install  ## DuckDB shell on the warehouse: read-only, safe mode
 	@test -f "$(WAREHOUSE)" || { echo "no warehouse at $(WAREHOUSE): run make refresh first" >&2; exit 1; }
-	$(VENV)/bin/duckdb -readonly "$(WAREHOUSE)"
+	$(DUCKDB_SHELL) -readonly -safe "$(WAREHOUSE)"
 
 bench: install  ## benchmark: full refresh vs import floor vs a CLI query (medians)
 	$(PY) bench/refresh_bench.py --runs $(BENCH_RUNS)
@@ -65,7 +84,7 @@ bench-sec-bulk: install  ## benchmark: SEC bulk mode vs edgartools vs pandas (do
 	UV_PROJECT_ENVIRONMENT=$(BENCH_VENV) $(UV) sync --frozen --group bench --compile-bytecode --python $(shell command -v $(PYTHON))
 	$(PY) bench/sec_bulk_bench.py $(BENCH_SEC_BULK_ARGS)
 
-charts: install  ## re-render the PNG charts in reports/ from the current warehouse
+charts: install  ## re-render the PNG charts in data/reports/ from the current warehouse
 	$(PY) -m pipelines.refresh reports/charts
 
 screenshot: install  ## PNG of the asset graph in the Dagster UI (needs Debian's chromium)
@@ -81,7 +100,7 @@ check-defs: install  ## dg check defs: every definition loads (also run by .ci/r
 # Example outputs in README.md and docs/*.md: ```sql example``` blocks are run on a warehouse
 # refreshed from tests/fixtures/raw_snapshot_2025-09-05, ```sql example shipped``` ones on a
 # warehouse refreshed from raw/ (scratch warehouses under data/docs/, never the live one).
-docs: install  ## regenerate every example output in README.md and docs/*.md
+docs: install  ## regenerate every example output in README.md and docs/*.md, and docs/images/
 	$(PY) scripts/docs_examples.py
 
 docs-check: install  ## fail if an example output in the docs differs from what its query gives

@@ -32,7 +32,7 @@ import duckdb
 from pipelines import settings
 from pipelines.cli_format import write_result
 from pipelines.warehouse import readonly
-from pipelines.warehouse.locking import WarehouseLockedError, connect_read_only
+from pipelines.warehouse.locking import WarehouseLockedError, retry_while_locked
 
 EXIT_ERROR = 1
 EXIT_REFUSED = 3
@@ -52,19 +52,32 @@ class CliError(Exception):
 
 # ------------------------------------------------------------------------------ connect
 def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """The locked-down read-only session of ``query``, ``tables`` and ``describe``, with the
+    SEC bulk store (if there is one) attached read-only as ``sec_bulk``."""
     if not path.exists():
         raise CliError(
             f"no warehouse at {path}: build it with `make refresh` (or `ledger refresh`)."
         )
+    attach = {readonly.SEC_BULK_ALIAS: readonly.sec_bulk_store(path)}
+    notes: list[str] = []
+
+    def connect() -> duckdb.DuckDBPyConnection:
+        con, found = readonly.connect_locked_down(path, attach=attach)
+        notes[:] = found
+        return con
+
     try:
-        return connect_read_only(
+        con = retry_while_locked(
+            connect,
             path,
             timeout_s=wait_s,
             what_to_do="Another process has it open for writing (a DuckDB shell opened without "
             "-readonly?): close it and retry, or pass a longer --wait.",
             poll_s=0.1,
-            config=readonly.LOCKED_DOWN,
         )
+        for note in notes:
+            print(f"ledger: note: {note}; the sec.bulk_* views cannot be read.", file=sys.stderr)
+        return con
     except WarehouseLockedError as error:
         raise CliError(str(error)) from None
     except duckdb.Error as error:  # not a DuckDB file, truncated, a WAL that does not fit...
@@ -135,10 +148,12 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[list[str],
 
 TABLES_SQL = """
 SELECT schema_name, table_name, 'table' AS kind, comment
-FROM duckdb_tables() WHERE NOT internal AND NOT temporary
+FROM duckdb_tables()
+WHERE NOT internal AND NOT temporary AND database_name = current_database()
 UNION ALL
 SELECT schema_name, view_name, 'view', comment
-FROM duckdb_views() WHERE NOT internal AND NOT temporary
+FROM duckdb_views()
+WHERE NOT internal AND NOT temporary AND database_name = current_database()
 ORDER BY 1, 2
 """
 
@@ -147,12 +162,38 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def list_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str]]:
-    """(schema.table, kind, rows, description) of every table and view."""
-    listing = []
+def unreadable_reason(error: duckdb.Error, store: Path | None = None) -> str:
+    """Why a table or view cannot be read, in a sentence (a view over the SEC bulk store whose
+    file is missing says which file)."""
+    first = _first_line(error)
+    if f'Catalog "{readonly.SEC_BULK_ALIAS}" does not exist' in first:
+        where = f" {store}" if store is not None else ""
+        return (
+            f"cannot be read: its data is in the SEC bulk store{where}, which does not exist "
+            "(bulk mode builds it: docs/sec-bulk.md)"
+        )
+    return f"cannot be read: {first}"
+
+
+def _count(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
+    count = con.execute(f"SELECT count(*) FROM {_ident(schema)}.{_ident(table)}").fetchone()
+    return int(count[0]) if count else 0
+
+
+def list_tables(
+    con: duckdb.DuckDBPyConnection, store: Path | None = None
+) -> list[tuple[str, str, int | None, str]]:
+    """(schema.table, kind, rows, description) of every table and view; a view that cannot
+    be read (e.g. its catalog is missing) has no row count and says why in its description."""
+    listing: list[tuple[str, str, int | None, str]] = []
     for schema, table, kind, comment in con.execute(TABLES_SQL).fetchall():
-        count = con.execute(f"SELECT count(*) FROM {_ident(schema)}.{_ident(table)}").fetchone()
-        listing.append((f"{schema}.{table}", kind, int(count[0]) if count else 0, comment or ""))
+        try:
+            rows: int | None = _count(con, schema, table)
+            text = comment or ""
+        except duckdb.Error as error:
+            rows = None
+            text = f"{unreadable_reason(error, store)}. {comment or ''}".strip()
+        listing.append((f"{schema}.{table}", kind, rows, text))
     return listing
 
 
@@ -172,23 +213,31 @@ def resolve_table(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str]:
     raise CliError(f"{name!r} is ambiguous: {options}. Qualify it with its schema.")
 
 
-def describe(con: duckdb.DuckDBPyConnection, name: str) -> tuple[str, str, int, list[tuple]]:
-    """(qualified name, description, rows, [(column, type, nullable, description)])."""
+def describe(
+    con: duckdb.DuckDBPyConnection, name: str, store: Path | None = None
+) -> tuple[str, str, int | None, list[tuple]]:
+    """(qualified name, description, rows, [(column, type, nullable, description)]); a view
+    that cannot be read has rows None and a description saying what is missing."""
     schema, table = resolve_table(con, name)
     comment = con.execute(
         "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
-        "UNION ALL SELECT comment FROM duckdb_views() WHERE schema_name = ? AND view_name = ?",
+        "AND database_name = current_database() UNION ALL SELECT comment FROM duckdb_views() "
+        "WHERE schema_name = ? AND view_name = ? AND database_name = current_database()",
         [schema, table, schema, table],
     ).fetchone()
-    columns = con.execute(
-        "SELECT column_name, data_type, CASE WHEN is_nullable THEN 'yes' ELSE 'no' END, "
-        "coalesce(comment, '') FROM duckdb_columns() "
-        "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-        [schema, table],
-    ).fetchall()
-    count = con.execute(f"SELECT count(*) FROM {_ident(schema)}.{_ident(table)}").fetchone()
-    rows = int(count[0]) if count else 0
-    return f"{schema}.{table}", (comment[0] if comment else None) or "", rows, columns
+    text = (comment[0] if comment else None) or ""
+    try:
+        columns = con.execute(
+            "SELECT column_name, data_type, CASE WHEN is_nullable THEN 'yes' ELSE 'no' END, "
+            "coalesce(comment, '') FROM duckdb_columns() "
+            "WHERE schema_name = ? AND table_name = ? AND database_name = current_database() "
+            "ORDER BY column_index",
+            [schema, table],
+        ).fetchall()
+        rows: int | None = _count(con, schema, table)
+    except duckdb.Error as error:
+        return f"{schema}.{table}", f"{unreadable_reason(error, store)}. {text}".strip(), None, []
+    return f"{schema}.{table}", text, rows, columns
 
 
 # ---------------------------------------------------------------------------------- main
@@ -288,16 +337,17 @@ def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
                     out.write("\n")
                 write_result(columns, rows, args.format, out, args.max_width)
         elif args.command == "tables":
-            listing = list_tables(con)
+            listing = list_tables(con, readonly.sec_bulk_store(path))
             if args.format == "table":
                 out.write(f"{path}\n\n")
             write_result(
                 ["table", "kind", "rows", "description"], listing, args.format, out, args.max_width
             )
         elif args.command == "describe":
-            name, comment, rows, columns = describe(con, args.table)
+            name, comment, rows, columns = describe(con, args.table, readonly.sec_bulk_store(path))
             if args.format == "table":
-                out.write(f"{name} ({rows} rows)\n{comment}\n\n")
+                count = "unreadable" if rows is None else f"{rows} rows"
+                out.write(f"{name} ({count})\n{comment}\n\n")
             write_result(
                 ["column", "type", "nullable", "description"],
                 columns,

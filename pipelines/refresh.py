@@ -1,6 +1,14 @@
 """Run the main job in this process: what ``make refresh`` and ``ledger refresh`` call.
 
     python -m pipelines.refresh [ASSET_KEY ...] [--lock-timeout S] [--record] [--verbose]
+                                [--strict]
+
+Every run ends with its check results: each check that did not pass is listed with its asset,
+its severity (error or warn), whether it blocks the swap, and the first lines of its reason.
+Exit status: 0 when the run was swapped in and no error-severity check failed (failed warn
+checks are listed, not fatal; ``--strict`` makes them fatal too); 1 when the run failed (nothing
+swapped in: a failed step, a failed blocking check, a refused swap) or an error-severity check
+failed.
 
 By default the run uses an in-memory (ephemeral) Dagster instance: it is the fastest way to
 rebuild the warehouse (a persistent SQLite instance writes every one of the run's events to
@@ -12,9 +20,11 @@ the UI's run history. Runs launched by the schedule, the sensor or the UI are al
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +40,48 @@ RECORD_ENV = "LEDGER_REFRESH_RECORD"
 
 
 PROJECT_DAGSTER_HOME = settings.REPO_ROOT / "dagster_home"
+
+#: Dagster events the concise console leaves out: a failed step and the failed run are said
+#: once, by the summary this module prints at the end; a skipped step ("Not executing ...
+#: because upstream failed") is a consequence, not news.
+QUIET_EVENTS = frozenset({"STEP_FAILURE", "PIPELINE_FAILURE", "RUN_FAILURE", "STEP_SKIPPED"})
+
+
+class _ConciseFormatter(logging.Formatter):
+    """``refresh: WARNING meta/coverage: message`` — one paragraph, never a stack trace (the
+    full text stays in the run's event log; ``--verbose`` prints everything)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        meta = getattr(record, "dagster_meta", None) or {}
+        text = str(meta.get("orig_message") or record.getMessage())
+        text = text.split("\n\nStack Trace:", 1)[0].split("\n\n", 1)[0].strip()
+        where = meta.get("step_key") or meta.get("resource_name") or ""
+        where = where.replace("__", "/") if where else "run"
+        return f"refresh: {record.levelname} {where}: {text}"
+
+
+class _QuietFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        if getattr(event, "event_type_value", None) in QUIET_EVENTS:
+            return False
+        text = str(meta.get("orig_message") or record.getMessage()).rstrip()
+        return not text.endswith("Not executing.")  # a step skipped: upstream failed
+
+
+@dg.logger(
+    config_schema={"log_level": dg.Field(str, is_required=False, default_value="WARNING")},
+    description="The refresh's console: warnings and errors, one paragraph each, no traces.",
+)
+def concise_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    level = init_context.logger_config["log_level"].upper()
+    logger = logging.Logger("ledger-refresh", level=level)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ConciseFormatter())
+    handler.addFilter(_QuietFilter())
+    logger.addHandler(handler)
+    return logger
 
 
 def _instance(record: bool) -> dg.DagsterInstance:
@@ -51,13 +103,17 @@ def run_refresh(
     lock_timeout_s: float | None = None,
     record: bool = False,
     log_level: str = "INFO",
+    concise: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Materialize every asset (or the ``selection`` of asset keys like ``raw/financials``)
     and run their checks, in this process. Never raises for a failed step: look at
-    ``result.success``."""
+    ``result.success``. ``concise``: the console logger of ``make refresh`` (one paragraph per
+    message at ``log_level`` and above, no stack traces) instead of Dagster's."""
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("refresh_warehouse")
+    if concise:
+        job = job.with_logger_defs({"console": concise_console_logger})
     keys = [dg.AssetKey.from_user_string(s) for s in selection] if selection else None
     run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if lock_timeout_s is not None:
@@ -88,6 +144,101 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
                 if text and text not in messages:
                     messages.append(text)
     return messages
+
+
+#: How many lines of a failed check's reason the refresh prints (the rest: the check's
+#: metadata in the UI, ``make refresh REFRESH_ARGS=--record``).
+REASON_LINES = 4
+
+
+@dataclass(frozen=True)
+class CheckProblem:
+    """One asset check that did not pass in a run."""
+
+    asset: str
+    check: str
+    severity: str  # "error" or "warn"
+    blocking: bool
+    reason: tuple[str, ...]
+
+
+def _metadata_lines(metadata: dict[str, Any]) -> list[str]:
+    """A check's metadata as plain lines: the one-line entries together (``key: value, ...``),
+    then each markdown table as ``key:`` and one line per row (``a | b | c``)."""
+    short: list[str] = []
+    tables: list[str] = []
+    for key, value in metadata.items():
+        raw = getattr(value, "value", value)
+        text = raw if isinstance(raw, str) else str(raw)
+        rows = [r.strip() for r in text.strip().splitlines() if r.strip()]
+        if len(rows) <= 1:
+            short.append(f"{key}: {rows[0] if rows else ''}")
+            continue
+        tables.append(f"{key}:")
+        for row in rows:
+            cells = [c.strip() for c in row.strip().strip("|").split("|")]
+            if all(set(c) <= set("-: ") for c in cells):  # markdown separator row
+                continue
+            tables.append("  " + " | ".join(cells))
+    return ([", ".join(short)] if short else []) + tables
+
+
+def failed_checks(result: dg.ExecuteInProcessResult) -> list[CheckProblem]:
+    """Every asset check of the run that did not pass, errors first, then by asset."""
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    problems = []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        key = evaluation.asset_check_key
+        try:
+            blocking = bool(graph.get_check_spec(key).blocking)
+        except Exception:  # noqa: BLE001 - a check the graph does not know: not blocking
+            blocking = False
+        severity = "error" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warn"
+        reason = [
+            line for line in (evaluation.description or "").strip().splitlines() if line.strip()
+        ] + _metadata_lines(dict(evaluation.metadata or {}))
+        problems.append(
+            CheckProblem(
+                asset=key.asset_key.to_user_string(),
+                check=key.name,
+                severity=severity,
+                blocking=blocking,
+                reason=tuple(reason),
+            )
+        )
+    return sorted(problems, key=lambda p: (p.severity != "error", p.asset, p.check))
+
+
+def check_report(
+    problems: list[CheckProblem], evaluated: int, failed_assets: frozenset[str] = frozenset()
+) -> list[str]:
+    """What a refresh prints about its checks: a count, then each check that did not pass
+    (a check of an asset in ``failed_assets`` without its reason: the failure said it)."""
+    if not problems:
+        return [f"checks: all {evaluated} passed"]
+    errors = sum(p.severity == "error" for p in problems)
+    lines = [
+        f"checks: {len(problems)} of {evaluated} did not pass "
+        f"({errors} error, {len(problems) - errors} warn):"
+    ]
+    for p in problems:
+        kind = f"{p.severity.upper()}{', blocking' if p.blocking else ''}"
+        if p.asset in failed_assets:
+            lines.append(f"  {kind:<15} {p.asset} :: {p.check} (why: the failure above)")
+            continue
+        lines.append(f"  {kind:<15} {p.asset} :: {p.check}")
+        for line in p.reason[:REASON_LINES]:
+            lines.append(f"      {line[:160]}")
+        if len(p.reason) > REASON_LINES:
+            lines.append(
+                f"      ... {len(p.reason) - REASON_LINES} more line(s): the check's metadata "
+                "in the UI (make refresh REFRESH_ARGS=--record)"
+            )
+    return lines
 
 
 def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
@@ -159,7 +310,16 @@ def build_parser(prog: str = "python -m pipelines.refresh") -> argparse.Argument
         default=os.environ.get(RECORD_ENV, "") not in ("", "0"),
         help=f"record the run in $DAGSTER_HOME (UI run history); also {RECORD_ENV}=1",
     )
-    parser.add_argument("--verbose", action="store_true", help="log every Dagster event")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log every Dagster event in full (default: warnings and errors, one paragraph each)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when any check did not pass, warn checks included",
+    )
     return parser
 
 
@@ -170,17 +330,35 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
         args.assets or None,
         lock_timeout_s=args.lock_timeout,
         record=args.record,
-        log_level="DEBUG" if args.verbose else "INFO",
+        log_level="DEBUG" if args.verbose else "WARNING",
+        concise=not args.verbose,
     )
     elapsed = time.perf_counter() - started
     path = settings.warehouse_path()
     status, message = recorded(path, result.run_id)
+    problems = failed_checks(result)
+    failed_assets = frozenset(
+        e.step_key.replace("__", "/")
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE" and e.step_key
+    )
+    report = check_report(problems, len(result.get_asset_check_evaluations()), failed_assets)
     if result.success and status == "success":
         print(f"refresh succeeded in {elapsed:.1f} s: {path}")
         if message != "swapped in":  # e.g. a stale write-ahead log was set aside
             print(f"  {message}")
         for name, rows in table_counts(path):
             print(f"  {name:<40} {rows:>6} rows")
+        print("\n" + "\n".join(report))
+        errors = [p for p in problems if p.severity == "error"]
+        if errors or (args.strict and problems):
+            which = "error" if errors else "warn (--strict)"
+            print(
+                f"\nrefresh swapped in, but {len(errors or problems)} {which} check(s) did not "
+                "pass (listed above): exit status 1.",
+                file=sys.stderr,
+            )
+            return 1
         return 0
     print(
         f"refresh FAILED after {elapsed:.1f} s; {path} keeps its previous tables.",
@@ -188,10 +366,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
     )
     if status is not None:
         where = "meta.refresh_log" if "(not written into" not in message else "the journal"
-        print(f"\ncause (recorded in {where}, run {result.run_id}): {message}", file=sys.stderr)
+        print(f"cause (recorded in {where}, run {result.run_id}): {message}", file=sys.stderr)
     for text in failure_messages(result):
         if " ".join(text.split()).split("] ", 1)[-1] not in message:  # not said already
-            print(f"\n{text}", file=sys.stderr)
+            print(text, file=sys.stderr)
+    print("\n" + "\n".join(report), file=sys.stderr)
     return 1
 
 

@@ -31,6 +31,10 @@ Two kinds of example:
 Options in the opening line: ``width=N`` cuts cells at N characters (``ledger --max-width``,
 default 60).
 
+Numbers that come from the code (how many asset groups, which charts) are written between
+``<!-- n:NAME -->`` and ``<!-- /n -->`` (names: :data:`NUMBERS`); ``make docs`` rewrites them
+from the code and the same test fails on drift, so a count in prose cannot go stale either.
+
 Usage::
 
     python scripts/docs_examples.py            # rewrite every output block (make docs)
@@ -45,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import hashlib
 import io
 import os
@@ -207,6 +212,87 @@ def run_example(sql: str, warehouse: Path, width: int = DEFAULT_WIDTH) -> str:
     return out.getvalue().rstrip("\n")
 
 
+_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+
+
+def _count(n: int) -> str:
+    return _WORDS[n] if n < len(_WORDS) else str(n)
+
+
+@functools.cache
+def _asset_groups() -> list[str]:
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    order = ["raw", "marts", "metrics", "coverage", "tco", "sec", "reports"]
+    return sorted(groups, key=lambda g: (order.index(g) if g in order else len(order), g))
+
+
+def _charts() -> list[str]:
+    from pipelines.reports.assets import CHART_SPECS
+
+    return [spec.name for spec in CHART_SPECS]
+
+
+@functools.cache
+def _test_count() -> str:
+    """How many tests pytest collects (``pytest --collect-only``; skips are decided later, so
+    the count does not depend on ../shared)."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = re.search(r"^(\d+) tests? collected", done.stdout, re.M)
+    if found is None:
+        raise DocsExampleError(f"pytest --collect-only gave no count:\n{done.stdout[-2000:]}")
+    return f"{int(found.group(1)):,}"
+
+
+#: Numbers and lists the docs state, computed from the code (``<!-- n:NAME -->``).
+NUMBERS = {
+    "test-count": _test_count,
+    "asset-group-count": lambda: _count(len(_asset_groups())),
+    "asset-groups": lambda: ", ".join(f"`{g}`" for g in _asset_groups()),
+    "chart-count": lambda: _count(len(_charts())),
+}
+_NUMBER = re.compile(r"<!-- n:([a-z-]+) -->(.*?)<!-- /n -->", re.S)
+
+
+def fill_numbers(text: str, path: Path) -> str:
+    """``text`` with every ``<!-- n:NAME -->...<!-- /n -->`` holding the code's value."""
+    cache: dict[str, str] = {}
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in NUMBERS:
+            raise DocsExampleError(f"{path}: unknown number {name!r} (known: {sorted(NUMBERS)})")
+        if name not in cache:
+            cache[name] = NUMBERS[name]()
+        return f"<!-- n:{name} -->{cache[name]}<!-- /n -->"
+
+    return _NUMBER.sub(value, text)
+
+
 def regenerate(
     text: str,
     path: Path,
@@ -241,7 +327,7 @@ def regenerate(
         start = ex.comment if ex.comment is not None else ex.out_open
         # keep blank lines between the SQL block and the comment / output as they were
         lines[start : ex.out_close + 1] = head + block
-    return "\n".join(lines)
+    return fill_numbers("\n".join(lines), path)
 
 
 def doc_files(root: Path = REPO_ROOT) -> list[Path]:
@@ -284,6 +370,22 @@ def build_warehouse(raw: Path, folder: Path) -> Path:
     return warehouse
 
 
+def update_doc_images(drawn: Path) -> list[str]:
+    """Copy the charts a scratch refresh of the shipped ``raw/`` drew (``drawn``) into
+    ``docs/images/``, the pictures the docs show; only ``make docs`` does this, never a
+    refresh. Returns what changed."""
+    from pipelines.reports.charts import DOCS_IMAGES_DIR, write_if_changed
+    from pipelines.reports.lineage_picture import lineage_png
+
+    changed = []
+    pictures = {chart.name: chart.read_bytes() for chart in sorted(drawn.glob("*.png"))}
+    pictures["lineage.png"] = lineage_png()  # the asset graph, drawn from the definitions
+    for name, data in pictures.items():
+        if write_if_changed(DOCS_IMAGES_DIR / name, data):
+            changed.append(f"updated {DOCS_IMAGES_DIR.relative_to(REPO_ROOT) / name}")
+    return changed
+
+
 # ---------------------------------------------------------------------------------- main
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -316,6 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"refreshing a scratch warehouse from {raw.relative_to(REPO_ROOT)}/ ...")
             warehouses[kind] = build_warehouse(raw, SCRATCH / kind)
     digest = raw_digest(SHIPPED_RAW)
+    if "shipped" in warehouses and not args.check and not args.shipped_warehouse:
+        for line in update_doc_images(warehouses["shipped"].parent / "reports"):
+            print(line)
 
     drift = 0
     for path, text in texts.items():

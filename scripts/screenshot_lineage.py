@@ -1,6 +1,6 @@
 """Screenshot of the Dagster UI's asset graph: the lineage picture in the README.
 
-    .venv/bin/python scripts/screenshot_lineage.py            # -> reports/lineage.png
+    .venv/bin/python scripts/screenshot_lineage.py            # -> docs/images/lineage-ui.png
 
 Everything runs on loopback and in a temporary folder:
 
@@ -49,7 +49,7 @@ from pipelines import settings
 from pipelines.reports.webserver import running_webserver, stop_process_group
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-DEFAULT_OUT = settings.REPO_ROOT / "reports" / "lineage.png"
+DEFAULT_OUT = settings.REPO_ROOT / "docs" / "images" / "lineage-ui.png"
 GROUPS = ("raw", "marts", "coverage", "metrics", "tco", "sec", "reports")
 #: The global asset graph ("Lineage" in the left navigation), every group expanded. A group's
 #: id in the UI is ``global@global:<group>`` (``expanded`` query parameter).

@@ -315,3 +315,117 @@ def test_a_damaged_warehouse_gives_a_clear_message_and_status_4(tmp_path: Path, 
     assert "ledger recover" in err and "Traceback" not in err
     code, _, err = run(capsys, "recover", "--warehouse", str(path))
     assert code == 1 and "there is no broken.duckdb.previous" in err
+
+
+# ------------------------------------------------- issue 20, point 2: the SEC bulk store
+@pytest.fixture
+def with_bulk(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """The tiny warehouse with the ``sec.bulk_*`` views of a (small) SEC bulk store beside it,
+    made by the code a bulk ingest runs (``pipelines.sec.store.expose_views``)."""
+    from pipelines.sec import store
+
+    monkeypatch.delenv("SEC_BULK_STORE", raising=False)
+    bulk = tiny.with_name("sec_bulk.duckdb")
+    with duckdb.connect(str(bulk)) as con:
+        con.execute("CREATE TABLE facts AS SELECT 320193 AS cik, 'Revenues' AS concept")
+        con.execute(store.MEMBERS_DDL)
+        con.execute(
+            "INSERT INTO members (member, cik, status, reason, facts, quarters) VALUES "
+            "('CIK0000320193.json', 320193, 'ingested', NULL, 1, 0), "
+            "('CIK0000000001.json', 1, 'quarantined', 'not JSON', 0, 0)"
+        )
+    with duckdb.connect(str(tiny)) as con:
+        made = store.expose_views(con, bulk)
+    assert made == ["sec.bulk_facts", "sec.bulk_members", "sec.bulk_quarantine"]
+    return tiny, bulk
+
+
+def test_tables_lists_every_table_the_bulk_views_included(with_bulk, capsys):
+    tiny, _ = with_bulk
+    code, out, err = run(capsys, "tables", "--warehouse", str(tiny), "--format", "csv")
+    assert code == 0, err
+    rows = {r["table"]: r for r in csv.DictReader(out.splitlines())}
+    assert sorted(rows) == [
+        "a.t",
+        "b.t",
+        "sec.bulk_facts",
+        "sec.bulk_members",
+        "sec.bulk_quarantine",
+    ]
+    assert rows["sec.bulk_members"]["rows"] == "2"
+    assert rows["sec.bulk_quarantine"]["rows"] == "1"
+
+
+def test_query_reads_the_bulk_views_and_still_refuses_attach_and_detach(with_bulk, capsys):
+    tiny, bulk = with_bulk
+    code, out, err = run(
+        capsys,
+        "query",
+        "--warehouse",
+        str(tiny),
+        "--format",
+        "csv",
+        "SELECT member, reason FROM sec.bulk_quarantine",
+    )
+    assert (code, out) == (0, "member,reason\nCIK0000000001.json,not JSON\n"), err
+    other = tiny.with_name("other.duckdb")
+    duckdb.connect(str(other)).close()
+    for sql in (
+        f"ATTACH '{other}' AS x (READ_ONLY)",
+        "DETACH sec_bulk",
+        "SET enable_external_access = true",
+        f"SELECT * FROM read_csv('{tiny.parent / 'x.csv'}')",
+    ):
+        code, out, err = run(capsys, "query", "--warehouse", str(tiny), sql)
+        assert code == 3 and out == "" and "refused" in err, (sql, err)
+    # the store is attached read-only: the views cannot write through it
+    code, _, err = run(
+        capsys, "query", "--warehouse", str(tiny), "INSERT INTO sec_bulk.facts VALUES (1, 'x')"
+    )
+    assert code == 3, err
+
+
+def test_tables_and_describe_say_what_is_missing_without_the_store(with_bulk, capsys):
+    tiny, bulk = with_bulk
+    bulk.unlink()
+    code, out, err = run(capsys, "tables", "--warehouse", str(tiny), "--format", "csv")
+    assert code == 0, err
+    rows = {r["table"]: r for r in csv.DictReader(out.splitlines())}
+    assert len(rows) == 5 and rows["a.t"]["rows"] == "3"
+    missing = rows["sec.bulk_facts"]
+    assert missing["rows"] == ""
+    assert f"the SEC bulk store {bulk}, which does not exist" in missing["description"]
+    assert "Traceback" not in err
+    code, out, err = run(capsys, "describe", "--warehouse", str(tiny), "sec.bulk_members")
+    assert code == 0, err
+    assert out.startswith("sec.bulk_members (unreadable)\ncannot be read: its data is in the SEC")
+    code, out, err = run(capsys, "query", "--warehouse", str(tiny), "SELECT * FROM sec.bulk_facts")
+    assert code == 1 and 'Catalog "sec_bulk" does not exist' in err
+
+
+def test_make_sql_opens_the_shell_read_only_and_in_safe_mode(tiny: Path, tmp_path: Path):
+    """``make sql`` runs the DuckDB shell with ``-readonly -safe``: no writes, no file access,
+    no ``.shell`` (the same sandbox as ``ledger``, less its statement guard)."""
+    shown = subprocess.run(
+        ["make", "-s", "-n", "sql", f"WAREHOUSE={tiny}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    [command] = [line for line in shown.splitlines() if "-readonly" in line]
+    assert "-safe" in command
+
+    def shell(sql: str) -> str:
+        done = subprocess.run(
+            ["bash", "-c", command], input=sql, capture_output=True, text=True, timeout=60
+        )
+        return done.stdout + done.stderr
+
+    assert "42" in shell("SELECT 42 AS answer;")
+    marker = tmp_path / "shell-ran"
+    assert "cannot be used in -safe mode" in shell(f".shell touch {marker}\n")
+    assert not marker.exists()
+    assert "disabled by configuration" in shell("SELECT * FROM read_csv('/etc/hostname');")
+    assert "read-only" in shell("CREATE TABLE a.u (x INTEGER);")
+    assert "locked" in shell("SET enable_external_access = true;")

@@ -282,7 +282,7 @@ def test_empty_warehouse_draws_placeholders_and_warns(
 def test_reports_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(charts.REPORTS_DIR_ENV, raising=False)
     monkeypatch.delenv(settings.WAREHOUSE_ENV, raising=False)
-    assert charts.reports_dir() == settings.REPO_ROOT / "reports"
+    assert charts.reports_dir() == settings.REPO_ROOT / "data" / "reports"
     monkeypatch.setenv(settings.WAREHOUSE_ENV, str(tmp_path / "scratch" / "w.duckdb"))
     assert charts.reports_dir() == (tmp_path / "scratch" / "reports").resolve()
     monkeypatch.setenv(charts.REPORTS_DIR_ENV, str(tmp_path / "elsewhere"))

@@ -20,12 +20,12 @@ from pipelines.sec import store as sec_store
 from pipelines.sec.bulk import ingest, main, open_members
 from pipelines.sec.bulk_assets import BULK_KEY, sec_bulk
 from pipelines.sec.bulk_config import ALL_ENV, OFF_MESSAGE, load_bulk_settings
-from pipelines.sec.config import SecConfigError, real_files_dir
+from pipelines.sec.config import SecConfigError, real_files_dir, real_files_missing
 
 REAL = real_files_dir()
 needs_real = pytest.mark.skipif(
     not any(REAL.glob("CIK*.json")),
-    reason=f"real SEC companyfacts files not found in {REAL} (set SEC_REAL_DIR)",
+    reason=real_files_missing(REAL),
 )
 GENERATOR = settings.REPO_ROOT / "bench" / "sec_bulk_generate.py"
 FILERS = 30
@@ -49,7 +49,7 @@ def _bulk_env_clean(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     if not any(REAL.glob("CIK*.json")):
-        pytest.skip(f"real SEC companyfacts files not found in {REAL}")
+        pytest.skip(real_files_missing(REAL))
     out = tmp_path_factory.mktemp("bulk") / "companyfacts.zip"
     manifest = _generator().generate(REAL, out, FILERS, corrupt=True)
     return out, manifest

@@ -469,7 +469,7 @@ def test_doubled_values_from_the_sec_host_are_not_published(
 ) -> None:
     serve(httpserver)
     assert run().success
-    before_tables = sec_tables(query)
+    before_tables, before_file = sec_tables(query), _landed(sec_on)[MSFT]
 
     httpserver.clear()
     serve(httpserver, {MSFT: _msft_with(_double_capex)})
@@ -480,6 +480,10 @@ def test_doubled_values_from_the_sec_host_are_not_published(
     assert not evaluation.passed and evaluation.metadata["mismatches"].value == 8  # MSFT 8 qtrs
     assert "SEC tables of this run not published" in (evaluation.description or "")
     assert sec_tables(query) == before_tables
+    # issue 20: the suspect file (valid JSON, doubled capex) is not landed either: the last
+    # good file stays, so the next run does not start from it
+    assert _landed(sec_on)[MSFT] == before_file
+    assert not list(sec_on.glob(".CIK*"))
     assert query("SELECT status FROM meta.refresh_log ORDER BY finished_at") == [
         ("success",),
         ("failure",),

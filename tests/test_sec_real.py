@@ -16,7 +16,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.sec.config import Company, concept_map, load_settings, real_files_dir
+from pipelines.sec.config import (
+    Company,
+    concept_map,
+    load_settings,
+    real_files_dir,
+    real_files_missing,
+)
 from pipelines.sec.derive import Derived, derive_frame
 from pipelines.sec.models import (
     FiscalYearCoverageModel,
@@ -28,7 +34,7 @@ from pipelines.sec.parse import parse_files
 REAL = real_files_dir()
 pytestmark = pytest.mark.skipif(
     not (REAL / "SHA256SUMS").is_file(),
-    reason=f"real SEC companyfacts files not found at {REAL} (set SEC_REAL_DIR to the folder)",
+    reason=real_files_missing(REAL),
 )
 D = dt.date.fromisoformat
 PPE = "PaymentsToAcquirePropertyPlantAndEquipment"

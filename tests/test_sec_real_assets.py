@@ -14,13 +14,13 @@ from pytest_httpserver import HTTPServer
 from pipelines.raw.assets import RAW_ASSETS
 from pipelines.sec.assets import CAPEX_CHECK, COVERAGE_CHECK, SEC_ASSETS
 from pipelines.sec.checks import SEC_CHECKS
-from pipelines.sec.config import real_files_dir
+from pipelines.sec.config import real_files_dir, real_files_missing
 from pipelines.warehouse import WarehouseResource
 
 REAL = real_files_dir()
 pytestmark = pytest.mark.skipif(
     not (REAL / "SHA256SUMS").is_file(),
-    reason=f"real SEC companyfacts files not found at {REAL} (set SEC_REAL_DIR to the folder)",
+    reason=real_files_missing(REAL),
 )
 #: every configured company with a real file (no real Broadcom file exists)
 TICKERS = "MSFT,AMZN,META,GOOGL,MRVL,NVDA,TSM"

@@ -58,18 +58,18 @@ def test_shipped_chip_files_are_valid(name: str, raw_copy: Path) -> None:
         ("power_utilisation", "0", "power_utilisation must be in (0, 1]"),
         ("power_utilisation", "1.01", "power_utilisation must be in (0, 1]"),
         ("pue", "0.99", "pue must be >= 1"),
-        ("electricity_usd_per_kwh", "-0.08", "in_range(0.001, 5)"),
-        ("electricity_usd_per_kwh", "0", "in_range(0.001, 5)"),
-        ("rent_usd_per_kw_month", "-1", "in_range(0, 10000)"),
-        ("capital_usd", "-5", "in_range(100, 10000000)"),
-        ("capital_usd", "1e30", "in_range(100, 10000000)"),
-        ("it_power_kw", "1e-300", "in_range(0.01, 100)"),
-        ("life_years", "100", "less_than_or_equal_to(30)"),
-        ("pue", "7", "less_than_or_equal_to(3)"),
+        ("electricity_usd_per_kwh", "-0.08", "must be between 0.001 and 5"),
+        ("electricity_usd_per_kwh", "0", "must be between 0.001 and 5"),
+        ("rent_usd_per_kw_month", "-1", "must be between 0 and 10000"),
+        ("capital_usd", "-5", "must be between 100 and 10000000"),
+        ("capital_usd", "1e30", "must be between 100 and 10000000"),
+        ("it_power_kw", "1e-300", "must be between 0.01 and 100"),
+        ("life_years", "100", "must be at most 30"),
+        ("pue", "7", "must be at most 3"),
         ("capital_usd", "inf", "must be a finite number"),
         ("pue", "NaN", "must be a finite number"),
         ("life_years", "1e309", "must be a finite number"),
-        ("capital_usd", "lots", "must be of type Float64"),
+        ("capital_usd", "lots", "must be a number"),
     ],
 )
 def test_invalid_assumption_names_chip_and_field(
@@ -107,7 +107,7 @@ def test_duplicate_chip_and_unknown_chip_rejected(raw_copy: Path) -> None:
     write_rows(raw_copy / "tco_assumptions.csv", rows)
     found = problems(raw_copy, "tco_assumptions")
     assert any(
-        f"row {duplicate_row} (chip 'Trainium2'), column 'chip'" in p and "field_uniqueness" in p
+        f"row {duplicate_row} (chip 'Trainium2'), column 'chip'" in p and "must be unique" in p
         for p in found
     )
     assert any(
@@ -150,7 +150,7 @@ def test_source_rows_must_name_existing_chip_and_field(raw_copy: Path) -> None:
     assert any(
         "(chip 'GB300', field 'it_power_kw'), column 'chip', value 'GB300'" in p for p in found
     )
-    assert any("column 'field', value 'pue_ratio': isin(" in p for p in found)
+    assert any("column 'field', value 'pue_ratio': must be one of: " in p for p in found)
     # and a "sourced" row needs a title and an address
     edit(
         raw_copy,
@@ -173,7 +173,8 @@ def test_spec_values_need_sources_and_must_not_be_negative(raw_copy: Path) -> No
         for p in found
     )
     assert any(
-        "(chip 'MI300X'), column 'hbm_tbps', value '-5.3': in_range(0.01, 100)" in p for p in found
+        "(chip 'MI300X'), column 'hbm_tbps', value '-5.3': must be between 0.01 and 100" in p
+        for p in found
     )
     edit(raw_copy, "accelerator_sources.csv", {"chip": "H100", "field": "tdp_w"}, chip="H800")
     assert any(
@@ -192,7 +193,7 @@ def test_system_rules(raw_copy: Path) -> None:
     )
     found = problems(raw_copy, "systems")
     assert any(
-        "(system 'GB200 NVL72'), column 'chip_count', value '0': in_range(1, 1000000)" in p
+        "(system 'GB200 NVL72'), column 'chip_count', value '0': must be between 1 and 1000000" in p
         for p in found
     )
     assert any(
@@ -218,7 +219,11 @@ def test_implausible_bandwidth_is_refused_not_dropped_from_the_ranking(
 ) -> None:
     edit(raw_copy, "accelerators.csv", {"chip": "H100"}, hbm_tbps=value)
     [message] = problems(raw_copy, "accelerators")
-    rule = "must be a finite number" if value in ("inf", "-inf", "nan", "1e309") else "in_range("
+    rule = (
+        "must be a finite number"
+        if value in ("inf", "-inf", "nan", "1e309")
+        else "must be between "
+    )
     assert message.startswith(
         f"{raw_copy / 'accelerators.csv'}, row 3 (chip 'H100'), column 'hbm_tbps', "
         f"value '{value}': {rule}"

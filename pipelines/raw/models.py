@@ -56,6 +56,27 @@ CAPEX_DEFINITIONS = ["cash_pp_e", "incl_finance_leases", "unspecified"]
 QUALIFIERS = ["about", "more_than", "nearly", "less_than", "up_to", "at_least"]
 
 SOURCE_URL_PATTERN = r"^(https?://\S+|seed/\S+.*|\S+\.(md|csv|txt)\b.*)$"
+#: A vendor name as printed (a chip of a new vendor is a data row, not a code change).
+VENDOR_PATTERN = r"^[A-Za-z][A-Za-z0-9 .&-]{1,39}$"
+
+#: Every ``str_matches`` pattern of the raw models in plain words: a rejection says these,
+#: never the regular expression (``pipelines.raw.validation.plain_rule``).
+PATTERN_WORDS: dict[str, str] = {
+    NAME_PATTERN: "must be capital letters, digits and _, starting with a letter, at most 32 "
+    "characters (e.g. MAMG, AI_SEMI)",
+    SOURCE_URL_PATTERN: "must be an http(s) address, a seed/ path or a repository file "
+    "(.md, .csv, .txt)",
+    VENDOR_PATTERN: "must be 2 to 40 letters, digits, spaces or . & -, starting with a letter",
+    r"^[A-Z]{1,5}$": "must be 1 to 5 capital letters (e.g. MSFT)",
+    r"^[a-z0-9_]+$": "must be lower-case letters, digits and _ (e.g. cash_purchases_pp_e)",
+    r"^C\d{3}(;C\d{3})*$": "must be claim ids separated by ; (e.g. C001;C002)",
+    r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?$": "must be a date YYYY-MM-DD, optionally with a time "
+    "HH:MM",
+    r"^C\d{3}$": "must be C and three digits (e.g. C001)",
+    r"^\d{4}Q[1-4]$": "must be a calendar quarter like 2025Q1",
+    r"^([a-z_]+|\*)$": "must be a metric name (lower-case letters and _) or *",
+    r"^FY\d{4}(Q[1-4])?$": "must be a fiscal year like FY2025 or a fiscal quarter like FY2025Q1",
+}
 
 
 def row_rule(data: pa.PolarsData, ok: Callable[[dict[str, Any]], bool]) -> pl.LazyFrame:
@@ -124,6 +145,18 @@ class CompaniesModel(pa.DataFrameModel):
         description = (
             "Companies tracked: ticker, SEC CIK, fiscal-calendar rule and capex definition."
         )
+
+    @classmethod
+    def explain_problem(cls, rule: str, row: dict[str, Any]) -> str | None:
+        """A bad calendar rule: what is wrong with it, and the grammar."""
+        if not rule.startswith("fiscal_calendar must be a rule of the vocabulary"):
+            return None
+        try:
+            parse_calendar(row["fiscal_calendar"])
+        except (ValueError, TypeError) as error:
+            why = str(error).split("; grammar: ")[0]
+            return f"{rule}: {why}; grammar: {GRAMMAR}"
+        return None
 
     @pa.dataframe_check(name="fiscal_calendar must be a rule of the vocabulary [fiscal_calendar]")
     def calendar_parses(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -294,6 +327,23 @@ class FinancialsModel(pa.DataFrameModel):
             .then(pl.col("fiscal_quarter").is_null())
             .otherwise(pl.col("fiscal_quarter").is_not_null())
         )
+
+    @classmethod
+    def explain_problem(cls, rule: str, row: dict[str, Any]) -> str | None:
+        """A period date off the company's fiscal calendar: the date the calendar gives."""
+        which = {"period_start must match": 0, "period_end must match": 1}
+        for prefix, index in which.items():
+            if rule.startswith(prefix):
+                expected = _expected_dates(row)
+                if expected is None:
+                    return None
+                quarter = f" Q{row['fiscal_quarter']}" if row["basis"] != "fy" else ""
+                return (
+                    f"{rule}: expected {expected[index].isoformat()} for {row['ticker']} "
+                    f"FY{row['fiscal_year']}{quarter} ({row['basis']}) on "
+                    f"{company_rules()[row['ticker']]}"
+                )
+        return None
 
     @pa.dataframe_check(name="period_end must match the company's fiscal calendar [period_end]")
     def period_end_on_calendar(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -514,6 +564,21 @@ class CapexGuidanceModel(pa.DataFrameModel):
             .otherwise(pl.col("basis") == "fy")
         )
 
+    @classmethod
+    def explain_problem(cls, rule: str, row: dict[str, Any]) -> str | None:
+        """A period date off the company's fiscal calendar: the date the calendar gives."""
+        which = {"period_start must be the first day": 0, "period_end must be the last day": 1}
+        for prefix, index in which.items():
+            if rule.startswith(prefix):
+                dates = _guided_period_dates(row["ticker"], row["guided_period"])
+                if dates is None:
+                    return None
+                return (
+                    f"{rule}: expected {dates[index].isoformat()} for {row['ticker']} "
+                    f"{row['guided_period']} on {company_rules()[row['ticker']]}"
+                )
+        return None
+
     @pa.dataframe_check(
         name="period_start must be the first day of guided_period on the company's fiscal "
         "calendar [period_start]"
@@ -722,8 +787,6 @@ TCO_ASSUMPTION_FIELDS = [
     "rent_usd_per_kw_month",
     "maintenance_pct_of_capital_per_year",
 ]
-#: A vendor name as printed (a chip of a new vendor is a data row, not a code change).
-VENDOR_PATTERN = r"^[A-Za-z][A-Za-z0-9 .&-]{1,39}$"
 TCO_SOURCE_KINDS = ["sourced", "assumption"]
 ALL_CHIPS = "*"
 

@@ -20,12 +20,65 @@ import polars as pl
 from pandera.errors import SchemaError, SchemaErrors
 
 from pipelines.raw.files import NotARegularFileError, read_regular
+from pipelines.raw.models import PATTERN_WORDS
 
 _RULE_COLUMN = re.compile(r"\[([A-Za-z0-9_]+)\]\s*$")
 
 #: Rule applied to every float column of every raw model (pandera's ``ge``/``le`` checks let
 #: ``inf`` and ``NaN`` through; ``1e309`` parses as ``inf``).
 FINITE_RULE = "must be a finite number (inf, -inf, NaN and values beyond ±1.8e308 are refused)"
+
+
+#: Column types in words (a cell that does not parse as its column's type).
+TYPE_WORDS = {
+    "Float64": "must be a number",
+    "Int64": "must be a whole number",
+    "Date": "must be a date (YYYY-MM-DD)",
+    "Boolean": "must be true or false",
+}
+
+_CHECK = re.compile(r"^(?P<name>[a-z_]+)\((?P<args>.*)\)$", re.S)
+
+
+def _arg_list(text: str) -> list[str]:
+    return [a.strip().strip("'\"") for a in text.strip("[]").split(",") if a.strip()]
+
+
+def plain_rule(check: str) -> str:
+    """A pandera check name (``in_range(0, 100)``, ``str_matches('^...$')``, ``isin([...])``,
+    ``field_uniqueness``) in plain words; any other text is returned as it is."""
+    if check == "field_uniqueness":
+        return "must be unique (the value is on more than one row)"
+    match = _CHECK.match(check)
+    if match is None:
+        return check
+    name, args = match["name"], match["args"]
+    if name == "str_matches":
+        pattern = args.strip()[1:-1].replace("\\\\", "\\")
+        return PATTERN_WORDS.get(pattern, f"must have the form {pattern}")
+    values = _arg_list(args)
+    if name == "in_range" and len(values) == 2:
+        return f"must be between {values[0]} and {values[1]}"
+    if name == "isin":
+        return "must be one of: " + ", ".join(values)
+    if name == "notin":
+        return "must not be one of: " + ", ".join(values)
+    if name == "str_length" and len(values) == 2:
+        low, high = (None if v == "None" else v for v in values)
+        if low and high:
+            return f"must be {low} to {high} characters long"
+        return f"must be at least {low} characters long" if low else f"at most {high} characters"
+    words = {
+        "greater_than_or_equal_to": "must be at least",
+        "less_than_or_equal_to": "must be at most",
+        "greater_than": "must be more than",
+        "less_than": "must be less than",
+        "equal_to": "must be",
+        "not_equal_to": "must not be",
+    }
+    if name in words and len(values) == 1:
+        return f"{words[name]} {values[0]}"
+    return check
 
 
 @dataclass(frozen=True)
@@ -239,7 +292,8 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
         cast, failed = _cast_column(values, target)
         cast, non_finite = _non_finite(cast)
         series[column] = cast.alias(column)
-        for indexes, rule in ((failed, f"must be of type {target}"), (non_finite, FINITE_RULE)):
+        type_rule = TYPE_WORDS.get(str(target), f"must be of type {target}")
+        for indexes, rule in ((failed, type_rule), (non_finite, FINITE_RULE)):
             for index in indexes:
                 bad_cells.add((index, column))
                 problems.append(
@@ -253,6 +307,7 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
                     )
                 )
     frame = pl.DataFrame(series)
+    explain = getattr(model, "explain_problem", None)  # a model's own words for its rules
 
     try:
         model.validate(frame, lazy=True)
@@ -270,7 +325,9 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
                     column = match.group(1)
                     check = check[: match.start()].rstrip()
                 if index is None:
-                    problems.append(Problem(name, None, column, str(case["failure_case"]), check))
+                    problems.append(
+                        Problem(name, None, column, str(case["failure_case"]), plain_rule(check))
+                    )
                     continue
                 index = int(index)
                 if column and (index, column) in bad_cells:
@@ -284,6 +341,10 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
                     value = ", ".join(str(records[index].get(k) or "") for k in keys)
                 elif check.startswith("not_nullable"):
                     check = "value is required"
+                else:
+                    check = plain_rule(check)
+                    if explain is not None:
+                        check = explain(check, frame.row(index, named=True)) or check
                 problems.append(
                     Problem(
                         name,

@@ -1,5 +1,6 @@
-"""The charts asset: PNG charts of the marts and TCO tables, written to ``reports/`` after each
-refresh (``$LEDGER_REPORTS_DIR`` overrides; see ``pipelines.reports.charts.reports_dir``).
+"""The charts asset: PNG charts of the marts and TCO tables, written after each refresh to a
+``reports/`` folder next to the warehouse (``data/reports/``; ``$LEDGER_REPORTS_DIR`` overrides;
+see ``pipelines.reports.charts.reports_dir``).
 
 It reads the warehouse only (``warehouse.connect()``: inside a run, the run's own copy, so
 the charts show the tables this run built) and writes nothing to it. Inside a run it writes
@@ -221,22 +222,22 @@ def _markdown_table(rows: list[tuple[charts.Chart, str, bool]]) -> str:
     group_name="reports",
     deps=[spec.upstream for spec in CHART_SPECS],
     description=(
-        "PNG charts of the warehouse, redrawn after each refresh into `reports/` (or "
-        "`$LEDGER_REPORTS_DIR`; a scratch warehouse set by `LEDGER_WAREHOUSE` gets a `reports/` "
-        "folder next to it): hyperscaler capex by company and calendar quarter with "
-        "year-on-year growth (`marts.capex_quarterly`); a company's AI revenue against consensus "
-        "and guidance (`marts.ai_revenue_quarterly`); chip TCO per HBM TB/s-hour and per "
-        "dense-BF16 PFLOP/s-hour (`tco.chip_tco`); capex intensity, cash coverage, supplier "
-        "capture and guidance-implied spend (`metrics.*`). Reads the warehouse, writes no table. "
-        "A file "
-        "is rewritten only when its bytes change, so an unchanged refresh leaves git clean."
+        "PNG charts of the warehouse, redrawn after each refresh into a `reports/` folder next "
+        "to the warehouse file (`data/reports/`, git-ignored; or `$LEDGER_REPORTS_DIR`; the "
+        "pictures in the docs are `docs/images/`, redrawn by `make docs`): hyperscaler capex by "
+        "company and calendar quarter with year-on-year growth (`marts.capex_quarterly`); a "
+        "company's AI revenue against consensus and guidance (`marts.ai_revenue_quarterly`); "
+        "chip TCO per HBM TB/s-hour and per dense-BF16 PFLOP/s-hour (`tco.chip_tco`); capex "
+        "intensity, cash coverage, supplier capture and guidance-implied spend (`metrics.*`). "
+        "Reads the warehouse, writes no table. "
+        "A file is rewritten only when its bytes change."
     ),
     kinds={"matplotlib", "duckdb", "polars"},
     owners=OWNERS,
     tags={"domain": "reports", "layer": "reports"},
     metadata={
         "charts": ", ".join(f"{spec.name}.png" for spec in CHART_SPECS),
-        "output_dir": "reports/ (override: $LEDGER_REPORTS_DIR)",
+        "output_dir": "data/reports/, beside the warehouse (override: $LEDGER_REPORTS_DIR)",
         "renderer": "matplotlib, Agg backend (static PNG)",
     },
     check_specs=[

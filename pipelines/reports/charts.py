@@ -13,6 +13,7 @@ refresh whose chart data did not change never imports it (see ``pipelines.report
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import os
@@ -32,13 +33,24 @@ if TYPE_CHECKING:
 
 #: Environment variable that overrides where charts are written.
 REPORTS_DIR_ENV = "LEDGER_REPORTS_DIR"
-DEFAULT_REPORTS_DIR = settings.REPO_ROOT / "reports"
+#: The committed pictures the docs show: redrawn only by ``make docs``, never by a refresh.
+DOCS_IMAGES_DIR = settings.REPO_ROOT / "docs" / "images"
 
 DPI = 100
 #: What the charts draw (a group, a company): configuration, not code.
 CONFIG_FILE = Path(__file__).with_name("charts.toml")
-# Colour-blind-safe palette (Okabe-Ito): companies take these in ticker order.
-COMPANY_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+#: Colours for a company or group that charts.toml does not pin, picked by a hash of its name
+#: (never by position, so which other companies exist does not matter).
+FALLBACK_PALETTE = (
+    "#4477AA",
+    "#EE6677",
+    "#228833",
+    "#CCBB44",
+    "#66CCEE",
+    "#AA3377",
+    "#BBBBBB",
+    "#EE7733",
+)
 COLORS = {
     "actual": "#0072B2",
     "consensus": "#000000",
@@ -59,16 +71,13 @@ RC = {
 
 
 def reports_dir() -> Path:
-    """Where charts go: ``$LEDGER_REPORTS_DIR`` if set; else ``reports/`` of the repository
-    for the default warehouse; else a ``reports/`` folder next to the warehouse file, so a
-    test or scratch warehouse (``LEDGER_WAREHOUSE``) never overwrites the committed charts."""
+    """Where a refresh writes its charts: ``$LEDGER_REPORTS_DIR`` if set, else a ``reports/``
+    folder next to the warehouse file (``data/reports/`` for the default warehouse: git-ignored,
+    so a refresh never modifies a tracked file; the docs' pictures are ``DOCS_IMAGES_DIR``)."""
     explicit = os.environ.get(REPORTS_DIR_ENV)
     if explicit:
         return Path(explicit).resolve()
-    warehouse = settings.warehouse_path()
-    if warehouse == settings.DEFAULT_WAREHOUSE.resolve():
-        return DEFAULT_REPORTS_DIR
-    return warehouse.parent / "reports"
+    return settings.warehouse_path().parent / "reports"
 
 
 @dataclass(frozen=True)
@@ -128,11 +137,78 @@ def _bn(value: float | None) -> float | None:
     return None if value is None else value / 1000.0
 
 
+def spread_labels(values: Sequence[float], min_gap: float) -> list[float]:
+    """Positions for labels wanted at ``values`` (same order), at least ``min_gap`` apart and
+    as close to their values as that allows: end labels of lines never overlap."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    placed = [float(values[i]) for i in order]
+    for k in range(1, len(placed)):  # push up what sits too close to the one below
+        placed[k] = max(placed[k], placed[k - 1] + min_gap)
+    # shift the whole stack down by half of what it gained, so it stays centred on the values
+    gained = sum(p - float(values[i]) for p, i in zip(placed, order, strict=True))
+    shift = gained / len(placed) if placed else 0.0
+    result = [0.0] * len(values)
+    for p, i in zip(placed, order, strict=True):
+        result[i] = p - shift
+    return result
+
+
+def end_labels(ax: Any, labels: Sequence[tuple[float, float, str, str]], gap_px: float = 12):
+    """Write ``(x, y, text, colour)`` labels just right of their points, spread vertically so
+    that none overlaps another; returns the matplotlib ``Text`` objects."""
+    if not labels:
+        return []
+    low, high = ax.get_ylim()
+    height_px = ax.get_window_extent().height or 300.0
+    min_gap = (high - low) * gap_px / height_px
+    ys = spread_labels([y for _, y, _, _ in labels], min_gap)
+    texts = []
+    for (x, y, text, color), placed in zip(labels, ys, strict=True):
+        texts.append(
+            ax.annotate(
+                text,
+                (x, y),
+                xytext=(x + 0.25, placed),
+                textcoords="data",
+                va="center",
+                fontsize=8,
+                color=color,
+                annotation_clip=False,
+            )
+        )
+    return texts
+
+
+def missing_slots(
+    tickers: Sequence[str], quarters: Sequence[str], present: set[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """(ticker, quarter) pairs of the chart's range with no figure: drawn as a marked gap."""
+    return [(t, q) for t in tickers for q in quarters if (t, q) not in present]
+
+
+def meaningful_hatch(flags: Sequence[bool]) -> list[bool]:
+    """Which bars to hatch: the flagged ones, but none when every bar (or none) is flagged,
+    since a pattern on every bar tells a reader nothing (the footer says it instead)."""
+    return [False] * len(flags) if len(set(flags)) <= 1 else list(flags)
+
+
 # ------------------------------------------------------------ capex by company and quarter
 def chart_config() -> dict[str, Any]:
-    """``pipelines/reports/charts.toml``: which group and company the charts draw."""
+    """``pipelines/reports/charts.toml``: which group and company the charts draw, and the
+    colour of each company and group."""
     with CONFIG_FILE.open("rb") as handle:
         return tomllib.load(handle)
+
+
+def entity_color(name: str, kind: str = "company") -> str:
+    """The colour of a company (ticker) or group in every chart: pinned in charts.toml, else
+    from ``FALLBACK_PALETTE`` by a hash of ``kind:name``. Depends on nothing else, so adding a
+    company changes no other colour."""
+    pinned = chart_config().get("colors", {}).get(kind, {})
+    if name in pinned:
+        return str(pinned[name])
+    digest = hashlib.sha256(f"{kind}:{name}".encode()).digest()
+    return FALLBACK_PALETTE[int.from_bytes(digest[:4], "big") % len(FALLBACK_PALETTE)]
 
 
 def capex_chart(frame: pl.DataFrame) -> Chart:
@@ -153,12 +229,13 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
             return _chart("capex_by_company", title, source, figure, 0)
         quarters = sorted(data["calendar_quarter"].unique().to_list())
         tickers = sorted(set(data["ticker"].to_list()))
-        colors = {t: COMPANY_PALETTE[i % len(COMPANY_PALETTE)] for i, t in enumerate(tickers)}
+        colors = {t: entity_color(t) for t in tickers}
         names = dict(zip(data["ticker"].to_list(), data["name"].to_list(), strict=True))
         lookup = {(r["ticker"], r["calendar_quarter"]): r for r in data.iter_rows(named=True)}
 
         top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
         width = 0.8 / len(tickers)
+        growth_labels: list[tuple[float, float, str, str]] = []
         for i, ticker in enumerate(tickers):
             xs, heights, hatches = [], [], []
             for q, quarter in enumerate(quarters):
@@ -197,27 +274,39 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
                     label=ticker,
                 )
                 last_q, last_v = known[-1]
-                bottom.annotate(
-                    f"{last_v:+.0f}%",
-                    (last_q, last_v),
-                    textcoords="offset points",
-                    xytext=(6, 0),
-                    va="center",
-                    fontsize=8,
-                    color=colors[ticker],
-                )
+                growth_labels.append((last_q, last_v, f"{last_v:+.0f}%", colors[ticker]))
+        # a quarter of the range without the company's figure: a marked gap, not a blank
+        gaps = missing_slots(tickers, quarters, set(lookup))
+        for ticker, quarter in gaps:
+            i, q = tickers.index(ticker), quarters.index(quarter)
+            top.scatter(
+                [q - 0.4 + width * (i + 0.5)],
+                [0],
+                marker="x",
+                s=28,
+                color=colors[ticker],
+                zorder=3,
+                clip_on=False,
+            )
         top.set_title(title, loc="left", fontweight="bold")
         top.set_ylabel("Cash capex, USD bn")
         from matplotlib.patches import Patch
 
         handles = [Patch(facecolor=colors[t], label=f"{names.get(t, t)} ({t})") for t in tickers]
         handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="///", label="derived"))
+        if gaps:
+            from matplotlib.lines import Line2D
+
+            handles.append(
+                Line2D([], [], marker="x", color="#333333", linestyle="", label="no figure")
+            )
         top.legend(handles=handles, ncols=len(handles), loc="upper left", frameon=False, fontsize=9)
         top.set_ylim(0, top.get_ylim()[1] * 1.12)
         bottom.axhline(0, color="#333333", linewidth=0.8)
         bottom.set_ylabel("Year-on-year growth, %")
         bottom.set_xticks(range(len(quarters)), quarters, rotation=45, ha="right")
-        bottom.set_xlim(-0.6, len(quarters) - 0.4 + 0.4)
+        bottom.set_xlim(-0.6, len(quarters) - 0.4 + 0.6)
+        end_labels(bottom, growth_labels)
         _footer(
             figure,
             "Source: marts.capex_quarterly, from company releases and filings "
@@ -225,7 +314,8 @@ def capex_chart(frame: pl.DataFrame) -> Chart:
             "Each company's own cash-capex definition (e.g. purchases net of proceeds). Hatched "
             "(derived): computed, not printed as a quarter - from year-to-date / full-year "
             "figures, or purchases minus proceeds. Fiscal quarters placed on the "
-            "calendar quarter holding their midpoint. Lines break where a year-earlier quarter "
+            "calendar quarter holding their midpoint. x on the axis: no figure for that company "
+            "and quarter (meta.coverage says why). Lines break where a year-earlier quarter "
             "is missing.",
         )
         return _chart("capex_by_company", title, source, figure, data.height)
@@ -348,11 +438,12 @@ def chip_tco_chart(frame: pl.DataFrame) -> Chart:
             _no_data(figure, title, source)
             return _chart("chip_tco", title, source, figure, 0)
         chips = data["chip"].to_list()
-        assumed = (
+        assumed_flags = (
             [(kind or "") == "assumption" for kind in data["capital_source_kind"].to_list()]
             if "capital_source_kind" in data.columns
             else [False] * len(chips)
         )
+        assumed = meaningful_hatch(assumed_flags)
         axes = figure.subplots(1, 2, sharey=True)
         panels: Sequence[tuple[str, str, str]] = (
             ("tco_usd_per_tbps_hour", "per HBM TB/s-hour", "tbps"),
@@ -388,7 +479,13 @@ def chip_tco_chart(frame: pl.DataFrame) -> Chart:
             "Source: tco.chip_tco = capital annuity + power + colocation rent + maintenance per "
             "chip-hour, divided by HBM bandwidth (TB/s) or dense BF16 PFLOP/s from "
             "raw/accelerators.csv. "
-            "Hatched: capital cost is an assumption (raw/tco_assumption_sources.csv).",
+            + (
+                "Hatched: capital cost is an assumption (raw/tco_assumption_sources.csv)."
+                if any(assumed)
+                else "Capital cost: an assumption for every chip (raw/tco_assumption_sources.csv)."
+                if all(assumed_flags)
+                else "Capital cost: sourced for every chip."
+            ),
         )
         return _chart("chip_tco", title, source, figure, data.height)
 

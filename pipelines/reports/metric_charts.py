@@ -17,7 +17,6 @@ import polars as pl
 
 from pipelines.reports.charts import (
     COLORS,
-    COMPANY_PALETTE,
     Chart,
     _bn,
     _chart,
@@ -25,21 +24,20 @@ from pipelines.reports.charts import (
     _footer,
     _no_data,
     _rc_context,
+    end_labels,
+    entity_color,
 )
-
-GROUP_COLORS = ("#000000", "#D55E00", "#009E73")
 
 
 def _series_colors(entities: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    companies = [e for e in entities if e[0] == "company"]
-    groups = [e for e in entities if e[0] == "group"]
-    colors = {e: COMPANY_PALETTE[i % len(COMPANY_PALETTE)] for i, e in enumerate(companies)}
-    colors.update({e: GROUP_COLORS[i % len(GROUP_COLORS)] for i, e in enumerate(groups)})
-    return colors
+    """(entity_type, entity) -> its colour: the same for a company or group in every chart."""
+    return {e: entity_color(e[1], "group" if e[0] == "group" else "company") for e in entities}
 
 
-def _ratio_lines(ax: Any, data: pl.DataFrame, column: str, quarters: list[str]) -> None:
-    """One line per company (thin) and group (thick, dashed), breaking at missing quarters."""
+def _ratio_lines(ax: Any, data: pl.DataFrame, column: str, quarters: list[str]) -> list[Any]:
+    """One line per company (thin) and group (thick, dashed), breaking at missing quarters,
+    each with its last value as an end label; returns the labels (matplotlib ``Text``)."""
+    labels: list[tuple[float, float, str, str]] = []
     entities = sorted({(r["entity_type"], r["entity"]) for r in data.iter_rows(named=True)})
     colors = _series_colors(entities)
     lookup = {
@@ -62,17 +60,10 @@ def _ratio_lines(ax: Any, data: pl.DataFrame, column: str, quarters: list[str]) 
         known = [(i, v) for i, v in enumerate(values) if v is not None]
         if known:
             i, v = known[-1]
-            ax.annotate(
-                f"{v:.0f}%",
-                (i, v),
-                textcoords="offset points",
-                xytext=(6, 0),
-                va="center",
-                fontsize=8,
-                color=colors[entity],
-            )
+            labels.append((i, v, f"{v:.0f}%", colors[entity]))
     ax.set_xticks(range(len(quarters)), quarters, rotation=45, ha="right")
-    ax.set_xlim(-0.5, len(quarters) - 0.5 + 0.6)
+    ax.set_xlim(-0.5, len(quarters) - 0.5 + 0.9)
+    return end_labels(ax, labels)  # spread so that no two end labels overlap
 
 
 # ------------------------------------------------------------------ capex intensity
@@ -194,7 +185,7 @@ def supplier_capture_chart(frame: pl.DataFrame) -> Chart:
             xs,
             [_bn(revenue.get(q)) or 0 for q in quarters],
             width=width * 0.95,
-            color=COLORS["actual"],
+            color=entity_color(supplier, "group"),
             label=f"{supplier} AI / data-center revenue (n/N: suppliers with a figure)",
         )
         present = {
@@ -216,7 +207,7 @@ def supplier_capture_chart(frame: pl.DataFrame) -> Chart:
                 r["calendar_quarter"]: r
                 for r in data.filter(pl.col("spender_group") == spender).iter_rows(named=True)
             }
-            color = GROUP_COLORS[(i + 1) % len(GROUP_COLORS)]
+            color = entity_color(spender, "group")
             top.bar(
                 [q - 0.4 + width * (i + 1.5) for q in range(len(quarters))],
                 [_bn((rows.get(q) or {}).get("spender_capex_usd_m")) or 0 for q in quarters],
@@ -257,6 +248,13 @@ def supplier_capture_chart(frame: pl.DataFrame) -> Chart:
 
 
 # ------------------------------------------------------------ guidance-implied spend
+def implied_label(point: float | None, actual: float | None) -> str:
+    """The value label of a guidance bar: says which number is implied and which is actual
+    (a bare number next to the actual's diamond read as the actual)."""
+    text = f"implied {point:,.1f}" if point is not None else "implied n/a"
+    return text if actual is None else f"{text} / actual {actual:,.1f}"
+
+
 def guidance_implied_chart(frame: pl.DataFrame) -> Chart:
     """Per guidance statement, the capex it implies for the rest of its period (bar at the
     point, whisker low-high, USD bn), and what was actually spent once reported (diamond).
@@ -282,7 +280,7 @@ def guidance_implied_chart(frame: pl.DataFrame) -> Chart:
             if actual is not None:
                 ax.plot(actual, y, marker="D", color=COLORS["actual"], markersize=7)
             ax.annotate(
-                f"{point:,.1f}",
+                implied_label(point, actual),
                 (max(point or 0, high or 0, actual or 0), y),
                 textcoords="offset points",
                 xytext=(6, 0),

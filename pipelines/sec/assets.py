@@ -97,7 +97,8 @@ def _failure_table(failures: list[tuple[str, str, str]]) -> str:
         "companies and Nvidia), downloaded from `{SEC_BASE_URL}/api/xbrl/companyfacts/"
         "CIK##########.json` with the declared User-Agent, gzip, at most 10 requests per "
         "second and retries with backoff, and landed in `raw/sec/` only after the file parses "
-        "and passes validation (temporary file, fsync, atomic rename). Off unless "
+        "and passes validation (temporary file, fsync, atomic rename) and the run is swapped "
+        "in (a file that fails a blocking check of the run is never landed). Off unless "
         "SEC_USER_AGENT is set; a failed download keeps the last good file."
     ),
     kinds={"python", "json"},
@@ -105,7 +106,9 @@ def _failure_table(failures: list[tuple[str, str, str]]) -> str:
     tags=TAGS_LANDING,
     metadata={"landing_folder": "raw/sec (SEC_LANDING_DIR)", "source": "https://data.sec.gov"},
 )
-def sec_companyfacts(context: AssetExecutionContext) -> dg.MaterializeResult:
+def sec_companyfacts(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     config = _settings()
     if not config.enabled:
         return dg.MaterializeResult(
@@ -119,12 +122,19 @@ def sec_companyfacts(context: AssetExecutionContext) -> dg.MaterializeResult:
     for stale in config.landing_dir.glob(".CIK*.part"):  # left by a killed run
         stale.unlink(missing_ok=True)
 
+    # Inside a run the files land in the run's staging folder and reach the landing folder
+    # only when the run is swapped in: a file that fails a later blocking check (e.g. capex
+    # against the curated figures) is never landed, and the last good file stays.
+    staging = warehouse.stage_folder(config.landing_dir)
     landed, failures = [], []
     companies = list(config.companies)
     for index, company in enumerate(companies):
         url = company.url(config.base_url)
         try:
-            result, fetched = land_download(client, url, company, config.landed_path(company))
+            final = config.landed_path(company)
+            result, fetched = land_download(
+                client, url, company, staging / final.name, previous=final
+            )
         except SecFetchError as error:
             failures.append(
                 (company.ticker, url, f"{error.reason}; {_kept(config, company.ticker)}")
@@ -213,7 +223,8 @@ def sec_facts(context: AssetExecutionContext, warehouse: WarehouseResource) -> d
     config = _settings()
     if not config.enabled:
         return dg.MaterializeResult(metadata=_off(context))
-    files = [config.landed_path(c) for c in config.companies]
+    # this run's downloads (staged until the swap), else the last good landed files
+    files = [warehouse.staged(config.landed_path(c)) for c in config.companies]
     missing = [str(p) for p in files if not p.exists()]
     if missing:
         raise dg.Failure(

@@ -222,6 +222,17 @@ def real_files_dir(env: Mapping[str, str] | None = None) -> Path:
     return (settings.REPO_ROOT.parent / "shared" / "sec-real").resolve()
 
 
+def real_files_missing(where: Path) -> str:
+    """Why a test of the real companyfacts corpus is skipped, and where the files come from."""
+    return (
+        f"real SEC companyfacts files not found at {where}: they are the SEC's own companyfacts "
+        "JSON (https://data.sec.gov/api/xbrl/companyfacts/CIK##########.json; which files, their "
+        "hashes and provenance: that folder's README.md and SHA256SUMS), kept outside the "
+        f"repository in ../shared/sec-real; put them there or set {ENV_REAL_DIR} (docs/sec.md, "
+        "section 8)"
+    )
+
+
 def check_user_agent(user_agent: str) -> None:
     """The SEC asks for a name and a contact e-mail; refuse an agent without an address."""
     if "@" not in user_agent or len(user_agent.split()) < 2:

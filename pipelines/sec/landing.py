@@ -122,9 +122,10 @@ def _temporary(target: Path) -> tuple[int, Path]:
     return fd, Path(name)
 
 
-def _publish(temp: Path, company: Company, target: Path) -> Landed:
-    """Validate the fsynced ``temp`` and rename it over ``target``."""
-    facts, entity = validate_file(temp, company, previous=target)
+def _publish(temp: Path, company: Company, target: Path, previous: Path | None = None) -> Landed:
+    """Validate the fsynced ``temp`` (against ``previous``, default ``target``: the last good
+    file) and rename it over ``target``."""
+    facts, entity = validate_file(temp, company, previous=previous or target)
     digest = hashlib.sha256()
     with temp.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -157,17 +158,18 @@ def land_bytes(body: bytes, company: Company, target: Path) -> Landed:
 
 
 def land_download(
-    client: SecClient, url: str, company: Company, target: Path
+    client: SecClient, url: str, company: Company, target: Path, previous: Path | None = None
 ) -> tuple[Landed, FetchResult]:
     """Stream ``url`` into a temporary file beside ``target`` and land it like
     :func:`land_bytes`; a failed download (:class:`~pipelines.sec.client.SecFetchError`) or a
-    rejected body leaves ``target`` untouched and no temporary file behind."""
+    rejected body leaves ``target`` untouched and no temporary file behind. ``previous``: the
+    last good file to compare with when ``target`` is a staging place (default ``target``)."""
     fd, temp = _temporary(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             fetched = client.download(url, handle)
             handle.flush()
             os.fsync(handle.fileno())
-        return _publish(temp, company, target), fetched
+        return _publish(temp, company, target, previous), fetched
     finally:
         temp.unlink(missing_ok=True)

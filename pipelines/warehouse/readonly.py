@@ -19,13 +19,20 @@ Two layers, both DuckDB's own (see docs/reliability.md, "The read-only CLI"):
    (:data:`DENIED_FUNCTIONS`, e.g. ``enable_logging``: ``CALL enable_logging(storage='file',
    ...)`` gets past the configuration lock and aborts the process).
 
+The SEC bulk store (``sec_bulk.duckdb``, its own file: docs/sec-bulk.md) is attached by
+:func:`connect_locked_down` itself, read-only, before external access is switched off and the
+configuration locked, so the ``sec.bulk_*`` views the warehouse advertises resolve under the
+same two layers: the user's SQL can attach, detach or read nothing else.
+
 Standard library and duckdb only: the CLI imports this without Dagster.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -43,6 +50,53 @@ LOCKED_DOWN: dict[str, Any] = {
     "python_enable_replacements": False,  # no scans of Python variables by name
     "lock_configuration": True,  # last: nothing above can be SET back
 }
+
+#: The SEC bulk store: its alias in every session (the ``sec.bulk_*`` views name it), the
+#: setting that moves it, and its default place (beside the warehouse file), as in
+#: ``pipelines.sec.store`` and ``pipelines.sec.bulk_config``.
+SEC_BULK_ALIAS = "sec_bulk"
+SEC_BULK_STORE_ENV = "SEC_BULK_STORE"
+
+
+def sec_bulk_store(warehouse: Path) -> Path:
+    """Where the SEC bulk store of ``warehouse`` is: ``$SEC_BULK_STORE``, else
+    ``sec_bulk.duckdb`` beside the warehouse file."""
+    text = os.environ.get(SEC_BULK_STORE_ENV, "").strip()
+    return Path(text).resolve() if text else warehouse.with_name("sec_bulk.duckdb")
+
+
+def connect_locked_down(
+    path: Path, *, attach: dict[str, Path] | None = None
+) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+    """A read-only connection to ``path`` with :data:`LOCKED_DOWN` in force, and each existing
+    file of ``attach`` (``{alias: file}``) attached ``READ_ONLY`` first: the attaching happens
+    while external access is still on, then ``enable_external_access`` goes off (it can never
+    be switched back) and the configuration is locked. Returns the connection and a note per
+    file that could not be attached (missing files are skipped silently)."""
+    before = {k: v for k, v in LOCKED_DOWN.items() if k not in _SET_AFTER_ATTACH}
+    con = duckdb.connect(str(path), read_only=True, config=before)
+    notes = []
+    try:
+        for alias, file in (attach or {}).items():
+            if not file.exists():
+                continue
+            quoted = "'" + str(file).replace("'", "''") + "'"
+            try:
+                con.execute(f'ATTACH {quoted} AS "{alias}" (READ_ONLY)')
+            except duckdb.Error as error:
+                first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                notes.append(f"could not attach {file} as {alias}: {first}")
+        for name in _SET_AFTER_ATTACH:
+            value = LOCKED_DOWN[name]
+            con.execute(f"SET {name} = {str(value).lower()}")
+    except BaseException:
+        con.close()
+        raise
+    return con, notes
+
+
+#: Settings applied after the attach, in this order (``lock_configuration`` last).
+_SET_AFTER_ATTACH = ("enable_external_access", "lock_configuration")
 
 #: Table (or scalar) functions refused inside a SELECT: they change the state of the process
 #: (logging, profiling, checkpoints), run SQL handed to them as text or serialized, or scan

@@ -50,6 +50,12 @@ DATA_SCHEMAS = ("raw", "marts", "metrics", "tco", "sec")
 __all__ = ["WarehouseLockedError", "WarehouseResource", "bootstrap", "snapshot_tables"]
 
 
+class SwapRefusedError(dg.DagsterError):
+    """The run's copy was not swapped in (the live file changed meanwhile, a full disk at the
+    checkpoint, ...). A ``DagsterError``: Dagster lets it out of the resource's teardown, so the
+    run ends as failed (in the UI too) instead of successful with an error event."""
+
+
 def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
     """Create schemas and bookkeeping tables if missing, and the SQL models' macros
     (``sql/macros/*.sql``)."""
@@ -164,6 +170,15 @@ class WarehouseResource(dg.ConfigurableResource):
         self._published.append((staged, final))
         return staged
 
+    def staged(self, final: Path) -> Path:
+        """The file this run staged for ``final`` (by :meth:`stage_folder` of its folder), if
+        any; else ``final`` itself: what a later step of the same run should read."""
+        for staged, folder in self._published:
+            candidate = staged / final.name
+            if folder == final.parent and candidate.exists():
+                return candidate
+        return final
+
     # -------------------------------------------------------------- lifecycle
     def _take_copy(self, live: Path, staging: Path) -> swap.FileState | None:
         """Copy the live file to ``staging`` (state recorded), after setting aside a stale
@@ -238,7 +253,7 @@ class WarehouseResource(dg.ConfigurableResource):
                         [],
                         journal_only=isinstance(error, WarehouseLockedError),
                     )
-                    raise
+                    raise SwapRefusedError(f"not swapped in: {error}") from error
                 self._move_staged_files(context)
         finally:
             self._close()
