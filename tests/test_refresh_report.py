@@ -31,7 +31,8 @@ def test_a_refresh_with_failing_warn_checks_lists_each_and_exits_0(
     assert "did not pass" in report
     line = next(x for x in report.splitlines() if "claim_checks_contradicted_claims" in x)
     assert line.split() == ["WARN", "marts/claim_checks", "::", "claim_checks_contradicted_claims"]
-    assert "contradicted_claims: 12" in report  # the first line of its reason
+    assert "failing_rows: 12" in report  # the first line of its reason
+    assert "claim_id=C010" in report  # then the first offending rows
     assert "reports/charts :: every_chart_has_data" in report
     assert "empty_charts: cash_coverage" in report
 

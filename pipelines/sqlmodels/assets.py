@@ -133,7 +133,6 @@ def model_asset(contract: Contract, known: set[str]) -> dg.AssetsDefinition:
                         else {}
                     ),
                 },
-                description=outcome.test.description or None,
             )
 
     return _model
