@@ -51,8 +51,23 @@ class CliError(Exception):
 
 
 # ------------------------------------------------------------------------------ connect
+def _damaged(path: Path, error: BaseException, doing: str = "open") -> CliError:
+    return CliError(
+        f"cannot {doing} the warehouse {path}: it looks damaged ({type(error).__name__}: "
+        f"{_first_line(error)}). Run `ledger recover` (or `make recover`) to put back the last "
+        f"good warehouse ({path.name}.previous), then `make refresh`.",
+        EXIT_DAMAGED,
+    )
+
+
 def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     if not path.exists():
+        previous = path.with_name(path.name + ".previous")
+        if previous.exists():
+            raise CliError(
+                f"no warehouse at {path}, but {previous.name} is beside it: run `ledger "
+                "recover` (or `make recover`) to put back that last good warehouse."
+            )
         raise CliError(
             f"no warehouse at {path}: build it with `make refresh` (or `ledger refresh`)."
         )
@@ -68,12 +83,7 @@ def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     except WarehouseLockedError as error:
         raise CliError(str(error)) from None
     except duckdb.Error as error:  # not a DuckDB file, truncated, a WAL that does not fit...
-        raise CliError(
-            f"cannot open the warehouse {path}: it looks damaged ({type(error).__name__}: "
-            f"{_first_line(error)}). Run `ledger recover` (or `make recover`) to put back the last "
-            f"good warehouse ({path.name}.previous), then `make refresh`.",
-            EXIT_DAMAGED,
-        ) from None
+        raise _damaged(path, error) from None
 
 
 # ------------------------------------------------------------------------------- commands
@@ -124,6 +134,8 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[list[str],
             raise _refusal(
                 f"this statement reads or writes outside the warehouse file ({_first_line(error)})"
             ) from None
+        except duckdb.IOException:  # no file or network but the warehouse: it is damaged
+            raise
         except duckdb.Error as error:
             if "read-only" in str(error):  # e.g. SELECT nextval('a_sequence')
                 raise _refusal(
@@ -280,34 +292,42 @@ def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
     try:
-        if args.command == "query":
-            sql = sys.stdin.read() if args.sql == "-" else args.sql
-            results = run_query(con, sql)
-            for i, (columns, rows) in enumerate(results):
-                if i:
-                    out.write("\n")
-                write_result(columns, rows, args.format, out, args.max_width)
-        elif args.command == "tables":
-            listing = list_tables(con)
-            if args.format == "table":
-                out.write(f"{path}\n\n")
-            write_result(
-                ["table", "kind", "rows", "description"], listing, args.format, out, args.max_width
-            )
-        elif args.command == "describe":
-            name, comment, rows, columns = describe(con, args.table)
-            if args.format == "table":
-                out.write(f"{name} ({rows} rows)\n{comment}\n\n")
-            write_result(
-                ["column", "type", "nullable", "description"],
-                columns,
-                args.format,
-                out,
-                args.max_width,
-            )
+        _run_command(args, con, path, out)
+    except duckdb.IOException as error:  # reading a block of the file failed (truncated, ...)
+        raise _damaged(path, error, "read") from None
     finally:
         con.close()
     return 0
+
+
+def _run_command(
+    args: argparse.Namespace, con: duckdb.DuckDBPyConnection, path: Path, out: TextIO
+) -> None:
+    if args.command == "query":
+        sql = sys.stdin.read() if args.sql == "-" else args.sql
+        results = run_query(con, sql)
+        for i, (columns, rows) in enumerate(results):
+            if i:
+                out.write("\n")
+            write_result(columns, rows, args.format, out, args.max_width)
+    elif args.command == "tables":
+        listing = list_tables(con)
+        if args.format == "table":
+            out.write(f"{path}\n\n")
+        write_result(
+            ["table", "kind", "rows", "description"], listing, args.format, out, args.max_width
+        )
+    elif args.command == "describe":
+        name, comment, rows, columns = describe(con, args.table)
+        if args.format == "table":
+            out.write(f"{name} ({rows} rows)\n{comment}\n\n")
+        write_result(
+            ["column", "type", "nullable", "description"],
+            columns,
+            args.format,
+            out,
+            args.max_width,
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

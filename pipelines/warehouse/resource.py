@@ -199,6 +199,8 @@ class WarehouseResource(dg.ConfigurableResource):
                 else:
                     stale.unlink(missing_ok=True)
             self._copied = self._take_copy(live, staging)
+            if self._copied is None:
+                swap.refuse_new_warehouse_beside_a_copy(live)
             self._con = duckdb.connect(str(staging))
             bootstrap(self._con)
             self._staging = staging
@@ -212,7 +214,9 @@ class WarehouseResource(dg.ConfigurableResource):
                     context,
                     f"could not start: {error}",
                     [],
-                    journal_only=isinstance(error, WarehouseLockedError),
+                    journal_only=isinstance(
+                        error, WarehouseLockedError | swap.WarehouseMissingError
+                    ),
                 )
             self._release_refresh_lock()
             raise

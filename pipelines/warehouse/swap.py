@@ -61,6 +61,29 @@ class WarehouseDamagedError(RuntimeError):
     """The live file cannot be opened as a DuckDB database."""
 
 
+class WarehouseMissingError(RuntimeError):
+    """There is no live file, but a copy of one beside its name: recover it, do not start anew."""
+
+
+def refuse_new_warehouse_beside_a_copy(live: Path) -> None:
+    """Raise WarehouseMissingError if ``live`` does not exist but ``<live>.previous`` or a
+    ``<live>.recovering`` copy does: a refresh would start a new, empty warehouse there and
+    leave the history behind. Call it holding the refresh lock (no recovery runs then)."""
+    if live.exists():
+        return
+    copies = [
+        p for p in (previous_of(live), live.with_name(f"{live.name}.recovering")) if p.exists()
+    ]
+    if copies:
+        names = " and ".join(p.name for p in copies)
+        raise WarehouseMissingError(
+            f"there is no live warehouse {live}, but {names} is beside it: a refresh does not "
+            "start a new warehouse over the last good one (its tables and refresh history would "
+            "stay behind). Run `ledger recover` (or `make recover`) to put it back, then refresh "
+            f"again; to really start from nothing, move {names} away first."
+        )
+
+
 def wal_of(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
