@@ -304,8 +304,11 @@ class WarehouseResource(dg.ConfigurableResource):
         ]
         if versions:  # executemany refuses an empty list
             con.executemany("INSERT INTO meta.table_versions VALUES (?, ?, ?, ?, ?)", versions)
-        journal = swap.read_journal(live)
-        _insert_journal(con, journal)
+        journal = swap.read_journal_checked(live)  # one bad line never fails the refresh
+        _insert_journal(con, journal.entries)
+        kept = swap.unreadable_journal_path(journal)
+        if journal.problems:
+            self._notes.append(swap.describe_journal_problems(journal, kept))
         con.execute(
             "INSERT INTO meta.refresh_log VALUES (?, ?, ?, ?, ?, ?)",
             self._log_line("success", context, "swapped in"),
@@ -314,8 +317,11 @@ class WarehouseResource(dg.ConfigurableResource):
         con.execute("CHECKPOINT")
         self._close()
         swap.swap_in(self._staging, live, self._copied, timeout_s=self.lock_timeout_s)
-        if journal:
-            swap.journal_of(live).unlink(missing_ok=True)
+        if journal.entries or journal.problems:
+            try:
+                swap.set_aside_journal(journal, kept)
+            except OSError as error:  # swapped in already: say so, do not fail the run
+                self._notes.append(f"{journal.path} could not be moved aside: {error}")
         if context.log:
             context.log.info(f"warehouse {live} replaced atomically by run {self._run_id}")
             for note in self._notes:
