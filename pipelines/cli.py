@@ -30,7 +30,7 @@ from typing import TextIO
 import duckdb
 
 from pipelines import settings
-from pipelines.cli_format import write_result
+from pipelines.cli_format import EscapingWriter, write_result
 from pipelines.warehouse import readonly
 from pipelines.warehouse.locking import WarehouseLockedError, connect_read_only
 
@@ -331,7 +331,19 @@ def _run_command(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``ledger``. Everything it prints (results, messages, argparse's usage errors, a
+    refresh's output) goes through :class:`cli_format.EscapingWriter`: no raw control
+    character (terminal escape, bare CR, right-to-left override) reaches the terminal."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = EscapingWriter(stdout), EscapingWriter(stderr)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["refresh"]:
         from pipelines.refresh import main as refresh_main
 

@@ -86,8 +86,18 @@ def _type_name(statement: Any) -> str:
 
 
 def _tokens(sql: str) -> list[tuple[int, str]]:
-    """(position, token type name) of every token DuckDB's tokenizer finds (no comments)."""
-    return [(pos, str(kind).rsplit(".", 1)[-1]) for pos, kind in duckdb.tokenize(sql)]
+    """(position, token type name) of every token DuckDB's tokenizer finds (no comments).
+    DuckDB gives byte offsets into the UTF-8 text; these are turned into character positions
+    (with a non-ASCII character before it, ``sql[byte_offset]`` is another character)."""
+    tokens = [(pos, str(kind).rsplit(".", 1)[-1]) for pos, kind in duckdb.tokenize(sql)]
+    if sql.isascii():
+        return tokens
+    char_at, offset = {}, 0
+    for index, ch in enumerate(sql):
+        char_at[offset] = index
+        offset += len(ch.encode("utf-8", "surrogatepass"))
+    char_at[offset] = len(sql)
+    return [(char_at[pos], kind) for pos, kind in tokens]
 
 
 def _word_at(sql: str, pos: int) -> str:
