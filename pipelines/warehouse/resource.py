@@ -33,7 +33,7 @@ import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +232,7 @@ class WarehouseResource(dg.ConfigurableResource):
                 try:
                     self._publish(context)
                 except Exception as error:  # refused swap, full disk at checkpoint, ...
-                    self._close()
+                    self._drop_staging()  # frees the disk for the failure record
                     self._record_failure(
                         context,
                         f"not swapped in: {error}",
@@ -240,7 +240,11 @@ class WarehouseResource(dg.ConfigurableResource):
                         journal_only=isinstance(error, WarehouseLockedError),
                     )
                     raise
-                self._move_staged_files(context)
+                try:
+                    self._move_staged_files(context)
+                except Exception as error:  # e.g. a full disk: the tables are swapped in already
+                    self._record_unpublished_files(context, error)
+                    raise
         finally:
             self._close()
             for leftover in (self._staging, swap.wal_of(self._staging)):
@@ -257,8 +261,40 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def _close(self) -> None:
         if self._con is not None:
-            self._con.close()
+            with suppress(duckdb.Error):  # a database invalidated by an I/O error (full disk)
+                self._con.close()
             self._con = None
+
+    def _drop_staging(self) -> None:
+        """Close and delete the run's copy now (not only at teardown's end): on a full disk
+        that frees the room the failure record needs."""
+        self._close()
+        if self._staging is not None:
+            for leftover in (self._staging, swap.wal_of(self._staging)):
+                leftover.unlink(missing_ok=True)
+
+    def _record_unpublished_files(self, context: dg.InitResourceContext, error: Exception) -> None:
+        """The tables were swapped in but the files the run drew (charts) were not all moved
+        into place: a ``failure`` line for this run in the journal (the warehouse already
+        has its ``success`` line; the next successful refresh carries this one over), so that
+        the refresh summary and exit status say what was and was not published."""
+        finals = sorted({str(final) for _, final in self._published})
+        line = self._log_line(
+            "failure",
+            context,
+            f"swapped in, but the files it drew were not all published into "
+            f"{', '.join(finals) or '?'} ({type(error).__name__}: {error}); the tables are "
+            "new, those files may be a mix of the previous and the new ones. Free some space "
+            "and run the refresh again",
+        )
+        keys = ("run_id", "started_at", "finished_at", "status", "assets", "message")
+        try:
+            swap.journal_failure(self.live_path(), dict(zip(keys, line, strict=True)))
+        except OSError as journal_error:
+            if context.log:
+                context.log.error(f"could not record the failure anywhere: {journal_error}")
+        if context.log:
+            context.log.error(f"the tables were swapped in, but publishing files failed: {error}")
 
     @staticmethod
     def _failed_steps(context: dg.InitResourceContext) -> list[str]:
@@ -346,13 +382,18 @@ class WarehouseResource(dg.ConfigurableResource):
     def _reject(self, failures: list[str], context: dg.InitResourceContext) -> None:
         """Keep every live table as it was; carry over only the quarantine rows and a log line."""
         assert self._staging is not None and self._con is not None
-        rejected = self._con.execute(
-            "SELECT * FROM quarantine.rejected_rows WHERE run_id = ?", [self._run_id]
-        ).fetchall()
-        self._close()
+        unread = ""
+        try:
+            rejected = self._con.execute(
+                "SELECT * FROM quarantine.rejected_rows WHERE run_id = ?", [self._run_id]
+            ).fetchall()
+        except duckdb.Error as error:  # e.g. the copy was invalidated by a full disk
+            rejected = []
+            unread = f" (the build copy could not be read for them: {str(error).strip()[:300]})"
+        self._drop_staging()  # frees the disk for the failure record
         message = (
             f"failed steps: {'; '.join(failures)}; tables unchanged; "
-            f"{len(rejected)} rejected row(s) quarantined"
+            f"{len(rejected)} rejected row(s) quarantined{unread}"
         )
         self._record_failure(context, message, rejected)
         if context.log:
@@ -391,6 +432,8 @@ class WarehouseResource(dg.ConfigurableResource):
             swap.fault_point("failure-copy-written")
             swap.swap_in(carrier, live, state, timeout_s=self.lock_timeout_s)
         except Exception as error:
+            for leftover in (carrier, swap.wal_of(carrier)):  # on a full disk: room for the line
+                leftover.unlink(missing_ok=True)
             keys = ("run_id", "started_at", "finished_at", "status", "assets", "message")
             entry = dict(zip(keys, line, strict=True))
             entry["message"] += f" (not written into {live.name}: {error})"
