@@ -154,6 +154,15 @@ def test_the_bulk_quarantine_listing_is_escaped(tmp_path: Path, case, text, caps
     assert escaped(text) in lines[0]
 
 
+@pytest.mark.parametrize(("case", "text"), HOSTILE, ids=IDS)
+def test_the_bulk_quarantine_metadata_table_is_escaped(case, text):
+    """The same listing as Markdown in the Dagster UI (the asset's metadata)."""
+    from pipelines.sec.bulk_assets import _quarantine_table
+
+    table = _quarantine_table([(f"CIK{text}.json", None, 2, "parse", f"bad {text}")])
+    assert raw_controls(table) == [] and escaped(text) in table
+
+
 def test_the_docs_list_every_case():
     text = DOC.read_text(encoding="utf-8")
     for case in IDS:
