@@ -12,8 +12,15 @@ network or extension access; see ``pipelines.warehouse.readonly``): only reads a
 writing they retry for ``--wait`` seconds before giving up with a message naming the file.
 A refresh never blocks them: it builds a private copy and swaps it in atomically.
 
-Exit status: 0 ok, 1 error (bad SQL, missing or locked warehouse), 2 usage, 3 refused (the
-SQL would write, touch files or change the session), 4 damaged warehouse (see ``ledger recover``).
+Every command runs bounded: ``--timeout`` seconds of wall clock (default 60), DuckDB's
+``--max-memory`` (default 1GB); ``query`` fetches at most ``--max-rows`` rows and
+``--max-bytes`` of text (it prints what it fetched, then says where it stopped, exit 1). A
+warehouse file whose stored views or macros would change the session is refused whole
+(``readonly.check_file``).
+
+Exit status: 0 ok, 1 error (bad SQL, missing or locked warehouse, a bound reached), 2 usage,
+3 refused (the SQL, or a view or macro the file brings, would write, touch files or change the
+session), 4 damaged warehouse (see ``ledger recover``).
 
 This module imports only the standard library and duckdb (no Dagster, polars or pandera), so
 a query starts fast.
@@ -30,7 +37,7 @@ from typing import TextIO
 import duckdb
 
 from pipelines import settings
-from pipelines.cli_format import write_result
+from pipelines.cli_format import EscapingWriter, write_result
 from pipelines.warehouse import readonly
 from pipelines.warehouse.locking import WarehouseLockedError, retry_while_locked
 
@@ -38,6 +45,9 @@ EXIT_ERROR = 1
 EXIT_REFUSED = 3
 EXIT_DAMAGED = 4
 DEFAULT_WAIT_S = 10.0
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MAX_ROWS = 1_000_000
+DEFAULT_MAX_BYTES = 200_000_000
 ALLOWED = (
     "SELECT (also FROM ..., WITH, VALUES), PIVOT/UNPIVOT, SUMMARIZE, DESCRIBE, SHOW and plain "
     "EXPLAIN of a SELECT"
@@ -51,10 +61,27 @@ class CliError(Exception):
 
 
 # ------------------------------------------------------------------------------ connect
-def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
+def _damaged(path: Path, error: BaseException, doing: str = "open") -> CliError:
+    return CliError(
+        f"cannot {doing} the warehouse {path}: it looks damaged ({type(error).__name__}: "
+        f"{_first_line(error)}). Run `ledger recover` (or `make recover`) to put back the last "
+        f"good warehouse ({path.name}.previous), then `make refresh`.",
+        EXIT_DAMAGED,
+    )
+
+
+def open_read_only(
+    path: Path, wait_s: float, max_memory: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """The locked-down read-only session of ``query``, ``tables`` and ``describe``, with the
     SEC bulk store (if there is one) attached read-only as ``sec_bulk``."""
     if not path.exists():
+        previous = path.with_name(path.name + ".previous")
+        if previous.exists():
+            raise CliError(
+                f"no warehouse at {path}, but {previous.name} is beside it: run `ledger "
+                "recover` (or `make recover`) to put back that last good warehouse."
+            )
         raise CliError(
             f"no warehouse at {path}: build it with `make refresh` (or `ledger refresh`)."
         )
@@ -62,7 +89,7 @@ def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     notes: list[str] = []
 
     def connect() -> duckdb.DuckDBPyConnection:
-        con, found = readonly.connect_locked_down(path, attach=attach)
+        con, found = readonly.connect_locked_down(path, attach=attach, memory_limit=max_memory)
         notes[:] = found
         return con
 
@@ -80,19 +107,26 @@ def open_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
         return con
     except WarehouseLockedError as error:
         raise CliError(str(error)) from None
+    except duckdb.InvalidInputException as error:  # e.g. --max-memory 12XB
+        raise CliError(f"cannot open the warehouse {path}: {_first_line(error)}") from None
     except duckdb.Error as error:  # not a DuckDB file, truncated, a WAL that does not fit...
-        raise CliError(
-            f"cannot open the warehouse {path}: it looks damaged ({type(error).__name__}: "
-            f"{_first_line(error)}). Run `ledger recover` (or `make recover`) to put back the last "
-            f"good warehouse ({path.name}.previous), then `make refresh`.",
-            EXIT_DAMAGED,
-        ) from None
+        raise _damaged(path, error) from None
 
 
 # ------------------------------------------------------------------------------- commands
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def _sql_error(error: duckdb.Error) -> CliError:
+    text = str(error)
+    if "Max expression depth limit" in text:  # its hint, SET max_expression_depth, is refused
+        return CliError(
+            f"SQL error: the SQL is nested deeper than DuckDB's limit ({_first_line(error)[:80]}"
+            "); simplify it (fewer nested expressions or subqueries)."
+        )
+    return CliError(f"SQL error: {text}")
 
 
 def _refusal(reason: str) -> CliError:
@@ -108,12 +142,62 @@ def _refusal(reason: str) -> CliError:
     )
 
 
-def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[list[str], list[tuple]]]:
+class Cut(Exception):
+    """A result was cut at ``--max-rows`` / ``--max-bytes``: what was fetched is printed."""
+
+    def __init__(self, message: str, results: list[tuple[list[str], list[tuple]]]) -> None:
+        super().__init__(message)
+        self.results = results
+
+
+#: Errors that are the session's bounds, passed through to ``_dispatch`` unchanged.
+BOUND_ERRORS = (duckdb.InterruptException, duckdb.OutOfMemoryException, RecursionError)
+
+
+def _size(value: object) -> int:
+    """Rough bytes of a fetched value (text and blobs by length, nested values by their text)."""
+    if isinstance(value, str | bytes | bytearray | memoryview):
+        return len(value)
+    if isinstance(value, list | tuple | dict):
+        return len(str(value))
+    return 8
+
+
+def _fetch(
+    cursor: duckdb.DuckDBPyConnection, max_rows: int | None, max_bytes: int | None
+) -> tuple[list[tuple], str]:
+    """The rows of ``cursor``, streamed in chunks, up to ``max_rows`` rows and ``max_bytes``
+    bytes; and why it stopped early ("" if it did not)."""
+    rows: list[tuple] = []
+    used = 0
+    while True:
+        chunk = cursor.fetchmany(10_000)
+        if not chunk:
+            return rows, ""
+        for row in chunk:
+            if max_rows is not None and len(rows) >= max_rows:
+                return rows, f"the result has more than {max_rows:,} rows (--max-rows)"
+            used += sum(_size(v) for v in row)
+            if max_bytes is not None and used > max_bytes:
+                return rows, f"the result is larger than {max_bytes:,} bytes (--max-bytes)"
+            rows.append(row)
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    *,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+) -> list[tuple[list[str], list[tuple]]]:
     """Every result set of ``sql`` (one per statement). Every statement is checked by
     ``readonly.check_sql`` before the first one runs; the locked-down read-only connection
-    is the backstop (file access, sequences)."""
+    is the backstop (file access, sequences). A result beyond ``max_rows`` / ``max_bytes``
+    raises :class:`Cut` carrying what was fetched (no later statement runs)."""
     try:
         statements = readonly.check_sql(con, sql)
+    except BOUND_ERRORS:
+        raise
     except readonly.Refused as refused:
         raise _refusal(str(refused)) from None
     except duckdb.PermissionException as error:  # IMPORT DATABASE reads files while parsed
@@ -121,7 +205,7 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[list[str],
             f"this SQL reads files outside the warehouse ({_first_line(error)})"
         ) from None
     except duckdb.Error as error:
-        raise CliError(f"SQL error: {error}") from None
+        raise _sql_error(error) from None
     if not statements:
         raise CliError("no SQL statement given")
     results = []
@@ -131,12 +215,18 @@ def run_query(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[list[str],
             if cursor.description is None:
                 continue
             columns = [d[0] for d in cursor.description]
-            rows = cursor.fetchall()
+            rows, cut = _fetch(cursor, max_rows, max_bytes)
             results.append((columns, rows))
+            if cut:
+                raise Cut(f"{cut}: only the first {len(rows):,} rows are shown", results)
+        except BOUND_ERRORS:
+            raise
         except duckdb.PermissionException as error:  # enable_external_access = false
             raise _refusal(
                 f"this statement reads or writes outside the warehouse file ({_first_line(error)})"
             ) from None
+        except duckdb.IOException:  # no file or network but the warehouse: it is damaged
+            raise
         except duckdb.Error as error:
             if "read-only" in str(error):  # e.g. SELECT nextval('a_sequence')
                 raise _refusal(
@@ -257,6 +347,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds to retry while another process holds the file for writing "
         f"(default {DEFAULT_WAIT_S:g})",
     )
+    common.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        metavar="S",
+        help=f"stop the command after S seconds (default {DEFAULT_TIMEOUT_S:g}; 0: no limit)",
+    )
+    common.add_argument(
+        "--max-memory",
+        default=readonly.DEFAULT_MEMORY_LIMIT,
+        metavar="SIZE",
+        help=f"DuckDB's memory limit, e.g. 512MB (default {readonly.DEFAULT_MEMORY_LIMIT})",
+    )
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--format", choices=("table", "csv", "json"), default="table")
     output.add_argument(
@@ -272,6 +375,20 @@ def build_parser() -> argparse.ArgumentParser:
         "query", parents=[common, output], help="run SQL read-only and print the result"
     )
     query.add_argument("sql", help='SQL, e.g. "SELECT * FROM raw.companies"; "-" reads stdin')
+    query.add_argument(
+        "--max-rows",
+        type=int,
+        default=DEFAULT_MAX_ROWS,
+        metavar="N",
+        help=f"fetch at most N rows of a result (default {DEFAULT_MAX_ROWS:,})",
+    )
+    query.add_argument(
+        "--max-bytes",
+        type=int,
+        default=DEFAULT_MAX_BYTES,
+        metavar="N",
+        help=f"fetch at most N bytes of a result (default {DEFAULT_MAX_BYTES:,})",
+    )
     sub.add_parser(
         "tables", parents=[common, output], help="every table and view: rows and description"
     )
@@ -320,7 +437,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
     path = (args.warehouse or settings.warehouse_path()).resolve()
     if args.command == "recover":
         return _recover(path, args.force, out)
-    con = open_read_only(path, args.wait)
+    con = open_read_only(path, args.wait, args.max_memory)
     wal = path.with_name(path.name + ".wal")
     if wal.exists():  # we got the file, so no writer holds it: a writer died
         print(
@@ -329,39 +446,93 @@ def _dispatch(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
     try:
-        if args.command == "query":
-            sql = sys.stdin.read() if args.sql == "-" else args.sql
-            results = run_query(con, sql)
-            for i, (columns, rows) in enumerate(results):
-                if i:
-                    out.write("\n")
-                write_result(columns, rows, args.format, out, args.max_width)
-        elif args.command == "tables":
-            listing = list_tables(con, readonly.sec_bulk_store(path))
-            if args.format == "table":
-                out.write(f"{path}\n\n")
-            write_result(
-                ["table", "kind", "rows", "description"], listing, args.format, out, args.max_width
-            )
-        elif args.command == "describe":
-            name, comment, rows, columns = describe(con, args.table, readonly.sec_bulk_store(path))
-            if args.format == "table":
-                count = "unreadable" if rows is None else f"{rows} rows"
-                out.write(f"{name} ({count})\n{comment}\n\n")
-            write_result(
-                ["column", "type", "nullable", "description"],
-                columns,
-                args.format,
-                out,
-                args.max_width,
-            )
+        with readonly.time_bound(con, args.timeout):
+            refused = readonly.check_file(con)
+            if refused:
+                raise CliError(
+                    f"refused: the warehouse file {path} brings SQL that `ledger` does not run: "
+                    f"{'; '.join(dict.fromkeys(refused))}. Views and macros stored in the file "
+                    "run when a query names them; these would change the session or what a "
+                    "query means. Rebuild the warehouse with `make refresh`.",
+                    EXIT_REFUSED,
+                )
+            _run_command(args, con, path, out)
+    except Cut as cut:  # print what was fetched, then say where it stopped
+        for i, (columns, rows) in enumerate(cut.results):
+            if i:
+                out.write("\n")
+            write_result(columns, rows, args.format, out, args.max_width)
+        raise CliError(f"{cut}. Add a LIMIT or a WHERE, or raise the limit.") from None
+    except duckdb.InterruptException:
+        raise CliError(
+            f"stopped after {args.timeout:g} s (--timeout): the command ran longer than that. "
+            "Narrow it (a WHERE, a LIMIT) or pass a longer --timeout."
+        ) from None
+    except duckdb.OutOfMemoryException as error:
+        raise CliError(
+            f"stopped: the command needs more memory than --max-memory {args.max_memory} "
+            f"({_first_line(error)}). Narrow it (a WHERE, a LIMIT) or raise --max-memory."
+        ) from None
+    except RecursionError:
+        raise CliError(
+            "refused: the SQL is nested too deeply to check; simplify it (fewer nested "
+            "expressions or subqueries).",
+            EXIT_REFUSED,
+        ) from None
+    except duckdb.IOException as error:  # reading a block of the file failed (truncated, ...)
+        raise _damaged(path, error, "read") from None
+    except duckdb.Error as error:  # e.g. a stored view that no longer binds
+        raise CliError(f"SQL error: {error}") from None
     finally:
         con.close()
     return 0
 
 
+def _run_command(
+    args: argparse.Namespace, con: duckdb.DuckDBPyConnection, path: Path, out: TextIO
+) -> None:
+    if args.command == "query":
+        sql = sys.stdin.read() if args.sql == "-" else args.sql
+        results = run_query(con, sql, max_rows=args.max_rows, max_bytes=args.max_bytes)
+        for i, (columns, rows) in enumerate(results):
+            if i:
+                out.write("\n")
+            write_result(columns, rows, args.format, out, args.max_width)
+    elif args.command == "tables":
+        listing = list_tables(con, readonly.sec_bulk_store(path))
+        if args.format == "table":
+            out.write(f"{path}\n\n")
+        write_result(
+            ["table", "kind", "rows", "description"], listing, args.format, out, args.max_width
+        )
+    elif args.command == "describe":
+        name, comment, rows, columns = describe(con, args.table, readonly.sec_bulk_store(path))
+        if args.format == "table":
+            count = "unreadable" if rows is None else f"{rows} rows"
+            out.write(f"{name} ({count})\n{comment}\n\n")
+        write_result(
+            ["column", "type", "nullable", "description"],
+            columns,
+            args.format,
+            out,
+            args.max_width,
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``ledger``. Everything it prints (results, messages, argparse's usage errors, a
+    refresh's output) goes through :class:`cli_format.EscapingWriter`: no raw control
+    character (terminal escape, bare CR, right-to-left override) reaches the terminal."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = EscapingWriter(stdout), EscapingWriter(stderr)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["refresh"]:
         from pipelines.refresh import main as refresh_main
 

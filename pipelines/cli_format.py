@@ -2,6 +2,13 @@
 
 Column widths are display widths (``wcwidth``: a Chinese character takes two terminal
 cells, a combining accent none), so tables with CJK text stay aligned.
+
+No output carries a raw control character (:func:`escape_controls`): C0 and C1 controls
+(terminal escapes, a bare CR, backspace, BEL), DEL, the line and paragraph separators and the
+bidirectional overrides and isolates (a right-to-left override makes ``txt.exe`` look like
+``exe.txt``) are shown as ``\\uXXXX``. In JSON that is the JSON escape of the same character
+(the value is unchanged); in a table or CSV it is the text ``\\uXXXX``. A line break and a tab
+stay as they are in CSV and JSON (quoted, escaped) and become a space in a table.
 """
 
 from __future__ import annotations
@@ -11,11 +18,44 @@ import datetime as dt
 import decimal
 import json
 import math
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from wcwidth import wcswidth, wcwidth
+
+#: Characters never written raw: C0 controls, DEL, C1 controls, the Arabic letter mark, the
+#: left-to-right / right-to-left marks, the line and paragraph separators, the bidirectional
+#: embeddings and overrides (U+202A..U+202E) and isolates (U+2066..U+2069).
+CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    """``text`` with every character of :data:`CONTROLS` except those in ``keep`` written as
+    ``\\uXXXX`` (a JSON escape: in JSON text it stands for the character itself)."""
+
+    def one(match: re.Match[str]) -> str:
+        ch = match.group()
+        return ch if ch in keep else f"\\u{ord(ch):04x}"
+
+    return CONTROLS.sub(one, text)
+
+
+class EscapingWriter:
+    """A text stream that writes through ``stream`` with :func:`escape_controls` applied
+    (line breaks and tabs kept): what ``ledger`` wraps stdout and stderr in."""
+
+    def __init__(self, stream: TextIO, keep: str = "\n\t") -> None:
+        self._stream = stream
+        self._keep = keep
+
+    def write(self, text: str) -> int:
+        self._stream.write(escape_controls(text, self._keep))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding, ...
+        return getattr(self._stream, name)
 
 
 def display_width(text: str) -> int:
@@ -27,8 +67,9 @@ def display_width(text: str) -> int:
 
 
 def _cut(text: str, max_width: int) -> str:
-    """``text`` on one line, cut with '…' to at most ``max_width`` display cells."""
-    text = text.replace("\n", " ")
+    """``text`` on one line, controls escaped, cut with '…' to at most ``max_width`` display
+    cells."""
+    text = escape_controls(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
     if display_width(text) <= max_width:
         return text
     out, used = [], 0
@@ -107,6 +148,7 @@ def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_widt
         for i in range(len(columns))
     ]
     cells = [[_cut(_text(v, places[i]), max_width) for i, v in enumerate(row)] for row in rows]
+    columns = [escape_controls(c) for c in columns]
     widths = [display_width(c) for c in columns]
     for row in cells:
         widths = [max(w, display_width(c)) for w, c in zip(widths, row, strict=True)]
@@ -126,6 +168,14 @@ def render_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], max_widt
     return "\n".join(out)
 
 
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_controls(value, "\n\t")
+    if isinstance(value, dict | list):  # nested values: as the csv module writes them
+        return escape_controls(str(value), "\n\t")
+    return value
+
+
 def write_result(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -135,11 +185,14 @@ def write_result(
 ) -> None:
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
+        writer.writerow([escape_controls(c, "\n\t") for c in columns])
         for row in rows:
-            writer.writerow(["" if v is None else _plain(v) for v in row])
+            writer.writerow(["" if v is None else _csv_cell(_plain(v)) for v in row])
     elif fmt == "json":
         records = [dict(zip(columns, (_plain(v) for v in row), strict=True)) for row in rows]
-        out.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+        # json escapes C0 controls itself; the rest (DEL, C1, bidi) get the same \\uXXXX form
+        # (json's own text has no raw C0 control but its indentation line breaks)
+        text = json.dumps(records, indent=2, ensure_ascii=False)
+        out.write(escape_controls(text, "\n") + "\n")
     else:
         out.write(render_table(columns, rows, max_width) + "\n")

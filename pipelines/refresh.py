@@ -250,8 +250,12 @@ def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def recorded(path: Path, run_id: str) -> tuple[str | None, str]:
-    """(status, message) that ``run_id`` left in ``meta.refresh_log`` of the live file, or
-    in the failure journal beside it; (None, "") if neither has it."""
+    """(status, message) that ``run_id`` left in the failure journal beside the live file
+    (written last: e.g. files not published after its swap), else in ``meta.refresh_log`` of
+    the live file; (None, "") if neither has it."""
+    for entry in reversed(swap.read_journal(path)):
+        if entry.get("run_id") == run_id:
+            return str(entry.get("status")), str(entry.get("message") or "")
     try:
         con = _read_only(path)
     except Exception:  # noqa: BLE001 - missing or damaged file: the journal says why
@@ -269,9 +273,6 @@ def recorded(path: Path, run_id: str) -> tuple[str | None, str]:
             con.close()
         if row:
             return str(row[0]), str(row[1] or "")
-    for entry in reversed(swap.read_journal(path)):
-        if entry.get("run_id") == run_id:
-            return str(entry.get("status")), str(entry.get("message") or "")
     return None, ""
 
 
@@ -360,12 +361,20 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
             )
             return 1
         return 0
-    print(
-        f"refresh FAILED after {elapsed:.1f} s; {path} keeps its previous tables.",
-        file=sys.stderr,
-    )
+    if message.startswith("swapped in, but"):  # the tables are new; other files are not
+        outcome = f"the new tables were swapped into {path}, but not everything was published"
+    else:
+        outcome = f"{path} keeps its previous tables"
+    print(f"refresh FAILED after {elapsed:.1f} s; {outcome}.", file=sys.stderr)
+    if status is None:
+        print(
+            f"\nthe failure could not be recorded (neither in meta.refresh_log nor in "
+            f"{swap.journal_of(path)}): see the cause below.",
+            file=sys.stderr,
+        )
     if status is not None:
-        where = "meta.refresh_log" if "(not written into" not in message else "the journal"
+        journaled = "(not written into" in message or message.startswith("swapped in, but")
+        where = "the journal" if journaled else "meta.refresh_log"
         print(f"cause (recorded in {where}, run {result.run_id}): {message}", file=sys.stderr)
     for text in failure_messages(result):
         if " ".join(text.split()).split("] ", 1)[-1] not in message:  # not said already

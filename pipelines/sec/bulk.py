@@ -54,6 +54,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from pipelines.cli_format import escape_controls
 from pipelines.raw.files import kind_of
 from pipelines.sec import store as sec_store
 from pipelines.sec.bulk_config import BulkSettings, load_bulk_settings
@@ -440,14 +441,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_bulk_settings(env)
         if args.quarantine:
-            for row in quarantine_rows(config.store):
-                print("\t".join("" if v is None else str(v) for v in row))
+            for row in quarantine_rows(config.store):  # member names come from the archive
+                print("\t".join("" if v is None else escape_controls(str(v)) for v in row))
             return 0
         result = ingest(
-            config, args.source, force=args.force, log=lambda m: print(m, file=sys.stderr)
+            config,
+            args.source,
+            force=args.force,
+            log=lambda m: print(escape_controls(m, "\n"), file=sys.stderr),
         )
     except (SecConfigError, sec_store.StoreBusyError, OSError, zipfile.BadZipFile) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(escape_controls(f"error: {error}", "\n"), file=sys.stderr)
         return 2
     summary = {
         "store": str(result.store),
@@ -467,9 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for key, value in summary.items():
             if key != "quarantine":
-                print(f"{key}: {value}")
+                print(escape_controls(f"{key}: {value}"))
         for member, stage, reason in summary["quarantine"]:  # type: ignore[misc]
-            print(f"quarantined {member} [{stage}]: {reason}")
+            print(escape_controls(f"quarantined {member} [{stage}]: {reason}"))
     return 0
 
 

@@ -9,6 +9,7 @@ since the store was built, and (re)creates the warehouse's ``sec.bulk_*`` views 
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from pipelines.cli_format import escape_controls
 from pipelines.metadata import OWNERS, column_schema
 from pipelines.sec import store as sec_store
 from pipelines.sec.bulk import ingest, quarantine_rows
@@ -31,8 +32,9 @@ def _settings() -> BulkSettings:
 
 def _quarantine_table(rows: list[tuple], limit: int = 50) -> str:
     lines = ["| member | cik | bytes | stage | reason |", "| --- | --- | --- | --- | --- |"]
-    for member, cik, size, stage, reason in rows[:limit]:
-        reason = str(reason).replace("|", "/").replace("\n", " ")
+    for member, cik, size, stage, reason in rows[:limit]:  # member names come from the archive
+        reason = escape_controls(str(reason).replace("|", "/").replace("\n", " "))
+        member = escape_controls(str(member).replace("|", "/"))
         lines.append(f"| {member} | {cik or ''} | {size} | {stage} | {reason} |")
     if len(rows) > limit:
         lines.append(f"| ... {len(rows) - limit} more: `SELECT * FROM sec.bulk_quarantine` | | | |")

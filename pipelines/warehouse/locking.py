@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,11 +17,17 @@ class WarehouseLockedError(RuntimeError):
     """The warehouse file stayed locked by another process for longer than we wait."""
 
 
+#: The one error DuckDB raises when another process holds the file's lock (DuckDB 1.5):
+#: ``IO Error: Could not set lock on file "<path>": Conflicting lock is held in <program>
+#: (PID <n>) ...``. Matched exactly, from the start: a damaged file's message may contain the
+#: letters "lock" too ("... does not match stored checksum ... in block at location 4096"),
+#: and so may its path.
+LOCK_ERROR = re.compile(r'IO Error: Could not set lock on file "(?s:.*)": Conflicting lock is held')
+
+
 def is_lock_error(error: BaseException) -> bool:
-    text = str(error)
-    return isinstance(error, duckdb.IOException) and (
-        "lock" in text.lower() or "Conflicting" in text
-    )
+    """Whether ``error`` is DuckDB's "another process holds the file" error, and nothing else."""
+    return isinstance(error, duckdb.IOException) and bool(LOCK_ERROR.match(str(error)))
 
 
 def retry_while_locked(

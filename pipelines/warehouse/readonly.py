@@ -24,6 +24,18 @@ The SEC bulk store (``sec_bulk.duckdb``, its own file: docs/sec-bulk.md) is atta
 configuration locked, so the ``sec.bulk_*`` views the warehouse advertises resolve under the
 same two layers: the user's SQL can attach, detach or read nothing else.
 
+3. What the warehouse file brings is checked too (:func:`check_file`): every view and macro
+   stored in it is SQL that runs when a query names it, so a file whose views or macros call a
+   denied function, or that has a macro named like a built-in function (``lower`` that
+   returns something else), is refused as a whole before anything runs.
+4. Every query is bounded: DuckDB's ``memory_limit`` (:data:`DEFAULT_MEMORY_LIMIT`) and a
+   wall-clock limit (:func:`time_bound`: ``interrupt()`` from a timer); the CLI also caps the
+   rows and bytes it fetches.
+
+Nesting: DuckDB's parser refuses expressions deeper than 1,000 levels; below that, the syntax
+tree is searched as text (:func:`_denied_in`), never parsed recursively, so a legal but deeply
+nested query cannot raise Python's RecursionError.
+
 Standard library and duckdb only: the CLI imports this without Dagster.
 """
 
@@ -31,11 +43,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+#: DuckDB's memory limit for a ``ledger`` session unless given (``--max-memory``).
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 #: Settings of every read-only session of ``ledger`` (DuckDB 1.5 names).
 LOCKED_DOWN: dict[str, Any] = {
@@ -48,6 +67,7 @@ LOCKED_DOWN: dict[str, Any] = {
     "temp_directory": "",  # never spill to <warehouse>.tmp/
     "max_temp_directory_size": "0B",
     "python_enable_replacements": False,  # no scans of Python variables by name
+    "memory_limit": DEFAULT_MEMORY_LIMIT,
     "lock_configuration": True,  # last: nothing above can be SET back
 }
 
@@ -66,14 +86,16 @@ def sec_bulk_store(warehouse: Path) -> Path:
 
 
 def connect_locked_down(
-    path: Path, *, attach: dict[str, Path] | None = None
+    path: Path, *, attach: dict[str, Path] | None = None, memory_limit: str | None = None
 ) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
     """A read-only connection to ``path`` with :data:`LOCKED_DOWN` in force, and each existing
     file of ``attach`` (``{alias: file}``) attached ``READ_ONLY`` first: the attaching happens
     while external access is still on, then ``enable_external_access`` goes off (it can never
-    be switched back) and the configuration is locked. Returns the connection and a note per
-    file that could not be attached (missing files are skipped silently)."""
-    before = {k: v for k, v in LOCKED_DOWN.items() if k not in _SET_AFTER_ATTACH}
+    be switched back), the progress bar goes off and the configuration is locked
+    (:func:`lock_session`). ``memory_limit`` bounds every query (default
+    :data:`DEFAULT_MEMORY_LIMIT`). Returns the connection and a note per file that could not be
+    attached (missing files are skipped silently)."""
+    before = {k: v for k, v in locked_down(memory_limit).items() if k not in _SET_AFTER_ATTACH}
     con = duckdb.connect(str(path), read_only=True, config=before)
     notes = []
     try:
@@ -86,17 +108,62 @@ def connect_locked_down(
             except duckdb.Error as error:
                 first = (str(error).strip().splitlines() or [type(error).__name__])[0]
                 notes.append(f"could not attach {file} as {alias}: {first}")
-        for name in _SET_AFTER_ATTACH:
-            value = LOCKED_DOWN[name]
-            con.execute(f"SET {name} = {str(value).lower()}")
+        con.execute("SET enable_external_access = false")
+        lock_session(con)  # the progress bar off, then lock_configuration
     except BaseException:
         con.close()
         raise
     return con, notes
 
 
-#: Settings applied after the attach, in this order (``lock_configuration`` last).
+#: Settings applied after the attach (``lock_configuration`` last, by :func:`lock_session`).
 _SET_AFTER_ATTACH = ("enable_external_access", "lock_configuration")
+
+
+def locked_down(memory_limit: str | None = None) -> dict[str, Any]:
+    """:data:`LOCKED_DOWN` with another ``memory_limit`` and *without*
+    ``lock_configuration``: open the connection with it, then call :func:`lock_session`."""
+    config = {k: v for k, v in LOCKED_DOWN.items() if k != "lock_configuration"}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    return config
+
+
+def lock_session(con: duckdb.DuckDBPyConnection) -> None:
+    """Session settings that cannot be given when connecting, then ``lock_configuration``:
+    no progress bar (DuckDB draws it straight onto the process's stdout, with bare CRs, in the
+    middle of a result, once a query runs for 2 s)."""
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET lock_configuration = true")
+
+
+@contextmanager
+def time_bound(con: duckdb.DuckDBPyConnection, seconds: float | None) -> Iterator[None]:
+    """Interrupt whatever ``con`` runs once ``seconds`` have passed (DuckDB raises
+    ``InterruptException`` in the thread that runs it, during execution or fetching). One
+    ``interrupt()`` is sometimes missed by a running query (seen with DuckDB 1.5 on
+    ``SELECT sum(range) FROM range(10000000000)``), so it is repeated every 0.1 s until the
+    block ends."""
+    if not seconds or seconds <= 0:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        if done.wait(seconds):
+            return
+        while not done.is_set():
+            con.interrupt()
+            done.wait(0.1)
+
+    watcher = threading.Thread(target=watch, name="ledger-time-bound", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
 
 #: Table (or scalar) functions refused inside a SELECT: they change the state of the process
 #: (logging, profiling, checkpoints), run SQL handed to them as text or serialized, or scan
@@ -140,8 +207,18 @@ def _type_name(statement: Any) -> str:
 
 
 def _tokens(sql: str) -> list[tuple[int, str]]:
-    """(position, token type name) of every token DuckDB's tokenizer finds (no comments)."""
-    return [(pos, str(kind).rsplit(".", 1)[-1]) for pos, kind in duckdb.tokenize(sql)]
+    """(position, token type name) of every token DuckDB's tokenizer finds (no comments).
+    DuckDB gives byte offsets into the UTF-8 text; these are turned into character positions
+    (with a non-ASCII character before it, ``sql[byte_offset]`` is another character)."""
+    tokens = [(pos, str(kind).rsplit(".", 1)[-1]) for pos, kind in duckdb.tokenize(sql)]
+    if sql.isascii():
+        return tokens
+    char_at, offset = {}, 0
+    for index, ch in enumerate(sql):
+        char_at[offset] = index
+        offset += len(ch.encode("utf-8", "surrogatepass"))
+    char_at[offset] = len(sql)
+    return [(char_at[pos], kind) for pos, kind in tokens]
 
 
 def _word_at(sql: str, pos: int) -> str:
@@ -171,30 +248,72 @@ def split_statements(sql: str) -> list[str]:
     return [p for p in pieces if _tokens(p)]
 
 
-def _functions(node: Any) -> set[str]:
-    """Names of every function called anywhere in a serialized syntax tree."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        name = node.get("function_name")
-        if isinstance(name, str):
-            found.add(name.lower())
-        for value in node.values():
-            found |= _functions(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= _functions(value)
-    return found
+#: A function call in ``json_serialize_sql``'s output: the key can only be structural there
+#: (inside a JSON string every ``"`` is escaped), so no string literal of the query matches.
+_FUNCTION_NAME = re.compile(r'[{,]"function_name":"((?:[^"\\]|\\.)*)"')
+
+
+def _called_in_tree(serialized: str) -> set[str]:
+    """Names of every function called anywhere in a serialized syntax tree, read from its
+    text: no recursive parse (a tree 900 levels deep makes ``json.loads`` raise
+    RecursionError)."""
+    return {json.loads(f'"{name}"').lower() for name in _FUNCTION_NAME.findall(serialized)}
+
+
+def _called_in_text(sql: str) -> set[str]:
+    """Names (lower case) that the text calls: every keyword or identifier followed by
+    ``(`` (comments skipped; a quoted name unquoted). Conservative: it needs no parse."""
+    tokens = _tokens(sql)
+    return {
+        _word_at(sql, pos)
+        for (pos, kind), (next_pos, next_kind) in zip(tokens, tokens[1:], strict=False)
+        if kind in ("keyword", "identifier") and sql[next_pos] == "("
+    }
 
 
 def _denied_in(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
     """Denied functions the statement calls: from its syntax tree where DuckDB can serialize
     it, else (PIVOT) from every name token of its text."""
     row = con.execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchone()
-    tree = json.loads(row[0]) if row else {"error": True}
-    if not tree.get("error"):
-        return _functions(tree.get("statements")) & DENIED_FUNCTIONS
+    serialized = str(row[0]) if row else '{"error":true}'
+    if not serialized.startswith('{"error":true'):
+        return _called_in_tree(serialized) & DENIED_FUNCTIONS
     names = {_word_at(sql, pos) for pos, kind in _tokens(sql) if kind in ("keyword", "identifier")}
     return names & DENIED_FUNCTIONS
+
+
+def check_file(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What the warehouse file brings that ``ledger`` will not run, in words (empty: none):
+    views and macros stored in it that call a denied function, and macros named like a
+    built-in function (they would change what a query means). Runs none of them."""
+    problems = []
+    views = con.execute(
+        "SELECT schema_name, view_name, sql FROM duckdb_views() "
+        "WHERE NOT internal AND NOT temporary ORDER BY 1, 2"
+    ).fetchall()
+    macros = con.execute(
+        "SELECT schema_name, function_name, function_type, macro_definition "
+        "FROM duckdb_functions() WHERE NOT internal "
+        "AND function_type IN ('macro', 'table_macro') ORDER BY 1, 2"
+    ).fetchall()
+    builtins = {
+        str(name).lower()
+        for (name,) in con.execute(
+            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE internal"
+        ).fetchall()
+    }
+    for schema, name, sql in views:
+        denied = _called_in_text(str(sql or "")) & DENIED_FUNCTIONS
+        if denied:
+            problems.append(f"view {schema}.{name} calls {', '.join(sorted(denied))}()")
+    for schema, name, kind, definition in macros:
+        label = "table macro" if kind == "table_macro" else "macro"
+        denied = _called_in_text(str(definition or "")) & DENIED_FUNCTIONS
+        if denied:
+            problems.append(f"{label} {schema}.{name} calls {', '.join(sorted(denied))}()")
+        if str(name).lower() in builtins:
+            problems.append(f"{label} {schema}.{name} has the name of a built-in function")
+    return problems
 
 
 def _refuse(kind: str, detail: str = "") -> Refused:

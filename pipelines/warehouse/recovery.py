@@ -1,20 +1,25 @@
 """``ledger recover`` / ``make recover``: put the last good warehouse back.
 
 Every swap keeps the file it replaced as ``<warehouse>.previous``. When the live file is
-damaged (it no longer opens, e.g. overwritten or truncated), recovery:
+damaged (it no longer opens, e.g. overwritten or truncated, or a table no longer reads),
+recovery — crash-safe at every step: the live name always holds either the damaged file or
+the recovered one, never nothing:
 
 1. takes the refresh lock (no refresh can run meanwhile) and checks that no process holds
-   the live file for writing;
-2. checks that ``<warehouse>.previous`` opens as a DuckDB database;
-3. moves the damaged file (and any write-ahead log beside it) aside as
-   ``<warehouse>.damaged-<UTC time>`` — nothing is deleted;
-4. copies ``.previous`` to a temporary file, fsyncs it and renames it over the live name
+   the live file for writing; removes a ``<warehouse>.recovering`` left by a killed recovery;
+2. checks that ``<warehouse>.previous`` opens and every table of it reads;
+3. copies ``.previous`` to ``<warehouse>.recovering`` and fsyncs it (the live file is not
+   touched yet; on a full disk the partial copy is removed and nothing else changed);
+4. keeps the damaged file under a second name, ``<warehouse>.damaged-<UTC time>`` (a hard
+   link, else a copy), and moves any write-ahead log beside it there too — nothing is deleted;
+5. renames the copy over the live name (``os.replace``: atomic) and fsyncs the folder
    (``.previous`` stays as it was, so recovery can be repeated).
 
-A live file that opens fine is left alone unless ``force`` is given; one that fails to open
-only because of a write-ahead log that does not fit it keeps its contents: the log is set
-aside (``swap.set_aside_stale_wal``). Afterwards run ``make refresh`` to rebuild the newest
-tables from ``raw/``.
+A live file that opens and reads fine is left alone unless ``force`` is given; one that fails
+to open only because of a write-ahead log that does not fit it keeps its contents: the log is
+set aside (``swap.set_aside_stale_wal``). Afterwards run ``make refresh`` to rebuild the
+newest tables from ``raw/``. A refresh that finds no live file but a ``.previous`` or
+``.recovering`` beside its name refuses to start a new warehouse and points here.
 
 Standard library and duckdb only.
 """
@@ -46,9 +51,18 @@ class Recovered:
 
 
 def _opens(path: Path) -> tuple[bool, str]:
-    """Whether ``path`` opens read-only as a DuckDB database, and the error if not."""
+    """Whether ``path`` opens read-only as a DuckDB database and every table of it reads
+    (each row of each table, all columns; views are never run: they come from the file),
+    and the error if not."""
     try:
-        duckdb.connect(str(path), read_only=True).close()
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = con.execute(
+                "SELECT database_name, schema_name, table_name FROM duckdb_tables() "
+                "WHERE NOT internal AND NOT temporary ORDER BY ALL"
+            ).fetchall()
+            for names in tables:
+                name = ".".join('"' + part.replace('"', '""') + '"' for part in names)
+                con.execute(f"SELECT count(CAST(t AS VARCHAR)) FROM {name} AS t").fetchall()
         return True, ""
     except duckdb.Error as error:
         if is_lock_error(error):
@@ -82,6 +96,11 @@ def _opens_without_wal(live: Path) -> bool:
         swap.wal_of(probe).unlink(missing_ok=True)
 
 
+def recovering_of(live: Path) -> Path:
+    """Where recovery copies ``.previous`` before renaming it over the live name."""
+    return live.with_name(f"{live.name}.recovering")
+
+
 def recover(live: Path, *, force: bool = False, lock_timeout_s: float = 10.0) -> Recovered:
     """Replace a damaged ``live`` warehouse by ``<live>.previous`` (see the module doc). If
     only its write-ahead log is the problem (a log that does not fit the file), set the log
@@ -89,6 +108,9 @@ def recover(live: Path, *, force: bool = False, lock_timeout_s: float = 10.0) ->
     previous = swap.previous_of(live)
     lock = swap.acquire_refresh_lock(live, lock_timeout_s)
     try:
+        swap.fault_point("recover-locked")
+        for leftover in (recovering_of(live), swap.wal_of(recovering_of(live))):
+            leftover.unlink(missing_ok=True)  # a partial copy of a recovery that was killed
         if live.exists():
             ok, why = _opens(live)
             if not ok and swap.wal_of(live).exists() and _opens_without_wal(live) and not force:
@@ -108,22 +130,41 @@ def recover(live: Path, *, force: bool = False, lock_timeout_s: float = 10.0) ->
         ok, why = _opens(previous)
         if not ok:
             raise RecoveryError(f"{previous} does not open either ({why}); nothing was changed.")
-        stamp = swap.utc_stamp()
-        damaged = None
-        if live.exists():
-            damaged = live.with_name(f"{live.name}.damaged-{stamp}")
-            os.replace(live, damaged)
-        if swap.wal_of(live).exists():
-            target = damaged or live.with_name(f"{live.name}.damaged-{stamp}")
-            os.replace(swap.wal_of(live), swap.wal_of(target))
-        tmp = live.with_name(f"{live.name}.recovering")
-        try:
+        tmp = recovering_of(live)
+        try:  # 3. the copy first: the live name is not touched yet
             shutil.copyfile(previous, tmp)
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
-            os.replace(tmp, live)
-        finally:
+        except OSError as error:
             tmp.unlink(missing_ok=True)
+            raise RecoveryError(
+                f"could not copy {previous} to {tmp} ({error.strerror or error}); the partial "
+                f"copy was removed and {live} was not changed. Free some space and retry."
+            ) from None
+        swap.fault_point("recover-copied")
+        stamp = swap.utc_stamp()
+        damaged = live.with_name(f"{live.name}.damaged-{stamp}") if live.exists() else None
+        if damaged is not None:  # 4. a second name for the damaged file; the live name stays
+            try:
+                os.link(live, damaged)
+            except OSError:  # no hard links here: copy it
+                try:
+                    shutil.copyfile(live, damaged)
+                except OSError as error:
+                    damaged.unlink(missing_ok=True)
+                    tmp.unlink(missing_ok=True)
+                    raise RecoveryError(
+                        f"could not keep the damaged {live} as {damaged.name} "
+                        f"({error.strerror or error}); nothing was changed. Free some space "
+                        "and retry."
+                    ) from None
+            swap.fault_point("recover-damaged-kept")
+        if swap.wal_of(live).exists():
+            target = damaged or live.with_name(f"{live.name}.damaged-{stamp}")
+            os.replace(swap.wal_of(live), swap.wal_of(target))
+            swap.fault_point("recover-wal-moved")
+        os.replace(tmp, live)  # 5. atomic: the damaged file or the recovered one, never none
+        swap.fault_point("recover-swapped")
         swap.fsync_dir(live.parent)
         return Recovered(live, previous, damaged, _last_run(live))
     finally:

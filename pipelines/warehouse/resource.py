@@ -33,7 +33,7 @@ import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +217,8 @@ class WarehouseResource(dg.ConfigurableResource):
                 else:
                     stale.unlink(missing_ok=True)
             self._copied = self._take_copy(live, staging)
+            if self._copied is None:
+                swap.refuse_new_warehouse_beside_a_copy(live)
             self._con = duckdb.connect(str(staging))
             bootstrap(self._con)
             self._staging = staging
@@ -230,7 +232,9 @@ class WarehouseResource(dg.ConfigurableResource):
                     context,
                     f"could not start: {error}",
                     [],
-                    journal_only=isinstance(error, WarehouseLockedError),
+                    journal_only=isinstance(
+                        error, WarehouseLockedError | swap.WarehouseMissingError
+                    ),
                 )
             self._release_refresh_lock()
             raise
@@ -246,7 +250,7 @@ class WarehouseResource(dg.ConfigurableResource):
                 try:
                     self._publish(context)
                 except Exception as error:  # refused swap, full disk at checkpoint, ...
-                    self._close()
+                    self._drop_staging()  # frees the disk for the failure record
                     self._record_failure(
                         context,
                         f"not swapped in: {error}",
@@ -254,7 +258,11 @@ class WarehouseResource(dg.ConfigurableResource):
                         journal_only=isinstance(error, WarehouseLockedError),
                     )
                     raise SwapRefusedError(f"not swapped in: {error}") from error
-                self._move_staged_files(context)
+                try:
+                    self._move_staged_files(context)
+                except Exception as error:  # e.g. a full disk: the tables are swapped in already
+                    self._record_unpublished_files(context, error)
+                    raise
         finally:
             self._close()
             for leftover in (self._staging, swap.wal_of(self._staging)):
@@ -271,8 +279,40 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def _close(self) -> None:
         if self._con is not None:
-            self._con.close()
+            with suppress(duckdb.Error):  # a database invalidated by an I/O error (full disk)
+                self._con.close()
             self._con = None
+
+    def _drop_staging(self) -> None:
+        """Close and delete the run's copy now (not only at teardown's end): on a full disk
+        that frees the room the failure record needs."""
+        self._close()
+        if self._staging is not None:
+            for leftover in (self._staging, swap.wal_of(self._staging)):
+                leftover.unlink(missing_ok=True)
+
+    def _record_unpublished_files(self, context: dg.InitResourceContext, error: Exception) -> None:
+        """The tables were swapped in but the files the run drew (charts) were not all moved
+        into place: a ``failure`` line for this run in the journal (the warehouse already
+        has its ``success`` line; the next successful refresh carries this one over), so that
+        the refresh summary and exit status say what was and was not published."""
+        finals = sorted({str(final) for _, final in self._published})
+        line = self._log_line(
+            "failure",
+            context,
+            f"swapped in, but the files it drew were not all published into "
+            f"{', '.join(finals) or '?'} ({type(error).__name__}: {error}); the tables are "
+            "new, those files may be a mix of the previous and the new ones. Free some space "
+            "and run the refresh again",
+        )
+        keys = ("run_id", "started_at", "finished_at", "status", "assets", "message")
+        try:
+            swap.journal_failure(self.live_path(), dict(zip(keys, line, strict=True)))
+        except OSError as journal_error:
+            if context.log:
+                context.log.error(f"could not record the failure anywhere: {journal_error}")
+        if context.log:
+            context.log.error(f"the tables were swapped in, but publishing files failed: {error}")
 
     @staticmethod
     def _failed_steps(context: dg.InitResourceContext) -> list[str]:
@@ -318,8 +358,11 @@ class WarehouseResource(dg.ConfigurableResource):
         ]
         if versions:  # executemany refuses an empty list
             con.executemany("INSERT INTO meta.table_versions VALUES (?, ?, ?, ?, ?)", versions)
-        journal = swap.read_journal(live)
-        _insert_journal(con, journal)
+        journal = swap.read_journal_checked(live)  # one bad line never fails the refresh
+        _insert_journal(con, journal.entries)
+        kept = swap.unreadable_journal_path(journal)
+        if journal.problems:
+            self._notes.append(swap.describe_journal_problems(journal, kept))
         con.execute(
             "INSERT INTO meta.refresh_log VALUES (?, ?, ?, ?, ?, ?)",
             self._log_line("success", context, "swapped in"),
@@ -328,8 +371,11 @@ class WarehouseResource(dg.ConfigurableResource):
         con.execute("CHECKPOINT")
         self._close()
         swap.swap_in(self._staging, live, self._copied, timeout_s=self.lock_timeout_s)
-        if journal:
-            swap.journal_of(live).unlink(missing_ok=True)
+        if journal.entries or journal.problems:
+            try:
+                swap.set_aside_journal(journal, kept)
+            except OSError as error:  # swapped in already: say so, do not fail the run
+                self._notes.append(f"{journal.path} could not be moved aside: {error}")
         if context.log:
             context.log.info(f"warehouse {live} replaced atomically by run {self._run_id}")
             for note in self._notes:
@@ -354,13 +400,18 @@ class WarehouseResource(dg.ConfigurableResource):
     def _reject(self, failures: list[str], context: dg.InitResourceContext) -> None:
         """Keep every live table as it was; carry over only the quarantine rows and a log line."""
         assert self._staging is not None and self._con is not None
-        rejected = self._con.execute(
-            "SELECT * FROM quarantine.rejected_rows WHERE run_id = ?", [self._run_id]
-        ).fetchall()
-        self._close()
+        unread = ""
+        try:
+            rejected = self._con.execute(
+                "SELECT * FROM quarantine.rejected_rows WHERE run_id = ?", [self._run_id]
+            ).fetchall()
+        except duckdb.Error as error:  # e.g. the copy was invalidated by a full disk
+            rejected = []
+            unread = f" (the build copy could not be read for them: {str(error).strip()[:300]})"
+        self._drop_staging()  # frees the disk for the failure record
         message = (
             f"failed steps: {'; '.join(failures)}; tables unchanged; "
-            f"{len(rejected)} rejected row(s) quarantined"
+            f"{len(rejected)} rejected row(s) quarantined{unread}"
         )
         self._record_failure(context, message, rejected)
         if context.log:
@@ -399,6 +450,8 @@ class WarehouseResource(dg.ConfigurableResource):
             swap.fault_point("failure-copy-written")
             swap.swap_in(carrier, live, state, timeout_s=self.lock_timeout_s)
         except Exception as error:
+            for leftover in (carrier, swap.wal_of(carrier)):  # on a full disk: room for the line
+                leftover.unlink(missing_ok=True)
             keys = ("run_id", "started_at", "finished_at", "status", "assets", "message")
             entry = dict(zip(keys, line, strict=True))
             entry["message"] += f" (not written into {live.name}: {error})"

@@ -61,6 +61,29 @@ class WarehouseDamagedError(RuntimeError):
     """The live file cannot be opened as a DuckDB database."""
 
 
+class WarehouseMissingError(RuntimeError):
+    """There is no live file, but a copy of one beside its name: recover it, do not start anew."""
+
+
+def refuse_new_warehouse_beside_a_copy(live: Path) -> None:
+    """Raise WarehouseMissingError if ``live`` does not exist but ``<live>.previous`` or a
+    ``<live>.recovering`` copy does: a refresh would start a new, empty warehouse there and
+    leave the history behind. Call it holding the refresh lock (no recovery runs then)."""
+    if live.exists():
+        return
+    copies = [
+        p for p in (previous_of(live), live.with_name(f"{live.name}.recovering")) if p.exists()
+    ]
+    if copies:
+        names = " and ".join(p.name for p in copies)
+        raise WarehouseMissingError(
+            f"there is no live warehouse {live}, but {names} is beside it: a refresh does not "
+            "start a new warehouse over the last good one (its tables and refresh history would "
+            "stay behind). Run `ledger recover` (or `make recover`) to put it back, then refresh "
+            f"again; to really start from nothing, move {names} away first."
+        )
+
+
 def wal_of(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
@@ -329,14 +352,107 @@ def journal_failure(live: Path, entry: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def read_journal(live: Path) -> list[dict[str, Any]]:
+#: Fields of a journal line: (name, required). Timestamps are ISO 8601 text.
+JOURNAL_FIELDS = (
+    ("run_id", True),
+    ("started_at", True),
+    ("finished_at", True),
+    ("status", True),
+    ("assets", False),
+    ("message", False),
+)
+
+
+@dataclass(frozen=True)
+class Journal:
+    """The journal beside a warehouse, read line by line: the usable entries, and what was
+    wrong with every other line (``line N: why``), so that one bad line never stops the rest."""
+
+    path: Path
+    entries: list[dict[str, Any]]
+    problems: list[str]
+
+
+def _journal_entry(line: bytes) -> dict[str, Any]:
+    """One journal line as an entry (timestamps as datetimes), or ValueError saying why not."""
+    try:
+        text = line.decode("utf-8")
+        value = json.loads(text)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not UTF-8 ({error.reason} at byte {error.start})") from None
+    except (ValueError, RecursionError) as error:  # RecursionError: "[[[[..." nested too deep
+        raise ValueError(f"not JSON ({type(error).__name__}: {str(error)[:80]})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"a JSON {type(value).__name__}, not an object")
+    entry: dict[str, Any] = {}
+    for name, required in JOURNAL_FIELDS:
+        field = value.get(name)
+        if field is None or field == "":
+            if required:
+                raise ValueError(f"no {name!r}")
+            entry[name] = None
+        elif not isinstance(field, str):
+            raise ValueError(f"{name!r} is a {type(field).__name__}, not text")
+        elif name.endswith("_at"):
+            try:
+                entry[name] = dt.datetime.fromisoformat(field).replace(tzinfo=None)
+            except ValueError:
+                raise ValueError(f"{name!r} is not an ISO 8601 time: {field[:40]!r}") from None
+        else:
+            entry[name] = field
+    return entry
+
+
+def read_journal_checked(live: Path) -> Journal:
+    """Every usable line of ``<live>.refresh-failures.jsonl``; a line that is not a journal
+    entry (cut short by a crash, not UTF-8, not a JSON object, a field missing or of the wrong
+    type) is skipped and described in ``problems``; a journal that cannot be read at all (a
+    directory, no permission) gives one problem and no entries."""
     path = journal_of(live)
-    if not path.exists():
-        return []
-    entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Journal(path, [], [])
+    except OSError as error:
+        return Journal(path, [], [f"cannot be read ({error.strerror or error})"])
+    entries, problems = [], []
+    for number, line in enumerate(data.split(b"\n"), 1):
+        if not line.strip():
+            continue
         try:
-            entries.append(json.loads(line))
-        except ValueError:
-            continue  # a line cut short by a crash
-    return entries
+            entries.append(_journal_entry(line))
+        except ValueError as error:
+            problems.append(f"line {number}: {error}")
+    return Journal(path, entries, problems)
+
+
+def read_journal(live: Path) -> list[dict[str, Any]]:
+    """The usable entries of the journal beside ``live`` (see :func:`read_journal_checked`)."""
+    return read_journal_checked(live).entries
+
+
+def unreadable_journal_path(journal: Journal) -> Path:
+    """Where :func:`set_aside_journal` keeps a journal that had unreadable parts."""
+    return journal.path.with_name(f"{journal.path.name}.unreadable-{utc_stamp()}")
+
+
+def describe_journal_problems(journal: Journal, kept: Path) -> str:
+    """What was skipped in ``journal`` and where it is kept, in words (names the file)."""
+    shown = "; ".join(journal.problems[:3]) + (
+        f"; and {len(journal.problems) - 3} more" if len(journal.problems) > 3 else ""
+    )
+    return (
+        f"the failure journal {journal.path} had {len(journal.problems)} unreadable part(s), "
+        f"skipped ({shown}); its {len(journal.entries)} readable entr"
+        f"{'y was' if len(journal.entries) == 1 else 'ies were'} carried into "
+        f"meta.refresh_log, and the file is kept as {kept.name}"
+    )
+
+
+def set_aside_journal(journal: Journal, kept: Path) -> None:
+    """After its entries were carried into the warehouse: remove the journal, or, if some of
+    it could not be read, keep it whole as ``kept`` (:func:`unreadable_journal_path`)."""
+    if journal.problems:
+        os.replace(journal.path, kept)
+    else:
+        journal.path.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 import duckdb
@@ -65,7 +66,8 @@ def write_table(
         con.execute(";\n".join(statements))
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with suppress(duckdb.Error):  # a failed COMMIT (full disk) leaves nothing to roll back
+            con.execute("ROLLBACK")
         raise
     finally:
         con.unregister(view)
