@@ -4,8 +4,6 @@ in-memory DuckDB, no Dagster."""
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 import polars as pl
 import pytest
@@ -18,8 +16,7 @@ NET = "capex_purchases_pp_e_net_of_proceeds"
 
 
 def _sql(relative: str) -> str:
-    # `asof` is a reserved word in DuckDB: quote the schema where a model names it
-    return re.sub(r"\basof\.", '"asof".', (SQL_DIR / relative).read_text(encoding="utf-8"))
+    return (SQL_DIR / relative).read_text(encoding="utf-8")
 
 
 def _figure(ticker, metric, fy, basis, q, value, precision=None):
@@ -70,7 +67,7 @@ def con():
     con = duckdb.connect()
     for macros in sorted((SQL_DIR / "macros").glob("*.sql")):
         con.execute(macros.read_text(encoding="utf-8"))
-    for schema in ("raw", "staging", '"asof"'):
+    for schema in ("raw", "staging", "as_of"):
         con.execute(f"CREATE SCHEMA {schema}")
     companies = pl.DataFrame(
         {
@@ -90,12 +87,12 @@ def con():
     for table, frame in (
         ("raw.companies", companies),
         ("staging.fiscal_quarters", quarters),
-        ('"asof".actual_figures', figures),
+        ('as_of.actual_figures', figures),
     ):
         con.register("frame", frame)
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
         con.unregister("frame")
-    con.execute('CREATE TABLE "asof".reported_periods AS ' + _sql("staging/reported_periods.sql"))
+    con.execute('CREATE TABLE as_of.reported_periods AS ' + _sql("staging/reported_periods.sql"))
     con.execute("CREATE TABLE derived AS " + _sql("staging/discrete_quarters.sql"))
     return con
 
@@ -145,7 +142,7 @@ def test_full_year_of_proceeds_from_the_net_figure(con):
         "FY purchases net of proceeds (as printed) = 1000 - 900)",
     )
     inventory = con.execute(
-        'SELECT DISTINCT year_periods FROM "asof".reported_periods '
+        'SELECT DISTINCT year_periods FROM as_of.reported_periods '
         "WHERE ticker = 'BBB' AND metric = 'proceeds_pp_e_sales_incentives'"
     ).fetchall()
     assert inventory == [("Q1, Q2, Q3, FY derived from the printed net figure",)]
@@ -155,7 +152,7 @@ def test_full_year_of_proceeds_from_the_net_figure(con):
 
 def test_inventory_lists_quarters_then_cumulative_figures(con):
     inventory = con.execute(
-        'SELECT DISTINCT year_periods FROM "asof".reported_periods '
+        'SELECT DISTINCT year_periods FROM as_of.reported_periods '
         "WHERE ticker = 'AAA' AND fiscal_year = 2024"
     ).fetchall()
     assert inventory == [("Q1, H1, 9M, FY",)]

@@ -101,8 +101,9 @@ def test_named_lineage_paths(nodes: dict[str, dict]) -> None:
         return seen
 
     assert {"raw/financials", "raw/companies"} <= ancestors("marts/capex_quarterly")
-    assert "marts/company_quarterly" in upstream("marts/group_quarterly")
-    assert "raw/group_members" in upstream("marts/group_quarterly")
+    assert "marts/company_quarterly" in upstream("marts/group_member_quarterly")
+    assert "raw/group_members" in upstream("marts/group_member_quarterly")
+    assert "marts/group_member_quarterly" in upstream("marts/group_quarterly")
     assert "marts/claim_facts" in upstream("marts/claim_checks")
     assert {"raw/accelerators", "raw/tco_assumptions"} <= upstream("tco/chip_tco")
     assert "tco/chip_tco" in upstream("reports/charts")

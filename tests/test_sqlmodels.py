@@ -122,3 +122,24 @@ def test_lineage_comes_from_the_sql(tmp_path: Path) -> None:
     deps = {c: {d.column_name for d in ds} for c, ds in lineage.deps_by_column.items()}
     assert deps["k"] == {"ticker"}
     assert "value" in deps["v"]
+
+
+def test_no_macro_shadows_a_built_in_function() -> None:
+    """`ledger` refuses a warehouse whose macros are named like DuckDB's own functions (they
+    would change what a query means): the models' macros must never be."""
+    import re as regex
+
+    con = duckdb.connect()
+    built_in = {
+        name
+        for (name,) in con.execute(
+            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE internal"
+        ).fetchall()
+    }
+    ours = [
+        match
+        for path in sorted((SQL_DIR / "macros").glob("*.sql"))
+        for match in regex.findall(r"CREATE OR REPLACE MACRO (\w+)", path.read_text())
+    ]
+    assert len(ours) > 10
+    assert sorted(set(ours) & built_in) == []

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from pipelines.sqlmodels.contract import ASOF_SCHEMA, TODAY, Column, Contract, ContractError
+from pipelines.warehouse.swap import fault_point
 
 INCOMING = "__incoming"
 
@@ -204,6 +205,9 @@ def build_model(
                 f"CREATE OR REPLACE TABLE {contract.name} AS SELECT {columns} "
                 f"FROM temp.{incoming} WHERE as_of = DATE '{TODAY}'{order_clause}",
                 *_comments(contract, contract.name),
+                *_comments(contract, asof_table)[1:],
+                f"COMMENT ON COLUMN {asof_table}.as_of IS "
+                + literal(f"The date the figures were known on ({TODAY} = today)"),
                 f"COMMENT ON TABLE {asof_table} IS "
                 + literal(
                     f"Every vintage of {contract.name} (as_of: the date the figures "
@@ -223,6 +227,7 @@ def build_model(
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        fault_point(f"table:{contract.name}")  # the fault matrix kills a run here
         row = con.execute(f"SELECT count(*) FROM {contract.name}").fetchone()
         return int(row[0]) if row else 0
     finally:

@@ -6,7 +6,7 @@
 -- (e.g. 395.371 among whole USD m), and tables must stay bit-equal. Pass the list in the
 -- order the old code held the rows in: list(x ORDER BY ...). (list_reduce needs the
 -- accumulator's type to be the elements' type, hence the list of {s: value, c: 0} structs.)
-CREATE OR REPLACE MACRO kahan_sum(values_list) AS
+CREATE OR REPLACE MACRO sum_kahan(values_list) AS
     list_reduce(
         list_transform(values_list, lambda v: {'s': CAST(v AS DOUBLE), 'c': CAST(0.0 AS DOUBLE)}),
         lambda acc, item: {

@@ -68,7 +68,7 @@ totals AS (
     SELECT
         as_of, group_name, metric, calendar_quarter,
         CASE WHEN count(value_usd_m) = count(*)
-            THEN kahan_sum(list(value_usd_m ORDER BY ticker))
+            THEN sum_kahan(list(value_usd_m ORDER BY ticker))
         END AS total_usd_m
     FROM grid
     GROUP BY ALL

@@ -17,7 +17,7 @@ WITH totals AS (
         string_agg(ticker || ': ' || missing_reason, ' | ' ORDER BY ticker || ': ' || missing_reason)
             FILTER (WHERE value_usd_m IS NULL) AS incomplete_reason,
         -- members added in ticker order, as polars did (bit-equal for non-whole figures)
-        kahan_sum(list(value_usd_m ORDER BY ticker) FILTER (WHERE value_usd_m IS NOT NULL))
+        sum_kahan(list(value_usd_m ORDER BY ticker) FILTER (WHERE value_usd_m IS NOT NULL))
             AS sum_usd_m
     FROM as_of.group_member_quarterly
     GROUP BY ALL
