@@ -49,7 +49,7 @@ SOURCE_URL_PATTERN = r"^(https?://\S+|seed/\S+.*|\S+\.(md|csv|txt)\b.*)$"
 VENDOR_PATTERN = r"^[A-Za-z][A-Za-z0-9 .&-]{1,39}$"
 
 #: Every ``str_matches`` pattern of the raw models in plain words: a rejection says these,
-#: never the regular expression (``pipelines.raw.validation.plain_rule``).
+#: never the regular expression (``pipelines.raw.problems.plain_rule``).
 PATTERN_WORDS: dict[str, str] = {
     NAME_PATTERN: "must be capital letters, digits and _, starting with a letter, at most 32 "
     "characters (e.g. MAMG, AI_SEMI)",
