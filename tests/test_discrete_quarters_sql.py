@@ -87,12 +87,12 @@ def con():
     for table, frame in (
         ("raw.companies", companies),
         ("staging.fiscal_quarters", quarters),
-        ('as_of.actual_figures', figures),
+        ("as_of.actual_figures", figures),
     ):
         con.register("frame", frame)
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
         con.unregister("frame")
-    con.execute('CREATE TABLE as_of.reported_periods AS ' + _sql("staging/reported_periods.sql"))
+    con.execute("CREATE TABLE as_of.reported_periods AS " + _sql("staging/reported_periods.sql"))
     con.execute("CREATE TABLE derived AS " + _sql("staging/discrete_quarters.sql"))
     return con
 
@@ -142,7 +142,7 @@ def test_full_year_of_proceeds_from_the_net_figure(con):
         "FY purchases net of proceeds (as printed) = 1000 - 900)",
     )
     inventory = con.execute(
-        'SELECT DISTINCT year_periods FROM as_of.reported_periods '
+        "SELECT DISTINCT year_periods FROM as_of.reported_periods "
         "WHERE ticker = 'BBB' AND metric = 'proceeds_pp_e_sales_incentives'"
     ).fetchall()
     assert inventory == [("Q1, Q2, Q3, FY derived from the printed net figure",)]
@@ -152,7 +152,7 @@ def test_full_year_of_proceeds_from_the_net_figure(con):
 
 def test_inventory_lists_quarters_then_cumulative_figures(con):
     inventory = con.execute(
-        'SELECT DISTINCT year_periods FROM as_of.reported_periods '
+        "SELECT DISTINCT year_periods FROM as_of.reported_periods "
         "WHERE ticker = 'AAA' AND fiscal_year = 2024"
     ).fetchall()
     assert inventory == [("Q1, H1, 9M, FY",)]

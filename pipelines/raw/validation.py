@@ -1,14 +1,13 @@
-"""Reading a raw CSV file and validating it against its pandera model.
+"""Validating a raw CSV file against its pandera model.
 
-Every problem is reported at once, each naming file, row, column, value and rule.
+Every problem is reported at once, each naming file, row, column, value and rule. The file
+is read by ``pipelines.raw.csv_text``; a problem and its words are ``pipelines.raw.problems``
+(re-exported here).
 """
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import datetime as dt
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -19,8 +18,19 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaError, SchemaErrors
 
-from pipelines.raw.files import NotARegularFileError, read_regular
-from pipelines.raw.models import PATTERN_WORDS
+from pipelines.raw.csv_text import read_csv_text
+from pipelines.raw.problems import Problem, plain_rule, problems_frame
+
+__all__ = [
+    "FINITE_RULE",
+    "TYPE_WORDS",
+    "Problem",
+    "ValidationResult",
+    "plain_rule",
+    "problems_frame",
+    "read_csv_text",
+    "validate_file",
+]
 
 _RULE_COLUMN = re.compile(r"\[([A-Za-z0-9_]+)\]\s*$")
 
@@ -36,70 +46,6 @@ TYPE_WORDS = {
     "Date": "must be a date (YYYY-MM-DD)",
     "Boolean": "must be true or false",
 }
-
-_CHECK = re.compile(r"^(?P<name>[a-z_]+)\((?P<args>.*)\)$", re.S)
-
-
-def _arg_list(text: str) -> list[str]:
-    return [a.strip().strip("'\"") for a in text.strip("[]").split(",") if a.strip()]
-
-
-def plain_rule(check: str) -> str:
-    """A pandera check name (``in_range(0, 100)``, ``str_matches('^...$')``, ``isin([...])``,
-    ``field_uniqueness``) in plain words; any other text is returned as it is."""
-    if check == "field_uniqueness":
-        return "must be unique (the value is on more than one row)"
-    match = _CHECK.match(check)
-    if match is None:
-        return check
-    name, args = match["name"], match["args"]
-    if name == "str_matches":
-        pattern = args.strip()[1:-1].replace("\\\\", "\\")
-        return PATTERN_WORDS.get(pattern, f"must have the form {pattern}")
-    values = _arg_list(args)
-    if name == "in_range" and len(values) == 2:
-        return f"must be between {values[0]} and {values[1]}"
-    if name == "isin":
-        return "must be one of: " + ", ".join(values)
-    if name == "notin":
-        return "must not be one of: " + ", ".join(values)
-    if name == "str_length" and len(values) == 2:
-        low, high = (None if v == "None" else v for v in values)
-        if low and high:
-            return f"must be {low} to {high} characters long"
-        return f"must be at least {low} characters long" if low else f"at most {high} characters"
-    words = {
-        "greater_than_or_equal_to": "must be at least",
-        "less_than_or_equal_to": "must be at most",
-        "greater_than": "must be more than",
-        "less_than": "must be less than",
-        "equal_to": "must be",
-        "not_equal_to": "must not be",
-    }
-    if name in words and len(values) == 1:
-        return f"{words[name]} {values[0]}"
-    return check
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One validation failure."""
-
-    file: str
-    row: int | None  # line number in the file, header = 1; None for file-level problems
-    column: str | None
-    value: str | None
-    rule: str
-    record: str | None = None  # the whole row as JSON
-    label: str | None = None  # the row's key, e.g. "chip 'GB200'" (models opting in, see below)
-
-    def __str__(self) -> str:
-        where = f"{self.file}, row {self.row}" if self.row is not None else self.file
-        if self.label:
-            where += f" ({self.label})"
-        col = f", column {self.column!r}" if self.column else ""
-        val = f", value {self.value!r}" if self.value is not None else ""
-        return f"{where}{col}{val}: {self.rule}"
 
 
 @dataclass(frozen=True)
@@ -152,103 +98,6 @@ def _non_finite(cast: pl.Series) -> tuple[pl.Series, list[int]]:
     if not bad:
         return cast, []
     return pl.Series(cast.name, cast.to_list()).scatter(bad, None).cast(cast.dtype), bad
-
-
-def read_csv_text(
-    path: Path,
-) -> tuple[list[str], list[tuple[int, dict[str, str | None]]], list[Problem]]:
-    """Header, (line number, row) pairs and file-level problems of a CSV file."""
-    name = str(path)
-    if not path.exists():
-        return [], [], [Problem(name, None, None, None, "file not found")]
-    if path.is_dir():
-        return [], [], [Problem(name, None, None, None, "is a directory, expected a CSV file")]
-    try:
-        data = read_regular(path)  # never blocks: a FIFO or a device is refused at once
-    except NotARegularFileError as error:
-        rule = f"is {error.kind}, not a regular file: expected a CSV file"
-        return [], [], [Problem(name, None, None, None, rule)]
-    except OSError as error:
-        reason = error.strerror or str(error)
-        return [], [], [Problem(name, None, None, None, f"cannot read the file ({reason})")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        bad = data[error.start : error.end]
-        return (
-            [],
-            [],
-            [
-                Problem(
-                    name,
-                    line,
-                    None,
-                    bad.hex(" "),
-                    f"file is not valid UTF-8 (byte {bad[:1].hex()} at offset {error.start}); "
-                    "save it as UTF-8",
-                )
-            ],
-        )
-    if not text.strip():
-        return (
-            [],
-            [],
-            [Problem(name, None, None, None, "file is empty: expected a header row and data rows")],
-        )
-    # strict: a quoted field left open at the end of the file (a file cut short) or text
-    # after a closing quote is an error, never a field stored truncated or glued together
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except csv.Error as error:
-        return [], [], [Problem(name, 1, None, None, f"malformed CSV header: {_csv_error(error)}")]
-    problems: list[Problem] = []
-    rows: list[tuple[int, dict[str, str | None]]] = []
-    start_line = reader.line_num + 1
-    try:
-        for record in reader:
-            if not any(cell.strip() for cell in record):
-                start_line = reader.line_num + 1
-                continue
-            if len(record) != len(header):
-                problems.append(
-                    Problem(
-                        name,
-                        start_line,
-                        None,
-                        ",".join(record)[:200],
-                        f"row has {len(record)} fields, header has {len(header)}",
-                    )
-                )
-            else:
-                rows.append(
-                    (
-                        start_line,
-                        {h: (c if c != "" else None) for h, c in zip(header, record, strict=True)},
-                    )
-                )
-            start_line = reader.line_num + 1
-    except csv.Error as error:
-        problems.append(
-            Problem(name, start_line, None, None, f"malformed CSV: {_csv_error(error)}")
-        )
-    if not rows and not problems:
-        problems.append(Problem(name, None, None, None, "file has a header but no data rows"))
-    return header, rows, problems
-
-
-def _csv_error(error: csv.Error) -> str:
-    """The csv module's message, with what it means where it is terse."""
-    text = str(error)
-    if text == "unexpected end of data":
-        return (
-            "the file ends inside a quoted field (its closing quote is missing: "
-            "the file may have been cut short)"
-        )
-    if text.endswith("expected after '\"'"):
-        return f"text after the closing quote of a quoted field ({text})"
-    return text
 
 
 def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResult:
@@ -372,32 +221,3 @@ def _with_row_label(problem: Problem, model: type[pa.DataFrameModel]) -> Problem
     row = json.loads(problem.record)
     label = ", ".join(f"{c} {row.get(c)!r}" for c in columns if row.get(c) is not None)
     return dataclasses.replace(problem, label=label or None)
-
-
-def problems_frame(problems: list[Problem], dataset: str, run_id: str) -> pl.DataFrame:
-    """Problems as rows of ``quarantine.rejected_rows``."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return pl.DataFrame(
-        {
-            "run_id": [run_id] * len(problems),
-            "detected_at": [now] * len(problems),
-            "dataset": [dataset] * len(problems),
-            "file": [p.file for p in problems],
-            "row_number": [p.row for p in problems],
-            "column": [p.column for p in problems],
-            "value": [p.value for p in problems],
-            "rule": [p.rule for p in problems],
-            "record": [p.record for p in problems],
-        },
-        schema={
-            "run_id": pl.Utf8,
-            "detected_at": pl.Datetime("us"),
-            "dataset": pl.Utf8,
-            "file": pl.Utf8,
-            "row_number": pl.Int32,
-            "column": pl.Utf8,
-            "value": pl.Utf8,
-            "rule": pl.Utf8,
-            "record": pl.Utf8,
-        },
-    )
