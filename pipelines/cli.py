@@ -280,6 +280,8 @@ def list_tables(
         try:
             rows: int | None = _count(con, schema, table)
             text = comment or ""
+        except (duckdb.InterruptException, duckdb.OutOfMemoryException):
+            raise  # a bound was reached (--timeout, --max-memory): the command stops
         except duckdb.Error as error:
             rows = None
             text = f"{unreadable_reason(error, store)}. {comment or ''}".strip()
@@ -325,6 +327,8 @@ def describe(
             [schema, table],
         ).fetchall()
         rows: int | None = _count(con, schema, table)
+    except (duckdb.InterruptException, duckdb.OutOfMemoryException):
+        raise  # a bound was reached (--timeout, --max-memory): the command stops
     except duckdb.Error as error:
         return f"{schema}.{table}", f"{unreadable_reason(error, store)}. {text}".strip(), None, []
     return f"{schema}.{table}", text, rows, columns

@@ -25,6 +25,7 @@ USED_BY = {
     "requests": ("import", "requests"),
     "wcwidth": ("import", "wcwidth"),
     "pyyaml": ("import", "yaml"),
+    "sqlglot": ("import", "sqlglot"),
 }
 
 
