@@ -6,6 +6,7 @@ import itertools
 
 import polars as pl
 
+from pipelines import settings
 from pipelines.reports import charts, metric_charts
 from pipelines.reports.charts import (
     entity_color,
@@ -111,6 +112,6 @@ def test_the_lineage_picture_names_can_be_read():
     boxes = [t.get_bbox_patch().get_window_extent() for t in labels]
     for a, b in itertools.combinations(boxes, 2):
         assert not a.overlaps(b), (a, b)
-    readme = (charts.settings.REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (settings.REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert "](docs/images/lineage.png)" in readme
     assert (charts.DOCS_IMAGES_DIR / "lineage.png").is_file()

@@ -198,7 +198,7 @@ def test_the_disk_holds_one_chunk_budget_at_most(tmp_path: Path, monkeypatch) ->
         real_extract(ref, target, limit)
         peaks.append(sum(f.stat().st_size for f in target.parent.iterdir()))
 
-    monkeypatch.setattr("pipelines.sec.bulk.extract", extract)
+    monkeypatch.setattr("pipelines.sec.bulk_chunk.extract", extract)
     env = {"SEC_BULK_STORE": str(tmp_path / "s.duckdb"), "SEC_BULK_CHUNK_MB": "1"}
     result = ingest(load_bulk_settings(env), path, log=lambda _: None)
     assert result.ingested == 6 and len(peaks) == 6

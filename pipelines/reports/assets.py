@@ -10,7 +10,8 @@ after the run's warehouse was swapped in: a failed or refused run leaves every c
 A chart is drawn again only when what it depends on changed. Next to the PNGs,
 ``.render-cache/<name>.json`` records the render key of the last drawing (a SHA-256 of the
 rows the chart plots, as Arrow IPC, and of the code and library versions that draw it: this
-module, ``charts.py``, matplotlib, Pillow, polars), the SHA-256 of the PNG it produced, and
+module, ``charts.py``, ``metric_charts.py``, ``drawing.py``, ``chart_config.py``,
+matplotlib, Pillow, polars), the SHA-256 of the PNG it produced, and
 what the metadata needs (rows plotted, size, thumbnail). When the key matches and the PNG on
 disk still has that SHA-256, the file is reused as it is; otherwise the chart is drawn. Same
 inputs, same code: same bytes, so reusing the file gives exactly what drawing would.
@@ -32,7 +33,7 @@ import polars as pl
 from dagster import AssetExecutionContext
 
 from pipelines.metadata import OWNERS
-from pipelines.reports import charts, metric_charts
+from pipelines.reports import chart_config, charts, drawing, metric_charts
 from pipelines.settings import read_sql
 from pipelines.warehouse import WarehouseResource
 
@@ -99,7 +100,13 @@ def render_charts(con: duckdb.DuckDBPyConnection) -> list[charts.Chart]:
 
 CACHE_DIR_NAME = ".render-cache"
 CACHE_FORMAT = 1
-_CODE_FILES = (Path(__file__), Path(charts.__file__), Path(metric_charts.__file__))
+_CODE_FILES = (
+    Path(__file__),
+    Path(charts.__file__),
+    Path(metric_charts.__file__),
+    Path(drawing.__file__),
+    Path(chart_config.__file__),
+)
 _LIBRARIES = ("matplotlib", "pillow", "polars")
 
 

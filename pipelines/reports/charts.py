@@ -9,208 +9,70 @@ rewritten only when their bytes change, so a refresh with unchanged data leaves 
 matplotlib is imported when a chart is drawn, not when this module is imported: loading
 the Dagster code (every refresh, every ``dagster dev`` reload) does not pay for it, and a
 refresh whose chart data did not change never imports it (see ``pipelines.reports.assets``).
+
+The helpers they are drawn with (figure, PNG bytes, labels): ``pipelines.reports.drawing``;
+what they draw, where they go and their colours: ``pipelines.reports.chart_config``. Both
+stay importable from here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import math
-import os
-import textwrap
-import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from pipelines import settings
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-#: Environment variable that overrides where charts are written.
-REPORTS_DIR_ENV = "LEDGER_REPORTS_DIR"
-#: The committed pictures the docs show: redrawn only by ``make docs``, never by a refresh.
-DOCS_IMAGES_DIR = settings.REPO_ROOT / "docs" / "images"
-
-DPI = 100
-#: What the charts draw (a group, a company): configuration, not code.
-CONFIG_FILE = Path(__file__).with_name("charts.toml")
-#: Colours for a company or group that charts.toml does not pin, picked by a hash of its name
-#: (never by position, so which other companies exist does not matter).
-FALLBACK_PALETTE = (
-    "#4477AA",
-    "#EE6677",
-    "#228833",
-    "#CCBB44",
-    "#66CCEE",
-    "#AA3377",
-    "#BBBBBB",
-    "#EE7733",
+from pipelines.reports.chart_config import (
+    COLORS,
+    DOCS_IMAGES_DIR,
+    FALLBACK_PALETTE,
+    REPORTS_DIR_ENV,
+    chart_config,
+    entity_color,
+    reports_dir,
 )
-COLORS = {
-    "actual": "#0072B2",
-    "consensus": "#000000",
-    "guidance": "#D55E00",
-    "tbps": "#0072B2",
-    "pflop": "#009E73",
-}
-RC = {
-    "font.family": "DejaVu Sans",  # bundled with matplotlib: same glyphs on every machine
-    "font.size": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "hatch.linewidth": 0.8,
-    "svg.hashsalt": "ledger",
-}
+from pipelines.reports.drawing import (
+    DPI,
+    RC,
+    Chart,
+    _bn,
+    _chart,
+    _figure,
+    _footer,
+    _no_data,
+    _rc_context,
+    end_labels,
+    meaningful_hatch,
+    missing_slots,
+    spread_labels,
+    write_if_changed,
+)
 
-
-def reports_dir() -> Path:
-    """Where a refresh writes its charts: ``$LEDGER_REPORTS_DIR`` if set, else a ``reports/``
-    folder next to the warehouse file (``data/reports/`` for the default warehouse: git-ignored,
-    so a refresh never modifies a tracked file; the docs' pictures are ``DOCS_IMAGES_DIR``)."""
-    explicit = os.environ.get(REPORTS_DIR_ENV)
-    if explicit:
-        return Path(explicit).resolve()
-    return settings.warehouse_path().parent / "reports"
-
-
-@dataclass(frozen=True)
-class Chart:
-    name: str  # file stem: reports/<name>.png
-    title: str
-    source: str  # warehouse tables the chart reads
-    png: bytes
-    rows: int  # rows plotted
-    width_px: int
-    height_px: int
-
-
-# ----------------------------------------------------------------------------- helpers
-def _rc_context() -> Any:
-    """matplotlib's ``rc_context(RC)``; the first call imports matplotlib."""
-    import matplotlib
-
-    return matplotlib.rc_context(RC)
-
-
-def _figure(width_in: float, height_in: float) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    # No "Software" entry (matplotlib version) and no timestamp: identical data, identical bytes.
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def _chart(name: str, title: str, source: str, figure: Figure, rows: int) -> Chart:
-    width, height = (round(v * DPI) for v in figure.get_size_inches())
-    return Chart(name, title, source, _png(figure), rows, width, height)
-
-
-def _no_data(figure: Figure, title: str, what: str) -> None:
-    ax = figure.add_subplot()
-    ax.set_axis_off()
-    ax.set_title(title, loc="left", fontweight="bold")
-    ax.text(0.5, 0.5, f"No data yet: {what} is empty.", ha="center", va="center", fontsize=12)
-
-
-def _footer(figure: Figure, text: str) -> None:
-    chars_per_line = int(figure.get_size_inches()[0] * 15)  # 8-pt DejaVu Sans, with margin
-    wrapped = textwrap.fill(text, width=chars_per_line)
-    figure.supxlabel(wrapped, fontsize=8, color="#555555", ha="left", x=0.01)
-
-
-def _bn(value: float | None) -> float | None:
-    return None if value is None else value / 1000.0
-
-
-def spread_labels(values: Sequence[float], min_gap: float) -> list[float]:
-    """Positions for labels wanted at ``values`` (same order), at least ``min_gap`` apart and
-    as close to their values as that allows: end labels of lines never overlap."""
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    placed = [float(values[i]) for i in order]
-    for k in range(1, len(placed)):  # push up what sits too close to the one below
-        placed[k] = max(placed[k], placed[k - 1] + min_gap)
-    # shift the whole stack down by half of what it gained, so it stays centred on the values
-    gained = sum(p - float(values[i]) for p, i in zip(placed, order, strict=True))
-    shift = gained / len(placed) if placed else 0.0
-    result = [0.0] * len(values)
-    for p, i in zip(placed, order, strict=True):
-        result[i] = p - shift
-    return result
-
-
-def end_labels(ax: Any, labels: Sequence[tuple[float, float, str, str]], gap_px: float = 12):
-    """Write ``(x, y, text, colour)`` labels just right of their points, spread vertically so
-    that none overlaps another; returns the matplotlib ``Text`` objects."""
-    if not labels:
-        return []
-    low, high = ax.get_ylim()
-    height_px = ax.get_window_extent().height or 300.0
-    min_gap = (high - low) * gap_px / height_px
-    ys = spread_labels([y for _, y, _, _ in labels], min_gap)
-    texts = []
-    for (x, y, text, color), placed in zip(labels, ys, strict=True):
-        texts.append(
-            ax.annotate(
-                text,
-                (x, y),
-                xytext=(x + 0.25, placed),
-                textcoords="data",
-                va="center",
-                fontsize=8,
-                color=color,
-                annotation_clip=False,
-            )
-        )
-    return texts
-
-
-def missing_slots(
-    tickers: Sequence[str], quarters: Sequence[str], present: set[tuple[str, str]]
-) -> list[tuple[str, str]]:
-    """(ticker, quarter) pairs of the chart's range with no figure: drawn as a marked gap."""
-    return [(t, q) for t in tickers for q in quarters if (t, q) not in present]
-
-
-def meaningful_hatch(flags: Sequence[bool]) -> list[bool]:
-    """Which bars to hatch: the flagged ones, but none when every bar (or none) is flagged,
-    since a pattern on every bar tells a reader nothing (the footer says it instead)."""
-    return [False] * len(flags) if len(set(flags)) <= 1 else list(flags)
+#: The configuration (``chart_config``) and drawing helpers (``drawing``) of these charts stay
+#: importable from here.
+__all__ = [
+    "COLORS",
+    "DOCS_IMAGES_DIR",
+    "DPI",
+    "FALLBACK_PALETTE",
+    "RC",
+    "REPORTS_DIR_ENV",
+    "Chart",
+    "broadcom_ai_revenue_chart",
+    "capex_chart",
+    "chart_config",
+    "chip_tco_chart",
+    "end_labels",
+    "entity_color",
+    "meaningful_hatch",
+    "missing_slots",
+    "reports_dir",
+    "spread_labels",
+    "write_if_changed",
+]
 
 
 # ------------------------------------------------------------ capex by company and quarter
-def chart_config() -> dict[str, Any]:
-    """``pipelines/reports/charts.toml``: which group and company the charts draw, and the
-    colour of each company and group."""
-    with CONFIG_FILE.open("rb") as handle:
-        return tomllib.load(handle)
-
-
-def entity_color(name: str, kind: str = "company") -> str:
-    """The colour of a company (ticker) or group in every chart: pinned in charts.toml, else
-    from ``FALLBACK_PALETTE`` by a hash of ``kind:name``. Depends on nothing else, so adding a
-    company changes no other colour."""
-    pinned = chart_config().get("colors", {}).get(kind, {})
-    if name in pinned:
-        return str(pinned[name])
-    digest = hashlib.sha256(f"{kind}:{name}".encode()).digest()
-    return FALLBACK_PALETTE[int.from_bytes(digest[:4], "big") % len(FALLBACK_PALETTE)]
-
-
 def capex_chart(frame: pl.DataFrame) -> Chart:
     """A group's cash capex per calendar quarter (grouped bars, USD bn; derived quarters
     hatched) above year-on-year growth per company (lines, %). ``frame``: rows of
@@ -488,16 +350,3 @@ def chip_tco_chart(frame: pl.DataFrame) -> Chart:
             ),
         )
         return _chart("chip_tco", title, source, figure, data.height)
-
-
-# --------------------------------------------------------------------------- writing
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` atomically unless the file already holds exactly it.
-    Returns whether the file changed."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return True

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pipelines.reports.charts import DPI, _figure, _png, _rc_context
+from pipelines.reports.drawing import DPI, _figure, _png, _rc_context
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -139,7 +139,7 @@ def lineage_figure() -> tuple[Figure, list[Any]]:
 
 
 def lineage_png() -> bytes:
-    """``docs/images/lineage.png``: the picture at :data:`pipelines.reports.charts.DPI`."""
+    """``docs/images/lineage.png``: the picture at :data:`pipelines.reports.drawing.DPI`."""
     with _rc_context():
         figure, _ = lineage_figure()
         figure.set_dpi(DPI)

@@ -1,6 +1,6 @@
 """PNG charts of the ``metrics`` tables: capex intensity, cash coverage, supplier capture and
-guidance-implied spend. Pure functions, frames in, :class:`pipelines.reports.charts.Chart`
-out, drawn with the helpers (and reproducibility rules) of ``pipelines.reports.charts``.
+guidance-implied spend. Pure functions, frames in, :class:`pipelines.reports.drawing.Chart`
+out, drawn with the helpers (and reproducibility rules) of ``pipelines.reports.drawing``.
 
 ``SPECS`` lists them for ``pipelines.reports.assets.CHART_SPECS`` (name, table, upstream
 asset, SQL file under ``sql/``, drawing function); ``EMPTY_COLUMNS`` gives the columns each
@@ -15,8 +15,8 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from pipelines.reports.charts import (
-    COLORS,
+from pipelines.reports.chart_config import COLORS, entity_color
+from pipelines.reports.drawing import (
     Chart,
     _bn,
     _chart,
@@ -25,7 +25,6 @@ from pipelines.reports.charts import (
     _no_data,
     _rc_context,
     end_labels,
-    entity_color,
 )
 
 

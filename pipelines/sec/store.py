@@ -226,3 +226,12 @@ def last_fingerprint(store: Path) -> str | None:
     except duckdb.Error:
         return None
     return str(row[0]) if row else None
+
+
+def quarantine_rows(store: Path) -> list[tuple]:
+    """(member, cik, bytes, stage, reason) of every quarantined member of the live store."""
+    with open_store(store) as con:
+        return con.execute(
+            "SELECT member, cik, bytes, stage, reason FROM members "
+            "WHERE status = 'quarantined' ORDER BY member"
+        ).fetchall()

@@ -25,6 +25,10 @@ How a refresh stays safe for readers (docs/reliability.md has the full fault mat
    it into ``meta.refresh_log``.
 5. A killed process never reaches step 3: the live file is untouched and the stale
    ``.building`` file is removed by the next run.
+
+What a failed run records (step 4): ``pipelines.warehouse.failures``; the schemas and
+bookkeeping tables, and the table snapshot of step 3: ``pipelines.warehouse.bookkeeping``;
+the file-level steps: ``pipelines.warehouse.swap`` and ``pipelines.warehouse.journal``.
 """
 
 from __future__ import annotations
@@ -35,7 +39,6 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 import duckdb
@@ -43,11 +46,20 @@ from pydantic import Field, PrivateAttr
 
 from pipelines import settings
 from pipelines.warehouse import swap
+from pipelines.warehouse.bookkeeping import DATA_SCHEMAS, bootstrap, snapshot_tables
+from pipelines.warehouse.failures import RunFailureRecording, root_cause
+from pipelines.warehouse.failures import insert_journal as _insert_journal
 from pipelines.warehouse.locking import WarehouseLockedError, retry_while_locked
 
-DATA_SCHEMAS = ("raw", "marts", "metrics", "tco", "sec")
-
-__all__ = ["WarehouseLockedError", "WarehouseResource", "bootstrap", "snapshot_tables"]
+__all__ = [
+    "DATA_SCHEMAS",
+    "SwapRefusedError",
+    "WarehouseLockedError",
+    "WarehouseResource",
+    "bootstrap",
+    "root_cause",
+    "snapshot_tables",
+]
 
 
 class SwapRefusedError(dg.DagsterError):
@@ -56,50 +68,10 @@ class SwapRefusedError(dg.DagsterError):
     run ends as failed (in the UI too) instead of successful with an error event."""
 
 
-def bootstrap(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schemas and bookkeeping tables if missing, and the SQL models' macros
-    (``sql/macros/*.sql``)."""
-    con.execute(settings.read_sql("warehouse/bootstrap.sql"))
-    for macros in sorted((settings.SQL_DIR / "macros").glob("*.sql")):
-        con.execute(macros.read_text(encoding="utf-8"))
-
-
-def snapshot_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, str]]:
-    """(schema.table, row count, content hash) for every data table, sorted by name."""
-    placeholders = ", ".join("?" for _ in DATA_SCHEMAS)
-    names = con.execute(
-        "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
-        f"WHERE schema_name IN ({placeholders}) ORDER BY 1",
-        list(DATA_SCHEMAS),
-    ).fetchall()
-    result = []
-    for (name,) in names:
-        count, digest = con.execute(
-            f"SELECT count(*), coalesce(md5(string_agg(CAST(t AS VARCHAR), chr(10) "
-            f"ORDER BY CAST(t AS VARCHAR))), md5('')) FROM {name} AS t"
-        ).fetchone()  # type: ignore[misc]
-        result.append((name, int(count), str(digest)))
-    return result
-
-
-def root_cause(error: Any) -> str:
-    """``Class: message`` of the innermost error Dagster wrapped (a ``Failure``: its message)."""
-    while error.cause is not None and (
-        "Error occurred while executing" in error.message
-        or error.cls_name.startswith("Dagster")
-        and error.cls_name != "Failure"
-    ):
-        error = error.cause
-    text = error.message.strip()
-    prefix, sep, rest = text.partition(": ")
-    if sep and prefix.split(".")[-1] == error.cls_name:  # "module.Class: message"
-        text = rest
-    return text if error.cls_name == "Failure" else f"{error.cls_name}: {text}"
-
-
-class WarehouseResource(dg.ConfigurableResource):
+class WarehouseResource(RunFailureRecording, dg.ConfigurableResource):
     """The DuckDB warehouse file. Runs write to a private copy that replaces the live file
-    only when the whole run succeeded."""
+    only when the whole run succeeded. What a failed run records:
+    :class:`~pipelines.warehouse.failures.RunFailureRecording`."""
 
     path: str = Field(
         default="",
@@ -291,63 +263,6 @@ class WarehouseResource(dg.ConfigurableResource):
             for leftover in (self._staging, swap.wal_of(self._staging)):
                 leftover.unlink(missing_ok=True)
 
-    def _record_unpublished_files(self, context: dg.InitResourceContext, error: Exception) -> None:
-        """The tables were swapped in but the files the run drew (charts) were not all moved
-        into place: a ``failure`` line for this run in the journal (the warehouse already
-        has its ``success`` line; the next successful refresh carries this one over), so that
-        the refresh summary and exit status say what was and was not published."""
-        finals = sorted({str(final) for _, final in self._published})
-        line = self._log_line(
-            "failure",
-            context,
-            f"swapped in, but the files it drew were not all published into "
-            f"{', '.join(finals) or '?'} ({type(error).__name__}: {error}); the tables are "
-            "new, those files may be a mix of the previous and the new ones. Free some space "
-            "and run the refresh again",
-        )
-        keys = ("run_id", "started_at", "finished_at", "status", "assets", "message")
-        try:
-            swap.journal_failure(self.live_path(), dict(zip(keys, line, strict=True)))
-        except OSError as journal_error:
-            if context.log:
-                context.log.error(f"could not record the failure anywhere: {journal_error}")
-        if context.log:
-            context.log.error(f"the tables were swapped in, but publishing files failed: {error}")
-
-    @staticmethod
-    def _failed_steps(context: dg.InitResourceContext) -> list[str]:
-        """``step: cause`` of every failed step of the run, sorted."""
-        if context.instance is None or context.run is None:
-            return []
-        records = context.instance.all_logs(
-            context.run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE
-        )
-        failures = {}
-        for record in records:
-            event = record.dagster_event
-            data = event.step_failure_data if event is not None else None
-            cause = root_cause(data.error) if data is not None and data.error else "unknown"
-            failures[record.step_key or "?"] = " ".join(cause.split())[:600]
-        return [f"{step} ({cause})" for step, cause in sorted(failures.items())]
-
-    @staticmethod
-    def _selected_assets(context: dg.InitResourceContext) -> str:
-        run = context.run
-        keys = run.asset_selection if run is not None and run.asset_selection else []
-        return ", ".join(sorted(k.to_user_string() for k in keys)) or "all"
-
-    def _log_line(self, status: str, context: dg.InitResourceContext, message: str) -> list[Any]:
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        notes = "".join(f"; {note}" for note in self._notes)
-        return [
-            self._run_id,
-            self._started_at or now,
-            now,
-            status,
-            self._selected_assets(context),
-            message + notes,
-        ]
-
     def _publish(self, context: dg.InitResourceContext) -> None:
         assert self._staging is not None and self._con is not None
         live = self.live_path()
@@ -396,91 +311,3 @@ class WarehouseResource(dg.ConfigurableResource):
                     os.replace(tmp, target)
             if context.log:
                 context.log.info(f"published the files of {staged.name} into {final}")
-
-    def _reject(self, failures: list[str], context: dg.InitResourceContext) -> None:
-        """Keep every live table as it was; carry over only the quarantine rows and a log line."""
-        assert self._staging is not None and self._con is not None
-        unread = ""
-        try:
-            rejected = self._con.execute(
-                "SELECT * FROM quarantine.rejected_rows WHERE run_id = ?", [self._run_id]
-            ).fetchall()
-        except duckdb.Error as error:  # e.g. the copy was invalidated by a full disk
-            rejected = []
-            unread = f" (the build copy could not be read for them: {str(error).strip()[:300]})"
-        self._drop_staging()  # frees the disk for the failure record
-        message = (
-            f"failed steps: {'; '.join(failures)}; tables unchanged; "
-            f"{len(rejected)} rejected row(s) quarantined{unread}"
-        )
-        self._record_failure(context, message, rejected)
-        if context.log:
-            context.log.warning(
-                f"run failed: {self.live_path()} keeps its previous tables; "
-                f"{len(rejected)} rejected row(s) recorded in quarantine.rejected_rows"
-            )
-
-    def _record_failure(
-        self,
-        context: dg.InitResourceContext,
-        message: str,
-        rejected: list[tuple],
-        *,
-        journal_only: bool = False,
-    ) -> None:
-        """A ``failure`` line (and the rejected rows) into the live warehouse, through a fresh
-        copy of it swapped in like a refresh; if that is impossible (or ``journal_only``: a
-        writer holds the file), into the journal beside it."""
-        live = self.live_path()
-        line = self._log_line("failure", context, message)
-        carrier = live.with_name(f"{live.name}.{(self._run_id or 'run')[:8]}.building-rejects")
-        try:
-            if journal_only:
-                raise WarehouseLockedError("another process holds it")
-            state = self._take_copy(live, carrier)
-            with duckdb.connect(str(carrier)) as con:
-                bootstrap(con)
-                if rejected:
-                    con.executemany(
-                        "INSERT INTO quarantine.rejected_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rejected,
-                    )
-                con.execute("INSERT INTO meta.refresh_log VALUES (?, ?, ?, ?, ?, ?)", line)
-                con.execute("CHECKPOINT")
-            swap.fault_point("failure-copy-written")
-            swap.swap_in(carrier, live, state, timeout_s=self.lock_timeout_s)
-        except Exception as error:
-            for leftover in (carrier, swap.wal_of(carrier)):  # on a full disk: room for the line
-                leftover.unlink(missing_ok=True)
-            keys = ("run_id", "started_at", "finished_at", "status", "assets", "message")
-            entry = dict(zip(keys, line, strict=True))
-            entry["message"] += f" (not written into {live.name}: {error})"
-            try:
-                swap.journal_failure(live, entry)
-            except OSError as journal_error:
-                if context.log:
-                    context.log.error(f"could not record the failure anywhere: {journal_error}")
-            if context.log:
-                context.log.error(f"failure recorded in {swap.journal_of(live)}: {error}")
-        finally:
-            for leftover in (carrier, swap.wal_of(carrier)):
-                leftover.unlink(missing_ok=True)
-
-
-def _insert_journal(con: duckdb.DuckDBPyConnection, entries: list[dict[str, Any]]) -> None:
-    """Failures journaled beside the warehouse, into ``meta.refresh_log`` (once each)."""
-    for entry in entries:
-        con.execute(
-            "INSERT INTO meta.refresh_log SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
-            "(SELECT 1 FROM meta.refresh_log WHERE run_id = ? AND status = ?)",
-            [
-                entry.get("run_id") or "?",
-                entry.get("started_at"),
-                entry.get("finished_at"),
-                entry.get("status") or "failure",
-                entry.get("assets"),
-                entry.get("message"),
-                entry.get("run_id") or "?",
-                entry.get("status") or "failure",
-            ],
-        )
