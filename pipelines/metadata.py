@@ -51,16 +51,6 @@ def column_schema(model: type[pa.DataFrameModel]) -> dg.TableSchema:
     return dg.TableSchema(columns=columns)
 
 
-def frame_column_schema(frame: pl.DataFrame, descriptions: dict[str, str]) -> dg.TableSchema:
-    """``dagster/column_schema`` of a computed frame."""
-    return dg.TableSchema(
-        columns=[
-            dg.TableColumn(name=n, type=str(t), description=descriptions.get(n))
-            for n, t in frame.schema.items()
-        ]
-    )
-
-
 def markdown_preview(frame: pl.DataFrame, rows: int = 10, max_width: int = 40) -> str:
     """First ``rows`` rows as a markdown table (long text cut to ``max_width``)."""
     head = frame.head(rows)

@@ -93,11 +93,6 @@ def read_chart_data(con: duckdb.DuckDBPyConnection, spec: ChartSpec) -> pl.DataF
     return con.execute(read_sql(spec.sql)).pl()
 
 
-def render_charts(con: duckdb.DuckDBPyConnection) -> list[charts.Chart]:
-    """Every chart of ``CHART_SPECS`` from the warehouse behind ``con`` (always drawn)."""
-    return [spec.render(read_chart_data(con, spec)) for spec in CHART_SPECS]
-
-
 CACHE_DIR_NAME = ".render-cache"
 CACHE_FORMAT = 1
 _CODE_FILES = (

@@ -49,25 +49,6 @@ def _register_companies(con: duckdb.DuckDBPyConnection, companies: Mapping[int, 
     con.register(COMPANIES_VIEW, frame.to_arrow())
 
 
-def load_facts(
-    con: duckdb.DuckDBPyConnection,
-    files: Iterable[Path | str],
-    companies: Mapping[int, str],
-    table: str,
-) -> int:
-    """``CREATE OR REPLACE TABLE <table>`` with the facts of ``files`` (companies not in
-    ``companies`` are dropped). Returns the row count. Raises ``duckdb.Error`` on bad JSON."""
-    paths = [str(p) for p in files]
-    if not paths:
-        raise ValueError("no companyfacts files to parse")
-    _register_companies(con, companies)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS {facts_sql()}", [paths])
-    finally:
-        con.unregister(COMPANIES_VIEW)
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
-
-
 def facts_arrow(files: Iterable[Path | str], companies: Mapping[int, str]) -> pa.Table:
     """The facts of ``files`` as an Arrow table, streamed out of DuckDB in record batches (the
     result is never held twice). Raises ``duckdb.Error`` on bad JSON."""

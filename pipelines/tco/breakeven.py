@@ -79,14 +79,6 @@ def load_ranges(path: Path = RANGES_FILE) -> dict[str, Range]:
     return out
 
 
-def units_of(row: Mapping[str, Any], unit: str) -> float | None:
-    """Units a chip's cost is divided by: HBM TB/s, or dense-BF16 PFLOP/s."""
-    value = row.get("hbm_tbps") if unit == "hbm_tbps_hour" else row.get("bf16_dense_tflops")
-    if value is None or not value > 0:
-        return None
-    return float(value) if unit == "hbm_tbps_hour" else float(value) / 1000.0
-
-
 def cost_per_unit(row: Mapping[str, Any], unit: str, **overrides: float) -> float | None:
     """USD per unit-hour of a chip (``tco.chip_tco`` row) with some inputs overridden."""
     assumptions = dataclasses.replace(ChipAssumptions.from_mapping(row), **overrides)

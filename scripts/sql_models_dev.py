@@ -1,6 +1,6 @@
 """Develop SQL models against a reference warehouse (a build of the previous code).
 
-    python -m pipelines.sqlmodels.dev --ref REF.duckdb --build marts.capex_quarterly
+    python scripts/sql_models_dev.py --ref REF.duckdb --build marts.capex_quarterly
         [--build ...] [--copy tco.chip_tco] [--out scratch.duckdb] [--compare-all]
 
 Copies every ``raw.*`` table (and each ``--copy`` table) of REF into a scratch database,
