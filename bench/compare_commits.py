@@ -9,8 +9,8 @@ beside it is linked when this checkout has one, as CI has it), ``make install``,
 refresh; then, alternating old / new so both see the same machine load: ``make refresh``
 (``python -m pipelines.refresh``: a full refresh of the shipped raw files) ``--refresh-runs``
 times, the import floor (``python -c "import dagster, duckdb, polars, pandera.polars"``) as
-often, and the test suite (``python -m pytest -q``) ``--test-runs`` times. Prints every run and
-the medians, with the machine. Nothing of this checkout is touched.
+often, and the test suite (``make test``: each commit's own command) ``--test-runs`` times.
+Prints every run and the medians, with the machine. Nothing of this checkout is touched.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                     times.setdefault((label, "refresh"), []).append(refresh)
                     line.append(f"{label} floor {floor:.2f}s refresh {refresh:.2f}s")
                 if run < args.test_runs:
-                    tests = sh([python[label], "-m", "pytest", "-q", "-x"], path, env)
+                    tests = sh(["make", "test"], path, env)  # each commit's own test command
                     times.setdefault((label, "tests"), []).append(tests)
                     line.append(f"{label} tests {tests:.0f}s")
             print("  ".join(line), flush=True)
