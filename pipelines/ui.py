@@ -90,7 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
         flush=True,
     )
+    parent = os.getppid()
     while not stopping and proc.poll() is None:
+        if os.getppid() != parent:  # the parent died and its death signal did not reach us
+            stopping.append(signal.SIGHUP)
+            break
         time.sleep(0.2)
     if not stopping:  # dg dev ended by itself
         stop_group(proc, 0)
