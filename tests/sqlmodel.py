@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 
 from pipelines.raw.datasets import BY_NAME
+from pipelines.sec import models as sec_models
 from pipelines.settings import SQL_DIR
 from pipelines.sqlmodels.build import build_model, q
 from pipelines.sqlmodels.contract import Contract, load_contracts
@@ -41,16 +42,25 @@ _POLARS_TO_DUCKDB = {
 }
 
 
+#: The SEC connector's tables (written by Python assets from these pandera models).
+_SEC_MODELS = {
+    "quarterly": sec_models.QuarterlyModel,
+    "quarterly_as_first_reported": sec_models.QuarterlyFirstReportedModel,
+    "facts": sec_models.FactsModel,
+}
+
+
 @cache
 def contracts(sql_dir: Path = SQL_DIR) -> dict[str, Contract]:
     return load_contracts(sql_dir, require_sql=False)
 
 
 def column_types(table: str, sql_dir: Path = SQL_DIR) -> list[tuple[str, str]]:
-    """(name, DuckDB type) of a raw table, a model's table or an ``as_of.`` table."""
+    """(name, DuckDB type) of a raw or SEC table, a model's table or an ``as_of.`` table."""
     schema, name = table.split(".", 1)
-    if schema == "raw":
-        columns = BY_NAME[name].model.to_schema().columns
+    if schema in ("raw", "sec"):
+        model = BY_NAME[name].model if schema == "raw" else _SEC_MODELS[name]
+        columns = model.to_schema().columns
         return [(c, _POLARS_TO_DUCKDB[col.dtype.type]) for c, col in columns.items()]
     by_table = {c.table: c for c in contracts(sql_dir).values()}
     contract = contracts(sql_dir).get(table) or (by_table[name] if schema == "as_of" else None)

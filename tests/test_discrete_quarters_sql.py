@@ -29,6 +29,8 @@ def _figure(ticker, metric, fy, basis, q, value, precision=None):
         "fiscal_quarter": q,
         "value": float(value),
         "stated_precision": precision,
+        "source_kind": "curated",
+        "source_ref": f"https://example.org/{ticker}/{metric}/{fy}/{basis}/{q}",
     }
 
 
@@ -156,3 +158,17 @@ def test_inventory_lists_quarters_then_cumulative_figures(con):
         "WHERE ticker = 'AAA' AND fiscal_year = 2024"
     ).fetchall()
     assert inventory == [("Q1, H1, 9M, FY",)]
+
+
+def test_each_quarter_names_its_sources(con):
+    rows = con.execute(
+        "SELECT fiscal_quarter, source_kind, source_ref FROM derived "
+        "WHERE ticker = 'AAA' AND metric = 'revenue' AND fiscal_year = 2024 ORDER BY 1"
+    ).fetchall()
+    base = "https://example.org/AAA/revenue/2024"
+    assert rows[0] == (1, "curated", f"{base}/discrete/1")  # reported: its own source
+    # derived: the year's exact figures it was derived from, each named by its period
+    assert rows[3][1] == "curated"
+    assert set(rows[3][2].split(" ; ")) == {
+        f"Q1: {base}/discrete/1", f"H1: {base}/ytd/2", f"9M: {base}/ytd/3", f"FY: {base}/fy/None",
+    }

@@ -4,7 +4,8 @@ One row per company of ``raw.companies`` and fiscal quarter, with the quarter's 
 calendar quarter holding its midpoint, computed once from the pure functions of
 :mod:`pipelines.calendar.fiscal` (the company's ``fiscal_calendar`` rule). The years covered
 are data-driven: from the earliest to the latest fiscal year a company has in
-``raw.financials`` or ``raw.capex_guidance`` (``guided_period`` ``FY2025...``), with a margin
+``raw.financials``, ``raw.capex_guidance`` (``guided_period`` ``FY2025...``) or the
+filed quarters (``sec.quarterly``), with a margin
 of :data:`MARGIN_YEARS` on each side (SQL looks up neighbouring quarters and a calendar
 quarter can map into the next or previous fiscal year); a company with no figures gets the
 range of all companies.
@@ -48,6 +49,8 @@ WITH years AS (
     UNION ALL
     SELECT ticker, CAST(regexp_extract(guided_period, '^FY(\\d{4})', 1) AS BIGINT)
     FROM raw.capex_guidance
+    UNION ALL
+    SELECT ticker, fiscal_year FROM sec.quarterly  -- filed quarters (empty when the connector is off)
 )
 SELECT c.ticker, c.fiscal_calendar, min(y.fiscal_year), max(y.fiscal_year)
 FROM raw.companies AS c

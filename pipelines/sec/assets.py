@@ -88,6 +88,19 @@ def _failure_table(failures: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _create_if_absent(con: duckdb.DuckDBPyConnection, table: str, model: type) -> None:
+    """An empty ``table`` with ``model``'s columns where none exists yet (connector off)."""
+    schema, name = table.split(".")
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()
+    if not found or not found[0]:
+        columns = model.to_schema().columns
+        empty = pl.DataFrame(schema={n: c.dtype.type for n, c in columns.items()})
+        write_table(con, table, empty, table_doc(model))
+
+
 # ----------------------------------------------------------------------------- landing
 @dg.asset(
     key=COMPANYFACTS_KEY,
@@ -319,6 +332,12 @@ def sec_quarterly(context: AssetExecutionContext, warehouse: WarehouseResource):
     config = _settings()
     if not config.enabled:
         status = _off(context)
+        with warehouse.connect() as con:  # staging.filed_figures reads them: empty, not absent
+            for table, model in (
+                (QUARTERLY_TABLE, QuarterlyModel),
+                (FIRST_REPORTED_TABLE, QuarterlyFirstReportedModel),
+            ):
+                _create_if_absent(con, table, model)
         yield dg.MaterializeResult(asset_key=QUARTERLY_KEY, metadata=status)
         yield dg.MaterializeResult(asset_key=FIRST_REPORTED_KEY, metadata=status)
         yield dg.MaterializeResult(asset_key=COVERAGE_KEY, metadata=status)

@@ -22,3 +22,18 @@ CREATE OR REPLACE MACRO company_metrics() AS list_prepend('capex', company_flow_
 CREATE OR REPLACE MACRO group_metrics() AS [
     'capex', 'revenue', 'operating_cash_flow', 'depreciation_amortization'
 ];
+
+-- Precedence of a figure's source (raw.financials.source_type; 'filing' for the connector's
+-- filed quarters): the lower rank is used where sources give one period different values
+-- (docs/keep-current.md). claim_list and machine_summary are unverified.
+CREATE OR REPLACE MACRO source_rank(source_type) AS CASE source_type
+    WHEN 'filing' THEN 1
+    WHEN 'press_release' THEN 2
+    WHEN 'secondary' THEN 3
+    ELSE 4
+END;
+CREATE OR REPLACE MACRO unverified_source_types() AS ['claim_list', 'machine_summary'];
+
+-- Largest relative difference between two sources of one figure that is not reported as a
+-- disagreement (meta.reconciliation).
+CREATE OR REPLACE MACRO reconciliation_tolerance() AS 0.005;

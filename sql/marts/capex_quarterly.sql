@@ -41,6 +41,10 @@ figures AS (
         g.method AS gross_method,
         p.value AS proceeds_value,
         p.method AS proceeds_method,
+        g.source_kind AS gross_kind,
+        g.source_ref AS gross_ref,
+        p.source_kind AS proceeds_kind,
+        p.source_ref AS proceeds_ref,
         -- capex.py::_missing: why a figure of the definition is missing
         c.capex_metric || ' FY' || q.fiscal_year || 'Q' || q.fiscal_quarter
             || ' not reported and not derivable (FY' || q.fiscal_year || ' has: '
@@ -97,7 +101,16 @@ capex AS (
                 CASE WHEN gross_value IS NULL THEN gross_missing END,
                 CASE WHEN proceeds_value IS NULL THEN proceeds_missing END
             )
-        END AS missing_reason
+        END AS missing_reason,
+        CASE
+            WHEN less_metric IS NULL THEN gross_kind
+            WHEN gross_kind = proceeds_kind THEN gross_kind
+            WHEN gross_kind IS NOT NULL AND proceeds_kind IS NOT NULL THEN 'mixed'
+        END AS source_kind,
+        CASE
+            WHEN less_metric IS NULL THEN gross_ref
+            ELSE 'purchases: ' || gross_ref || ' | proceeds: ' || proceeds_ref
+        END AS source_ref
     FROM figures
 ),
 levels AS (
@@ -149,7 +162,9 @@ SELECT
     a.revenue_value::DOUBLE AS revenue_usd_m,
     a.capex_to_revenue_pct::DOUBLE AS capex_to_revenue_pct,
     (a.capex_to_revenue_pct - pq.capex_to_revenue_pct)::DOUBLE
-        AS capex_to_revenue_change_pct_points
+        AS capex_to_revenue_change_pct_points,
+    CASE WHEN a.capex_usd_m IS NOT NULL THEN a.source_kind END AS capex_source_kind,
+    CASE WHEN a.capex_usd_m IS NOT NULL THEN a.source_ref END AS capex_source_ref
 FROM with_ttm AS a
 LEFT JOIN with_ttm AS pq ON pq.as_of = a.as_of AND pq.ticker = a.ticker AND pq.idx = a.idx - 1
 LEFT JOIN with_ttm AS py ON py.as_of = a.as_of AND py.ticker = a.ticker AND py.idx = a.idx - 4

@@ -36,7 +36,9 @@ SELECT
     capex_definition AS definition,
     capex_is_derived AS is_derived,
     capex_derivation AS derivation,
-    missing_reason
+    missing_reason,
+    capex_source_kind AS source_kind,
+    capex_source_ref AS source_ref
 FROM as_of.capex_quarterly
 UNION ALL
 SELECT
@@ -56,7 +58,9 @@ SELECT
         q.metric || ' FY' || q.fiscal_year || 'Q' || q.fiscal_quarter
         || ' not reported and not derivable (FY' || q.fiscal_year || ' has: '
         || coalesce(inv.year_periods, 'nothing') || ')'
-    END
+    END,
+    d.source_kind,
+    d.source_ref
 FROM quarters AS q
 LEFT JOIN as_of.discrete_quarters AS d
     ON d.as_of = q.as_of AND d.ticker = q.ticker AND d.metric = q.metric

@@ -167,9 +167,31 @@ SELECT
     fq.period_end,
     CAST(coalesce(m.reported_value, m.derived_value) AS DOUBLE) AS value,
     m.method IS NOT NULL AS is_derived,
-    m.method
+    m.method,
+    -- where the number came from: a reported quarter's own source; a derived one's, the
+    -- sources of the year's exact figures it was derived from
+    CASE
+        WHEN m.method IS NULL THEN rp.source_kind
+        WHEN y.kinds = 1 THEN y.kind
+        ELSE 'mixed'
+    END AS source_kind,
+    CASE WHEN m.method IS NULL THEN rp.source_ref ELSE y.refs END AS source_ref
 FROM methods AS m
 JOIN staging.fiscal_quarters AS fq
     ON fq.ticker = m.ticker
     AND fq.fiscal_year = m.fiscal_year
     AND fq.fiscal_quarter = m.fiscal_quarter
+LEFT JOIN as_of.reported_periods AS rp
+    ON rp.as_of = m.as_of AND rp.ticker = m.ticker AND rp.metric = m.metric
+    AND rp.fiscal_year = m.fiscal_year AND rp.kind = 'discrete'
+    AND rp.fiscal_quarter = m.fiscal_quarter
+LEFT JOIN (
+    SELECT as_of, ticker, metric, fiscal_year,
+        count(DISTINCT source_kind) AS kinds, any_value(source_kind) AS kind,
+        string_agg(DISTINCT period || ': ' || source_ref, ' ; ') AS refs
+    FROM as_of.reported_periods
+    WHERE is_exact
+    GROUP BY ALL
+) AS y
+    ON y.as_of = m.as_of AND y.ticker = m.ticker AND y.metric = m.metric
+    AND y.fiscal_year = m.fiscal_year

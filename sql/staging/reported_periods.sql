@@ -17,7 +17,9 @@ WITH reported AS (
         value,
         -- a figure printed coarser than the unit (e.g. USD bn to 1 decimal) is shown but not
         -- used to derive another quarter: its rounding error would land in that quarter
-        coalesce(stated_precision <= 1, true) AS is_exact
+        coalesce(stated_precision <= 1, true) AS is_exact,
+        source_kind,
+        source_ref
     FROM as_of.actual_figures
     -- flow metrics whose quarters add up to the year (sql/macros/vocabulary.sql), and the
     -- net-of-proceeds full year that a missing full year of proceeds is derived from
@@ -42,6 +44,9 @@ net_of_proceeds AS (
         4 AS fiscal_quarter,
         gross.value - net.value AS value,
         gross.is_exact AND net.is_exact AS is_exact,
+        CASE WHEN gross.source_kind = net.source_kind THEN net.source_kind ELSE 'mixed' END
+            AS source_kind,
+        gross.source_ref || ' ; ' || net.source_ref AS source_ref,
         'FY proceeds = FY purchases - FY purchases net of proceeds (as printed) = '
             || format('{:.0f}', gross.value) || ' - ' || format('{:.0f}', net.value) AS derivation
     FROM reported AS net
@@ -97,6 +102,8 @@ SELECT
     CAST(value AS DOUBLE) AS value,
     is_exact,
     derivation,
+    source_kind,
+    source_ref,
     -- the year's inventory: discrete quarters, then cumulative figures, each by quarter
     string_agg(period, ', ' ORDER BY kind DESC, fiscal_quarter) OVER (
         PARTITION BY as_of, ticker, metric, fiscal_year
