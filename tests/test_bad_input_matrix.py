@@ -317,7 +317,7 @@ CASES = [
         cell("basis", "discrete", fy_guidance, reported=("fiscal_quarter", "")),
         "fiscal_quarter required for discrete/ytd",
     ),
-    Case("fin-extra-field", FIN, extra_field, "row has 19 fields, header has 18"),
+    Case("fin-extra-field", FIN, extra_field, "row has 20 fields, header has 19"),
     Case(
         "fin-published-2999",
         FIN,

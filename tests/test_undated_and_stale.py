@@ -354,6 +354,8 @@ def test_undated_figures_are_not_known_on_a_claim_date() -> None:
             "value": 2075.0,
             "unit": "USD_m",
             "source_kind": "curated",
+            "source_type": "secondary",
+            "is_verified": True,
             **SOURCE,
             **dates,
         }

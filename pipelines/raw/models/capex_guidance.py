@@ -18,6 +18,7 @@ from pipelines.raw.models.rules import (
     CAPEX_DEFINITIONS,
     DOCUMENT_DATE_RULE,
     QUALIFIERS,
+    SOURCE_TYPES,
     SOURCE_URL_PATTERN,
     document_dates,
     row_rule,
@@ -95,6 +96,12 @@ class CapexGuidanceModel(pa.DataFrameModel):
         nullable=True,
         str_matches=SOURCE_URL_PATTERN,
         description="Source address; empty only when source_title itself carries the citation",
+    )
+    source_type: str = pa.Field(
+        isin=SOURCE_TYPES,
+        description="filing, press_release, secondary, claim_list or machine_summary: what "
+        "kind of document the figure was read from; claim_list and machine_summary are "
+        "unverified",
     )
     source_quote: str = pa.Field(nullable=True, description="Verbatim quote")
     source_note: str = pa.Field(nullable=True, description="Remarks")

@@ -20,6 +20,7 @@ from pipelines.raw.models.rules import (
     FINANCIAL_METRICS,
     METRIC_UNITS,
     SIGNED_METRICS,
+    SOURCE_TYPES,
     SOURCE_URL_PATTERN,
     UNITS,
     VALUE_KINDS,
@@ -90,6 +91,12 @@ class FinancialsModel(pa.DataFrameModel):
         nullable=True,
         str_matches=SOURCE_URL_PATTERN,
         description="Source address; empty only when source_title itself carries the citation",
+    )
+    source_type: str = pa.Field(
+        isin=SOURCE_TYPES,
+        description="filing, press_release, secondary, claim_list or machine_summary: what "
+        "kind of document the figure was read from; claim_list and machine_summary are "
+        "unverified",
     )
     source_quote: str = pa.Field(nullable=True, description="Verbatim quote holding the figure")
     source_note: str = pa.Field(nullable=True, description="Remarks on the source or the figure")

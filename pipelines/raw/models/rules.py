@@ -42,6 +42,8 @@ VALUE_KINDS = ["actual", "consensus", "estimate", "guidance_low", "guidance_mid"
 BASES = ["discrete", "ytd", "fy"]
 UNITS = ["USD_m", "USD_per_share", "percent"]
 CAPEX_DEFINITIONS = ["cash_pp_e", "incl_finance_leases", "unspecified"]
+#: What kind of document a figure was read from (raw/README.md "source_type").
+SOURCE_TYPES = ["filing", "press_release", "secondary", "claim_list", "machine_summary"]
 QUALIFIERS = ["about", "more_than", "nearly", "less_than", "up_to", "at_least"]
 
 SOURCE_URL_PATTERN = r"^(https?://\S+|seed/\S+.*|\S+\.(md|csv|txt)\b.*)$"
