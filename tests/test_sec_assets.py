@@ -106,7 +106,11 @@ def test_off_without_user_agent_skips_cleanly_and_says_so(
             assert materialization.metadata["status"].value == OFF_MESSAGE
     evaluation = check_evaluation(result)
     assert evaluation.passed and evaluation.metadata["status"].value == OFF_MESSAGE
-    assert query("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'sec'") == [(0,)]
+    # nothing fetched: the two tables staging.filed_figures reads exist, empty
+    assert query(
+        "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'sec' "
+        "ORDER BY 1"
+    ) == [("quarterly", 0), ("quarterly_as_first_reported", 0)]
     assert query("SELECT count(*) FROM raw.financials")[0][0] > 0
     assert not landing.exists()
 
