@@ -157,7 +157,6 @@ def load_ticker_file(path: Path) -> dict[str, int]:
 
 
 def load_concepts(path: Path) -> tuple[Concept, ...]:
-    """(metric, priority, us-gaap, concept, USD, 1) of each concept of ``[concepts]``."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))["concepts"]
         return tuple(

@@ -1,9 +1,5 @@
-"""Configuration of the SEC EDGAR connector: environment variables, companies and concepts.
-
-The companies are those of ``raw/companies.csv`` (ticker, CIK, name) and the XBRL concepts of
-each metric those of ``raw/filing_concepts.csv``, both read through the raw files' validation
-(``pipelines.raw.validation.validate_file``): a company added to the ledger is fetched and its
-concepts derived, and a bad row stops the connector with the file, row, column and rule.
+"""SEC EDGAR connector settings: environment variables; companies and concepts come from
+``raw/companies.csv`` and ``raw/filing_concepts.csv``, validated like every raw file.
 
 The connector is **off** unless ``SEC_USER_AGENT`` is set (the SEC requires every client to
 declare a name and a contact e-mail). Everything else has a default:
@@ -74,8 +70,7 @@ class SecConfigError(ValueError):
     """The connector's configuration is unusable (bad companies file, bad number...)."""
 
 
-#: One concept of a metric: (metric, priority, taxonomy, concept, unit, sign); the rows of one
-#: (metric, priority) are added with their signs (raw/filing_concepts.csv).
+#: (metric, priority, taxonomy, concept, unit, sign): a row of raw/filing_concepts.csv.
 Concept = tuple[str, int, str, str, str, int]
 
 
@@ -146,10 +141,8 @@ def load_companies(raw_dir: Path | None = None) -> tuple[Company, ...]:
     folder = raw_dir or settings.raw_dir()
 
     def read(name: str, model: type) -> pl.DataFrame:
-        result = validate_file(folder / name, model)
-        if result.frame is None:
-            problems = "; ".join(str(p) for p in result.problems[:20])
-            raise SecConfigError(f"SEC connector: {folder / name} is invalid: {problems}")
+        if (result := validate_file(folder / name, model)).frame is None:
+            raise SecConfigError(f"SEC connector: {'; '.join(map(str, result.problems[:20]))}")
         return result.frame
 
     companies = read("companies.csv", CompaniesModel)

@@ -13,35 +13,17 @@ class FilingConceptsModel(pa.DataFrameModel):
     """XBRL companyfacts concepts of each company's ledger metrics, read by the SEC connector."""
 
     ticker: str = pa.Field(description="Company ticker (must exist in raw.companies)")
-    metric: str = pa.Field(
-        isin=FINANCIAL_METRICS,
-        description="Ledger metric, as in raw.financials (see raw/README.md)",
-    )
-    priority: int = pa.Field(
-        ge=1,
-        le=9,
-        description="Fallback order: for each fiscal quarter the lowest priority that gives it "
-        "wins (a company that switched tags is covered on both sides of the switch)",
-    )
-    taxonomy: str = pa.Field(
-        str_matches=r"^[a-z][a-z-]*$", description="XBRL taxonomy: us-gaap, or ifrs-full"
-    )
-    concept: str = pa.Field(
-        str_matches=r"^[A-Z][A-Za-z0-9]*$", description="XBRL concept name as in companyfacts"
-    )
-    unit: str = pa.Field(
-        str_matches=r"^[A-Z]{3}$", description="Currency of the facts: USD (IFRS filers: theirs)"
-    )
+    metric: str = pa.Field(isin=FINANCIAL_METRICS, description="Ledger metric (raw.financials)")
+    priority: int = pa.Field(ge=1, le=9, description="Fallback order: per quarter 1 first")
+    taxonomy: str = pa.Field(str_matches=r"^[a-z][a-z-]*$", description="us-gaap or ifrs-full")
+    concept: str = pa.Field(str_matches=r"^[A-Z][A-Za-z0-9]*$", description="XBRL concept")
+    unit: str = pa.Field(str_matches=r"^[A-Z]{3}$", description="Currency of the facts (USD)")
     sign: int = pa.Field(
-        isin=[1, -1],
-        description="+1, or -1 for a concept subtracted: the rows of one (ticker, metric, "
-        "priority) are added with their signs, from facts of one filing and period",
+        isin=[1, -1], description="-1 subtracts: the rows of one priority are added, per filing"
     )
     note: str = pa.Field(nullable=True, description="What the concept holds for this company")
     source: str = pa.Field(
-        str_length={"min_value": 10},
-        description="Where the mapping comes from: the companyfacts file or filing presentation "
-        "that shows the concept (repository @ commit, path)",
+        str_length={"min_value": 10}, description="Where the mapping comes from (file, commit)"
     )
 
     class Config:
@@ -49,8 +31,7 @@ class FilingConceptsModel(pa.DataFrameModel):
         unique = ["ticker", "metric", "priority", "concept"]
         description = (
             "Which XBRL companyfacts concepts give each company's ledger metrics, in fallback "
-            "order; a metric that is a sum or difference of concepts has one row per concept "
-            "with its sign. The SEC connector derives sec.quarterly from these."
+            "order; a sum or difference of concepts has one row per concept with its sign."
         )
 
     @pa.dataframe_check(name="ticker must exist in raw.companies [ticker]")
@@ -63,9 +44,9 @@ class FilingConceptsModel(pa.DataFrameModel):
         "at least one concept (sign 1) [priority]"
     )
     def one_series(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        group = ["ticker", "metric", "priority"]
+        one = ["ticker", "metric", "priority"]
         return data.lazyframe.select(
-            (pl.col("taxonomy").n_unique().over(group) == 1)
-            & (pl.col("unit").n_unique().over(group) == 1)
-            & (pl.col("sign").max().over(group) == 1)
+            (pl.col("taxonomy").n_unique().over(one) == 1)
+            & (pl.col("unit").n_unique().over(one) == 1)
+            & (pl.col("sign").max().over(one) == 1)
         )
