@@ -72,7 +72,7 @@ def _concepts_of(cik: int) -> tuple[str, ...]:
     from pipelines.sec.bulk_config import load_bulk_settings
 
     company = load_bulk_settings({}).company(cik, None)
-    return (*company.capex_concepts, *company.revenue_concepts)
+    return tuple(concept for _, _, _, concept, _, _ in company.concepts)
 
 
 def work_project(archive: Path) -> dict:
@@ -219,7 +219,7 @@ def work_compare(real: Path) -> dict:
         company = next((c for c in companies if c.cik == cik), None)
         if entity is None or company is None:
             continue
-        concepts = (*company.capex_concepts, *company.revenue_concepts)
+        concepts = tuple(concept for _, _, _, concept, _, _ in company.concepts)
         for concept, quarters in _edgar_quarters(entity.get_all_facts(), concepts).items():
             for q in quarters:
                 edgar[(cik, concept, str(q.period_end))] = float(q.numeric_value)

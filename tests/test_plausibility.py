@@ -203,7 +203,9 @@ class SecCase:
 SEC_CASES = [
     SecCase("sec-revenue-negative", usd(-5e9), "revenue must not be negative"),
     SecCase("sec-revenue-huge", usd(1e20), "value_usd_m must be within ±10,000,000"),
-    SecCase("sec-capex-huge", usd(1e20, metric="capex"), "value_usd_m must be within"),
+    SecCase(
+        "sec-capex-huge", usd(1e20, metric="capex_purchases_pp_e"), "value_usd_m must be within"
+    ),
     SecCase("sec-value-inf", usd(float("inf")), "value must be a finite number"),
     SecCase("sec-value-nan", {"value": float("nan")}, "value must be a finite number"),
     SecCase(

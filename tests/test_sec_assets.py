@@ -277,7 +277,8 @@ def test_a_restated_leg_alone_never_mixes_vintages_in_the_warehouse(
     assert run().success
     sql = (
         "SELECT period_end, value_usd_m, vintage, known_since FROM {} WHERE ticker = 'GOOGL' "
-        "AND metric = 'capex' AND period_end BETWEEN DATE '2024-09-30' AND DATE '2024-12-31' "
+        "AND metric = 'capex_purchases_pp_e' "
+        "AND period_end BETWEEN DATE '2024-09-30' AND DATE '2024-12-31' "
         "ORDER BY period_end"
     )
     # not 13,102 (38,300 - 25,198) and 14,235 (52,535 - 38,300): legs of one vintage
@@ -290,7 +291,8 @@ def test_a_restated_leg_alone_never_mixes_vintages_in_the_warehouse(
         (dt.date(2024, 12, 31), 14276.0, "first_reported", dt.date(2025, 2, 5)),
     ]
     [(note,)] = query(
-        "SELECT vintage_note FROM sec.quarterly WHERE ticker = 'GOOGL' AND metric = 'capex' "
+        "SELECT vintage_note FROM sec.quarterly WHERE ticker = 'GOOGL' "
+        "AND metric = 'capex_purchases_pp_e' "
         "AND fiscal_year = 2024 AND fiscal_quarter = 3"
     )
     assert note.endswith("the latest legs would give 13,102.0 m")
@@ -305,7 +307,8 @@ def test_fiscal_year_coverage_table_and_warning_check(
     # Microsoft FY2025 has four quarters adding up to the 64,551 full year; FY2026 is not filed
     assert query(
         "SELECT fiscal_year, quarters_present, status, quarters_sum_usd_m, full_year_usd_m "
-        "FROM sec.fiscal_year_coverage WHERE ticker = 'MSFT' AND metric = 'capex' "
+        "FROM sec.fiscal_year_coverage WHERE ticker = 'MSFT' "
+        "AND metric = 'capex_additions_to_pp_e' "
         "ORDER BY fiscal_year"
     ) == [
         (2023, None, "incomplete", None, 28107.0),
@@ -313,7 +316,8 @@ def test_fiscal_year_coverage_table_and_warning_check(
         (2025, "1,2,3,4", "complete", 64551.0, 64551.0),
     ]
     [(reason,)] = query(
-        "SELECT reason FROM sec.fiscal_year_coverage WHERE ticker = 'MSFT' AND metric = 'capex' "
+        "SELECT reason FROM sec.fiscal_year_coverage WHERE ticker = 'MSFT' "
+        "AND metric = 'capex_additions_to_pp_e' "
         "AND fiscal_year = 2023"
     )
     assert reason.startswith("Q1: no filing for this quarter in the file (first: 2024-07-30)")
@@ -325,6 +329,6 @@ def test_fiscal_year_coverage_table_and_warning_check(
         "SELECT count(*) FROM sec.fiscal_year_coverage WHERE status NOT IN ('complete', 'open')"
     )[0][0]
     assert evaluation.metadata["years_flagged"].value == flagged > 0
-    assert "| MSFT | capex | 2023 | - | incomplete | Q1: no filing" in (
+    assert "| MSFT | capex_additions_to_pp_e | 2023 | - | incomplete | Q1: no filing" in (
         evaluation.metadata["flagged"].value
     )

@@ -216,27 +216,22 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert retry_after_seconds(None, now) is None
 
 
-def test_connector_is_off_without_user_agent_and_refuses_an_agent_without_email() -> None:
+def test_connector_is_off_without_user_agent_and_refuses_an_agent_without_email(
+    raw_copy: Path,
+) -> None:
     config = load_settings({})
     assert not config.enabled
     assert OFF_MESSAGE == "connector off (SEC_USER_AGENT not set)"
     assert config.base_url == "https://data.sec.gov"
-    assert [c.ticker for c in config.companies] == [
-        "MSFT",
-        "AMZN",
-        "META",
-        "GOOGL",
-        "AVGO",
-        "MRVL",
-        "NVDA",
-        "TSM",
-    ]
-    assert {c.ticker: c.cik for c in config.companies}["NVDA"] == 1045810
+    # the companies of raw/companies.csv (the frozen snapshot's six), concepts of
+    # raw/filing_concepts.csv
+    assert [c.ticker for c in config.companies] == ["AMZN", "AVGO", "GOOGL", "META", "MRVL", "MSFT"]
+    assert {c.ticker: c.cik for c in config.companies}["MSFT"] == 789019
     amazon = next(c for c in config.companies if c.ticker == "AMZN")
-    assert amazon.capex_concepts == (
+    assert [c[3] for c in amazon.concepts if c[0] == "capex_purchases_pp_e"] == [
         "PaymentsToAcquireProductiveAssets",
         "PaymentsToAcquirePropertyPlantAndEquipment",
-    )
+    ]
     assert (
         amazon.url(config.base_url)
         == "https://data.sec.gov/api/xbrl/companyfacts/CIK0001018724.json"
@@ -245,7 +240,7 @@ def test_connector_is_off_without_user_agent_and_refuses_an_agent_without_email(
         SecClient(make_settings("http://127.0.0.1:1", user_agent="ledger"))
 
 
-def test_settings_from_environment() -> None:
+def test_settings_from_environment(raw_copy: Path) -> None:
     config = load_settings(
         {
             "SEC_USER_AGENT": AGENT,
@@ -256,15 +251,17 @@ def test_settings_from_environment() -> None:
         }
     )
     assert config.enabled and config.base_url == "http://127.0.0.1:9"
-    assert [c.ticker for c in config.companies] == ["MSFT", "GOOGL"]
+    assert [c.ticker for c in config.companies] == ["GOOGL", "MSFT"]  # in file order
     assert config.max_requests_per_second == 10.0  # never above the SEC's limit
     assert config.landing_dir == Path("/tmp/landing")
     with pytest.raises(SecConfigError, match="XYZ"):
         load_settings({"SEC_TICKERS": "XYZ"})
 
 
-def test_companies_file_must_be_complete(tmp_path: Path) -> None:
-    path = tmp_path / "companies.toml"
-    path.write_text('[[company]]\nticker = "MSFT"\n', encoding="utf-8")
-    with pytest.raises(SecConfigError, match="incomplete"):
-        load_companies(path)
+def test_a_bad_concept_row_stops_the_connector_naming_file_row_and_rule(raw_copy: Path) -> None:
+    path = raw_copy / "filing_concepts.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nMSFT,", "\nXYZ,", 1))
+    with pytest.raises(SecConfigError) as caught:
+        load_companies()
+    assert "filing_concepts.csv" in str(caught.value)
+    assert "column 'ticker', value 'XYZ': ticker must exist in raw.companies" in str(caught.value)

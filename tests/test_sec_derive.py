@@ -7,18 +7,21 @@ import polars as pl
 import pytest
 
 from pipelines.calendar.fiscal import fiscal_quarter_end, fiscal_quarter_start
-from pipelines.sec.config import Company, concept_map, load_settings
+from pipelines.sec.config import Company, concept_map, load_companies
 from pipelines.sec.derive import derive_from_frame
 from pipelines.sec.models import QuarterlyFirstReportedModel, QuarterlyModel
 from pipelines.sec.parse import parse_documents, parse_files
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sec"
+#: the frozen raw snapshot: its companies and their concepts (raw/filing_concepts.csv)
+SNAPSHOT = Path(__file__).parent / "fixtures" / "raw_snapshot_2025-09-05"
 D = dt.date.fromisoformat
+PPE = "PaymentsToAcquirePropertyPlantAndEquipment"
 
 
 @pytest.fixture(scope="module")
 def companies() -> tuple[Company, ...]:
-    return tuple(c for c in load_settings({}).companies if c.ticker != "NVDA")
+    return load_companies(SNAPSHOT)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +57,7 @@ def test_june_fiscal_year_microsoft(derived) -> None:
     got = rows(
         latest,
         "MSFT",
-        "capex",
+        "capex_additions_to_pp_e",
         "fiscal_year",
         "fiscal_quarter",
         "period_start",
@@ -82,7 +85,15 @@ def test_june_fiscal_year_microsoft(derived) -> None:
 
 def test_calendar_year_alphabet(derived) -> None:
     latest, _ = derived
-    got = rows(latest, "GOOGL", "capex", "period_end", "fiscal_quarter", "value_usd_m", "method")
+    got = rows(
+        latest,
+        "GOOGL",
+        "capex_purchases_pp_e",
+        "period_end",
+        "fiscal_quarter",
+        "value_usd_m",
+        "method",
+    )
     assert got == [
         (D("2023-03-31"), 1, 6289.0, "discrete"),
         (D("2023-06-30"), 2, 6888.0, "ytd_difference"),  # 13,177 - 6,289
@@ -172,7 +183,7 @@ def test_52_53_week_fiscal_q4_is_full_year_minus_nine_months_marvell(derived) ->
 
 def test_amazon_trailing_twelve_months_do_not_make_quarters(derived) -> None:
     latest, _ = derived
-    got = rows(latest, "AMZN", "capex", "period_end", "value_usd_m", "method")
+    got = rows(latest, "AMZN", "capex_purchases_pp_e", "period_end", "value_usd_m", "method")
     assert len(got) == 10  # 2023 Q1 to 2025 Q2, nothing from the TTM fact ending 2024-09-30
     assert got[3] == (D("2023-12-31"), 14588.0, "fy_minus_9m")  # 52,729 - 38,141
     assert got[7] == (D("2024-12-31"), 27834.0, "fy_minus_9m")  # 82,999 - 55,165
@@ -227,7 +238,7 @@ def restated(
 
 GOOGL_2024_Q3_Q4 = (
     (pl.col("ticker") == "GOOGL")
-    & (pl.col("metric") == "capex")
+    & (pl.col("metric") == "capex_purchases_pp_e")
     & pl.col("period_end").is_in([D("2024-09-30"), D("2024-12-31")])
 )
 
@@ -317,8 +328,10 @@ def test_first_concept_present_wins(facts) -> None:
         "MSFT",
         789019,
         "Microsoft",
-        ("NotFiledConcept", "PaymentsToAcquirePropertyPlantAndEquipment"),
-        (),
+        tuple(
+            ("capex_additions_to_pp_e", priority, "us-gaap", concept, "USD", 1)
+            for priority, concept in enumerate(["NotFiled", PPE], start=1)
+        ),
     )
     latest, _ = derive_from_frame(facts, concept_map([msft]))
     assert latest.height == 8
@@ -328,7 +341,7 @@ def test_first_concept_present_wins(facts) -> None:
 def test_fiscal_years_from_year_to_date_facts_without_any_annual_report(facts) -> None:
     """A filer with 10-Qs only (no 10-K yet): its years start where its YTD facts start."""
     quarterly_only = facts.filter((pl.col("ticker") == "MSFT") & (pl.col("form") == "10-Q"))
-    msft = [c for c in load_settings({}).companies if c.ticker == "MSFT"]
+    msft = [c for c in load_companies(SNAPSHOT) if c.ticker == "MSFT"]
     latest, _ = derive_from_frame(quarterly_only, concept_map(msft))
     assert latest.select("fiscal_year", "fiscal_quarter", "value_usd_m").rows()[-3:] == [
         (2025, 1, 14923.0),

@@ -505,7 +505,7 @@ def test_a_file_that_lost_a_configured_concept_is_not_landed(
     assert not result.success
     message = failure_text(result)
     assert (
-        f"response rejected: the new file has no us-gaap USD facts of configured concept(s) "
+        f"response rejected: the new file has no facts of configured concept(s) "
         f"{REVENUE}, which the previous file {sec_on / GOOGL} has" in message
     )
     assert f"last good file {sec_on / GOOGL} kept" in message

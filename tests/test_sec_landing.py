@@ -137,9 +137,9 @@ def test_a_file_that_lost_a_configured_concept_is_rejected(landed: Path, msft) -
     with pytest.raises(LandingRejected) as caught:
         land_bytes(json.dumps(data).encode(), msft, landed)
     assert str(caught.value) == (
-        "the new file has no us-gaap USD facts of configured concept(s) "
+        "the new file has no facts of configured concept(s) "
         f"PaymentsToAcquirePropertyPlantAndEquipment, which the previous file {landed} has "
-        "(pipelines/sec/companies.toml); a series must not disappear silently"
+        "(raw/filing_concepts.csv); a series must not disappear silently"
     )
     assert landed.read_bytes() == MSFT_FILE.read_bytes()
     assert [p.name for p in landed.parent.iterdir()] == [landed.name]

@@ -40,8 +40,36 @@ D = dt.date.fromisoformat
 PPE = "PaymentsToAcquirePropertyPlantAndEquipment"
 PRODUCTIVE = "PaymentsToAcquireProductiveAssets"
 RFCC = "RevenueFromContractWithCustomerExcludingAssessedTax"
-#: In the corpus but not a tracked company: configured here only (concepts as in its filings).
-SNOWFLAKE = Company("SNOW", 1640147, "Snowflake Inc.", (PPE,), (RFCC, "Revenues"))
+CAPEX = "capex_purchases_pp_e"
+
+
+def concepts(*rows: tuple[str, str], taxonomy: str = "us-gaap", unit: str = "USD") -> tuple:
+    """(metric, concept) pairs in priority order, as rows of raw/filing_concepts.csv."""
+    return tuple(
+        (metric, [m for m, _ in rows[: i + 1]].count(metric), taxonomy, concept, unit, 1)
+        for i, (metric, concept) in enumerate(rows)
+    )
+
+
+#: In the corpus but not ledger companies (not in raw/companies.csv): configured here only,
+#: with the concepts of their files.
+SNOWFLAKE = Company(
+    "SNOW",
+    1640147,
+    "Snowflake Inc.",
+    concepts((CAPEX, PPE), ("revenue", RFCC), ("revenue", "Revenues")),
+)
+TSMC = Company(
+    "TSM",
+    1046179,
+    "Taiwan Semiconductor Manufacturing Company Limited",
+    concepts(
+        (CAPEX, "PurchaseOfPropertyPlantAndEquipmentClassifiedAsInvestingActivities"),
+        ("revenue", "Revenue"),
+        taxonomy="ifrs-full",
+        unit="TWD",
+    ),
+)
 
 
 def real_files() -> list[Path]:
@@ -50,7 +78,7 @@ def real_files() -> list[Path]:
 
 @pytest.fixture(scope="module")
 def companies() -> list[Company]:
-    return [*load_settings({}).companies, SNOWFLAKE]
+    return [*load_settings({}).companies, SNOWFLAKE, TSMC]  # the ledger's (raw/) and these
 
 
 @pytest.fixture(scope="module")
@@ -108,17 +136,17 @@ def test_every_real_fact_parses_and_every_quarter_is_one_row(facts, derived) -> 
     assert facts.height == 70_124
     assert dict(derived.latest.group_by("ticker").len().iter_rows()) == {
         "AMZN": 74,
-        "GOOGL": 93,
+        "GOOGL": 152,  # capex 46, D&A 13, operating cash flow 46, revenue 47
         "META": 29,
-        "MRVL": 50,
+        "MRVL": 75,  # capex, operating cash flow and revenue, 25 each
         "MSFT": 112,
-        "NVDA": 121,
+        "NVDA": 263,  # capex 49, D&A 71, operating cash flow 71, revenue 72
         "SNOW": 45,
     }
     key = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
     for frame in (derived.latest, derived.first):
         assert frame.select(key).is_unique().all()
-        assert frame.height == 524
+        assert frame.height == 750
 
 
 # --------------------------------------------------------------------- NVIDIA near-duplicates
@@ -151,20 +179,20 @@ def test_nvidia_fiscal_2011_q2_revenue_is_one_quarter_and_the_year_adds_up(facts
 def test_nvidia_capex_quarters_without_a_standard_concept_are_listed_with_a_reason(
     derived,
 ) -> None:
-    cov = derived.coverage.filter((pl.col("ticker") == "NVDA") & (pl.col("metric") == "capex"))
+    cov = derived.coverage.filter((pl.col("ticker") == "NVDA") & (pl.col("metric") == CAPEX))
     missing = dict(cov.select("fiscal_year", "quarters_missing").iter_rows())
     for year in range(2013, 2022):
         assert missing[year] == "4", year
     assert missing[2023] == "1,2,3"
     assert missing[2012] is None and missing[2022] is None and missing[2024] is None
-    fy2013 = coverage(derived, "NVDA", "capex", 2013)
+    fy2013 = coverage(derived, "NVDA", CAPEX, 2013)
     assert fy2013["status"] == "incomplete"
     assert fy2013["reason"] == (
         "Q4: no standard concept in that filing: 10-K 0001045810-13-000008 (filed 2013-03-12) "
         "tags none of PaymentsToAcquirePropertyPlantAndEquipment, "
         "PaymentsToAcquireProductiveAssets for the quarter or its year-to-date legs"
     )
-    fy2023 = coverage(derived, "NVDA", "capex", 2023)["reason"]
+    fy2023 = coverage(derived, "NVDA", CAPEX, 2023)["reason"]
     assert fy2023.startswith(
         "Q1: no standard concept in that filing: 10-Q 0001045810-22-000079 (filed 2022-05-27)"
     )
@@ -172,9 +200,9 @@ def test_nvidia_capex_quarters_without_a_standard_concept_are_listed_with_a_reas
         fy2023
     )
     # nothing is made up for those quarters
-    assert quarters(derived.latest, "NVDA", "capex", 2023)["fiscal_quarter"].to_list() == [4]
+    assert quarters(derived.latest, "NVDA", CAPEX, 2023)["fiscal_quarter"].to_list() == [4]
     # FY2023 Q4 = FY 1,833 - 9M 1,324 (PaymentsToAcquireProductiveAssets)
-    assert quarters(derived.latest, "NVDA", "capex", 2023)["value_usd_m"].to_list() == [509.0]
+    assert quarters(derived.latest, "NVDA", CAPEX, 2023)["value_usd_m"].to_list() == [509.0]
 
 
 # ------------------------------------------------------------------- Alphabet restatements
@@ -187,7 +215,7 @@ def test_alphabet_2014_q4_capex_uses_legs_of_one_vintage(facts, derived) -> None
         11_014e6,
     ]
     assert raw(facts, "GOOGL", PPE, "2014-01-01", "2014-09-30")["val"].to_list() == [7_408e6]
-    q4 = quarters(derived.latest, "GOOGL", "capex", 2014).row(0, named=True)
+    q4 = quarters(derived.latest, "GOOGL", CAPEX, 2014).row(0, named=True)
     assert (q4["fiscal_quarter"], q4["value_usd_m"], q4["vintage"], q4["method"]) == (
         4,
         3551.0,  # 10,959 - 7,408 as first reported, not 11,014 - 7,408 = 3,606
@@ -210,14 +238,14 @@ def test_alphabet_2014_q4_capex_uses_legs_of_one_vintage(facts, derived) -> None
         "taken at vintage 0 (FY 10,959.0 m filed 2016-02-11, 9M 7,408.0 m filed 2015-10-29); "
         "the latest legs would give 3,606.0 m"
     )
-    first = quarters(derived.first, "GOOGL", "capex", 2014)
+    first = quarters(derived.first, "GOOGL", CAPEX, 2014)
     assert first.select("value_usd_m", "vintage").row(0) == (3551.0, "first_reported")
 
 
 def test_alphabet_2015_quarters_against_the_full_year_are_flagged_with_the_reason(
     derived,
 ) -> None:
-    got = quarters(derived.latest, "GOOGL", "capex", 2015)
+    got = quarters(derived.latest, "GOOGL", CAPEX, 2015)
     # Q1-Q3 three-month facts from the 2016 10-Qs; Q4 = FY 9,950 (restated, 2017-02-03) - 9M
     # 7,848 (restated, 2016-11-03): both legs restated once, so the latest pair is consistent
     assert got.select("value_usd_m", "method", "vintage").rows() == [
@@ -226,7 +254,7 @@ def test_alphabet_2015_quarters_against_the_full_year_are_flagged_with_the_reaso
         (2383.0, "discrete", "latest"),
         (2102.0, "fy_minus_9m", "latest"),
     ]
-    year = coverage(derived, "GOOGL", "capex", 2015)
+    year = coverage(derived, "GOOGL", CAPEX, 2015)
     assert (year["status"], year["sums_to_full_year"]) == ("mismatch", False)
     assert (year["quarters_sum_usd_m"], year["full_year_usd_m"]) == (9927.0, 9950.0)
     assert year["reason"] == (
@@ -238,7 +266,7 @@ def test_alphabet_2015_quarters_against_the_full_year_are_flagged_with_the_reaso
 
 
 def test_alphabet_2025_q2_capex_is_known_since_both_legs_were_public(derived) -> None:
-    q2 = quarters(derived.latest, "GOOGL", "capex", 2025).row(1, named=True)
+    q2 = quarters(derived.latest, "GOOGL", CAPEX, 2025).row(1, named=True)
     # H1 2025 first in the 10-Q of 2025-07-24 (repeated 2026-04-30 ...), Q1 in that of 2025-04-25
     assert (q2["filed"], q2["subtracted_filed"], q2["known_since"]) == (
         D("2025-07-24"),
@@ -275,7 +303,7 @@ def test_amazon_trailing_twelve_months_are_never_a_link(facts, companies, derive
     assert ttm.filter(pl.col("frame").is_not_null()).height > 0  # some with calendar frames
     alone = derive_frame(ttm, concept_map(companies)).latest
     assert alone.filter(pl.col("ticker") == "AMZN").is_empty()
-    got = quarters(derived.latest, "AMZN", "capex", 2024)
+    got = quarters(derived.latest, "AMZN", CAPEX, 2024)
     assert got.select("value_usd_m", "method").rows() == [
         (14925.0, "discrete"),
         (17620.0, "discrete"),
@@ -292,7 +320,7 @@ def test_amazon_capex_before_2016_needs_the_fallback_concept(facts, derived) -> 
     # the excerpt holds PaymentsToAcquireProductiveAssets only: FY2016 7,804 is its earliest
     concepts = set(facts.filter(pl.col("ticker") == "AMZN")["concept"])
     assert concepts == {PRODUCTIVE, RFCC}
-    first_year = coverage(derived, "AMZN", "capex", 2016)
+    first_year = coverage(derived, "AMZN", CAPEX, 2016)
     assert (first_year["status"], first_year["full_year_usd_m"]) == ("incomplete", 7804.0)
     assert first_year["reason"].endswith(
         "Q4: FY present but no 9M and no 3M: no filing for Q3 in the file (first: 2018-10-26)"
@@ -320,7 +348,7 @@ def test_concept_fallback_applies_period_by_period_without_double_counting(
     facts, companies, derived
 ) -> None:
     amazon = [c for c in companies if c.ticker == "AMZN"]
-    assert amazon[0].capex_concepts == (PRODUCTIVE, PPE)  # companies.toml
+    assert [c[3] for c in amazon[0].concepts if c[0] == CAPEX] == [PRODUCTIVE, PPE]  # raw/
     extra = pl.concat(
         [
             # 2015 exists only in the fallback concept (values synthetic)
@@ -333,13 +361,13 @@ def test_concept_fallback_applies_period_by_period_without_double_counting(
     latest = derive_frame(
         pl.concat([facts.filter(pl.col("ticker") == "AMZN"), extra]), concept_map(amazon)
     ).latest
-    capex = latest.filter(pl.col("metric") == "capex")
+    capex = latest.filter(pl.col("metric") == CAPEX)
     assert capex.filter(pl.col("fiscal_year") == 2015).select(
         "fiscal_quarter", "concept", "value_usd_m"
     ).rows() == [(4, PPE, 1000.0)]
     q1 = capex.filter((pl.col("fiscal_year") == 2024) & (pl.col("fiscal_quarter") == 1))
     assert q1.select("concept", "value_usd_m").rows() == [(PRODUCTIVE, 14925.0)]
-    real = derived.latest.filter((pl.col("ticker") == "AMZN") & (pl.col("metric") == "capex"))
+    real = derived.latest.filter((pl.col("ticker") == "AMZN") & (pl.col("metric") == CAPEX))
     assert capex.height == real.height + 1  # the real quarters, plus 2015 Q4 from the fallback
 
 
@@ -365,7 +393,7 @@ def test_amendments_are_later_filings_of_the_same_vintage(facts, derived) -> Non
         ("10-Q", D("2011-01-27"), 1_055e6),
         ("10-Q/A", D("2012-01-27"), 1_055e6),
     ]
-    q2 = quarters(derived.latest, "MSFT", "capex", 2011).row(1, named=True)
+    q2 = quarters(derived.latest, "MSFT", "capex_additions_to_pp_e", 2011).row(1, named=True)
     assert (q2["value_usd_m"], q2["form"], q2["filed"], q2["vintage"]) == (
         491.0,
         "10-Q",
@@ -406,7 +434,7 @@ def test_marvell_precision_change_is_not_a_restatement(facts, derived) -> None:
         106_798_000.0,
         106_800_000.0,
     ]
-    q4 = quarters(derived.latest, "MRVL", "capex", 2021).row(3, named=True)
+    q4 = quarters(derived.latest, "MRVL", CAPEX, 2021).row(3, named=True)
     # 106.798 - 88.242, one vintage: the precise value and its first filing
     assert (q4["value_usd_m"], q4["vintage"], q4["decimals"]) == (
         pytest.approx(18.556),
@@ -415,7 +443,7 @@ def test_marvell_precision_change_is_not_a_restatement(facts, derived) -> None:
     )
     assert q4["filed"] == D("2022-03-10") and q4["last_filed"] == D("2023-03-09")
     # from FY2023 Marvell prints tenths of a million
-    assert set(quarters(derived.latest, "MRVL", "capex", 2024)["decimals"]) == {-5}
+    assert set(quarters(derived.latest, "MRVL", CAPEX, 2024)["decimals"]) == {-5}
 
 
 # --------------------------------------------------------------------------------- TSMC
@@ -436,33 +464,46 @@ def test_tsmc_is_an_annual_only_ifrs_filer_and_says_so(derived) -> None:
 def test_every_year_is_complete_or_says_why(derived) -> None:
     cov = derived.coverage
     assert dict(cov.group_by("status").len().iter_rows()) == {
-        "complete": 117,
-        "incomplete": 29,
-        "open": 11,
-        "mismatch": 1,
+        "complete": 168,
+        "incomplete": 38,
+        "open": 16,
+        "mismatch": 4,
         "annual_only": 20,
-        "no_data": 3,
+        "no_data": 9,
     }
     assert cov.filter((pl.col("status") != "complete") & pl.col("reason").is_null()).is_empty()
-    # every year with four quarters and a full year adds up, except Alphabet's 2015 capex
+    # every year with four quarters and a full year adds up, except Alphabet's 2015 capex and
+    # operating cash flow (restated legs), NVIDIA's FY2011 D&A (as filed: 186.899 vs 186.989)
+    # and FY2017 operating cash flow (restated Q1 and H1)
     checked = cov.filter(pl.col("sums_to_full_year").is_not_null())
     assert checked.filter(~pl.col("sums_to_full_year")).select(
         "ticker", "metric", "fiscal_year"
-    ).rows() == [("GOOGL", "capex", 2015)]
-    assert checked.height == 118
-    # Meta's excerpt holds capex only; no real Broadcom file exists
+    ).rows() == [
+        ("GOOGL", CAPEX, 2015),
+        ("GOOGL", "operating_cash_flow", 2015),
+        ("NVDA", "depreciation_amortization", 2011),
+        ("NVDA", "operating_cash_flow", 2017),
+    ]
+    assert checked.height == 172
+    # the excerpts hold capex and revenue only (Meta: capex); no real Broadcom file exists
     no_data = cov.filter(pl.col("status") == "no_data")
     assert sorted(no_data.select("ticker", "metric").rows()) == [
-        ("AVGO", "capex"),
+        ("AMZN", "depreciation_amortization"),
+        ("AMZN", "operating_cash_flow"),
+        ("AVGO", CAPEX),
         ("AVGO", "revenue"),
+        ("META", "capex_incl_finance_leases"),
+        ("META", "depreciation_amortization"),
+        ("META", "operating_cash_flow"),
         ("META", "revenue"),
+        ("MSFT", "operating_cash_flow"),
     ]
 
 
 # ------------------------------------------------------------- edgartools issues, Snowflake
 def snowflake_concept(facts: pl.DataFrame, concept: str) -> pl.DataFrame:
-    """Quarters of one Snowflake concept (put in the capex slot of the concept map)."""
-    company = Company("SNOW", 1640147, "Snowflake Inc.", (concept,), ())
+    """Quarters of one Snowflake concept (any metric can be mapped: here revenue)."""
+    company = Company("SNOW", 1640147, "Snowflake Inc.", concepts(("revenue", concept)))
     return derive_frame(facts.filter(pl.col("ticker") == "SNOW"), concept_map([company])).latest
 
 
@@ -525,20 +566,20 @@ def trap_table(derived: Derived) -> str:
     nv_year = coverage(derived, "NVDA", "revenue", 2011)
     gaps = cov.filter(
         (pl.col("ticker") == "NVDA")
-        & (pl.col("metric") == "capex")
+        & (pl.col("metric") == CAPEX)
         & pl.col("fiscal_year").is_between(2013, 2023)
         & pl.col("quarters_missing").is_not_null()
     )
     gap_text = ", ".join(
         f"FY{y}: Q{m}" for y, m in gaps.select("fiscal_year", "quarters_missing").rows()
     )
-    g14, g15 = q("GOOGL", "capex", 2014, 4), coverage(derived, "GOOGL", "capex", 2015)
-    g25 = q("GOOGL", "capex", 2025, 2)
+    g14, g15 = q("GOOGL", CAPEX, 2014, 4), coverage(derived, "GOOGL", CAPEX, 2015)
+    g25 = q("GOOGL", CAPEX, 2025, 2)
     rev = quarters(latest, "GOOGL", "revenue", 2025)
-    amzn16 = coverage(derived, "AMZN", "capex", 2016)
+    amzn16 = coverage(derived, "AMZN", CAPEX, 2016)
     msft = q("MSFT", "revenue", 2017, 1)
     mrvl = q("MRVL", "revenue", 2024, 4)
-    mrvl21 = q("MRVL", "capex", 2021, 4)
+    mrvl21 = q("MRVL", CAPEX, 2021, 4)
     tsmc = cov.filter(pl.col("ticker") == "TSM")
     rows = [
         (
@@ -576,7 +617,7 @@ def trap_table(derived: Derived) -> str:
         (
             "Amazon trailing-twelve-month columns",
             "never a leg: no quarter from them alone; 2024 Q4 = "
-            f"{_m(q('AMZN', 'capex', 2024, 4)['value_usd_m'])} (FY minus 9M)",
+            f"{_m(q('AMZN', CAPEX, 2024, 4)['value_usd_m'])} (FY minus 9M)",
         ),
         (
             "Amazon capex before 2016 (fallback concept)",

@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 from pytest_httpserver import HTTPServer
 
+from pipelines import settings
 from pipelines.raw.assets import RAW_ASSETS
 from pipelines.sec.assets import CAPEX_CHECK, COVERAGE_CHECK, SEC_ASSETS
 from pipelines.sec.checks import SEC_CHECKS
@@ -28,8 +29,35 @@ API = "/api/xbrl/companyfacts/"
 RAW_NEEDED = {dg.AssetKey(["raw", "companies"]), dg.AssetKey(["raw", "financials"])}
 
 
+#: NVIDIA (a ledger company after the snapshot's date) and TSMC (not a ledger company) join the
+#: snapshot's companies for this test, with the concepts of their files
+EXTRA_COMPANIES = (
+    'NVDA,NVIDIA CORP,1045810,last:sun:jan:q4,,,,"SEC companyfacts CIK0001045810.json",2026-06-17,'
+    "https://data.sec.gov/api/xbrl/companyfacts/CIK0001045810.json\n"
+    "TSM,Taiwan Semiconductor Manufacturing Company Limited,1046179,month_end:dec,,,,"
+    '"SEC companyfacts CIK0001046179.json",2025-04-17,'
+    "https://data.sec.gov/api/xbrl/companyfacts/CIK0001046179.json\n"
+)
+TSMC_CONCEPTS = "".join(
+    f"TSM,{metric},1,ifrs-full,{concept},TWD,1,,shared/sec-real/CIK0001046179.json\n"
+    for metric, concept in (
+        (
+            "capex_purchases_pp_e",
+            "PurchaseOfPropertyPlantAndEquipmentClassifiedAsInvestingActivities",
+        ),
+        ("revenue", "Revenue"),
+    )
+)
+
+
 @pytest.fixture
 def result(raw_copy, warehouse_file, httpserver: HTTPServer, monkeypatch, tmp_path):
+    with (raw_copy / "companies.csv").open("a", encoding="utf-8") as handle:
+        handle.write(EXTRA_COMPANIES)
+    shipped = (settings.REPO_ROOT / "raw" / "filing_concepts.csv").read_text(encoding="utf-8")
+    nvidia = "".join(line + "\n" for line in shipped.splitlines() if line.startswith("NVDA,"))
+    with (raw_copy / "filing_concepts.csv").open("a", encoding="utf-8") as handle:
+        handle.write(nvidia + TSMC_CONCEPTS)
     for path in [*REAL.glob("CIK*.json"), *(REAL / "excerpts").glob("CIK*.json")]:
         httpserver.expect_request(API + path.name).respond_with_data(
             gzip.compress(path.read_bytes()),
@@ -61,7 +89,8 @@ def test_real_files_through_the_assets_and_the_capex_check_over_the_full_history
     capex = evaluation(result, CAPEX_CHECK)
     compared = query(
         "SELECT count(*), min(period_end), max(period_end) FROM sec.quarterly "
-        "WHERE metric = 'capex' AND ticker IN ('MSFT', 'AMZN', 'META', 'GOOGL')"
+        "WHERE metric IN ('capex_additions_to_pp_e', 'capex_purchases_pp_e') "
+        "AND ticker IN ('MSFT', 'AMZN', 'META', 'GOOGL')"
     )
     assert capex.passed, capex.metadata["mismatch_list"].value
     assert capex.metadata["mismatches"].value == 0
@@ -71,8 +100,10 @@ def test_real_files_through_the_assets_and_the_capex_check_over_the_full_history
     assert compared[0] == (183, dt.date(2008, 9, 30), dt.date(2026, 6, 30))  # SEC side: 183
     coverage = evaluation(result, COVERAGE_CHECK)
     assert not coverage.passed and coverage.severity == dg.AssetCheckSeverity.WARN
-    assert coverage.metadata["years_mismatch"].value == 1  # Alphabet 2015 capex
+    # Alphabet 2015 capex and operating cash flow, NVIDIA FY2011 D&A and FY2017 operating cash flow
+    assert coverage.metadata["years_mismatch"].value == 4
     assert coverage.metadata["years_annual_only"].value == 20  # TSMC 2015-2024, two metrics
-    assert "| GOOGL | capex | 2015 | 1,2,3,4 | mismatch | quarters sum to 9,927.0 m" in (
-        coverage.metadata["flagged"].value
+    assert (
+        "| GOOGL | capex_purchases_pp_e | 2015 | 1,2,3,4 | mismatch | quarters sum to 9,927.0 m"
+        in (coverage.metadata["flagged"].value)
     )

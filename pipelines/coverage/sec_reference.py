@@ -3,7 +3,7 @@
 Where the reference folder of real companyfacts files is present (``SEC_REAL_DIR``, default
 ``shared/sec-real`` beside the repository; see ``pipelines.sec.config.real_files_dir``), its
 files are parsed and their discrete quarters derived with the SEC connector's own rules and
-concepts (``pipelines/sec/companies.toml``), and every quarter that a curated figure and a
+concepts (``raw/filing_concepts.csv``), and every quarter that a curated figure and a
 SEC figure both cover is compared: capex (gross purchases for a company whose capex is net of
 proceeds, since that is what the SEC concept holds) and revenue. Quarters are matched on
 company, metric and period end (within a week: 52/53-week and month-end tags differ by days).
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.sec.config import DEFAULT_COMPANIES_FILE, concept_map, load_companies
+from pipelines.raw.models.rules import CAPEX_METRICS
+from pipelines.sec.config import concept_map, load_companies
 from pipelines.sec.derive import derive_frame
 from pipelines.sec.parse import parse_files
 
@@ -48,9 +49,11 @@ def reference_files(folder: Path) -> list[Path]:
 
 def sec_quarters(files: list[Path]) -> pl.DataFrame:
     """Discrete quarters (latest consistent vintage) of the files, capex and revenue."""
-    companies = load_companies(DEFAULT_COMPANIES_FILE)
+    companies = load_companies()
     facts = parse_files(files, {c.cik: c.ticker for c in companies})
-    return derive_frame(facts, concept_map(companies)).latest
+    latest = derive_frame(facts, concept_map(companies)).latest
+    capex = pl.when(pl.col("metric").is_in(CAPEX_METRICS)).then(pl.lit("capex"))
+    return latest.with_columns(metric=capex.otherwise("metric"))
 
 
 def curated_quarters(

@@ -54,6 +54,14 @@ DATASETS: tuple[RawDataset, ...] = (
         needs_companies=True,
     ),
     RawDataset(
+        "filing_concepts",
+        "filing_concepts.csv",
+        models.FilingConceptsModel,
+        ("ticker", "metric", "priority", "concept"),
+        "sec",
+        needs_companies=True,
+    ),
+    RawDataset(
         "capex_guidance",
         "capex_guidance.csv",
         models.CapexGuidanceModel,

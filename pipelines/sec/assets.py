@@ -275,7 +275,7 @@ _QUARTERLY_HOW = (
     "apart are one quarter and trailing-twelve-month columns are never used. A one-quarter "
     "span is a quarter; otherwise two year-to-date spans of one concept one quarter apart "
     "give it (fiscal Q4 = full year minus nine months), both legs of one vintage. Concept "
-    "fallbacks per company: `pipelines/sec/companies.toml`. SQL: `sql/sec/fiscal_years.sql`, "
+    "fallbacks per company: `raw/filing_concepts.csv`. SQL: `sql/sec/fiscal_years.sql`, "
     "`vintages.sql`, `quarterly.sql`; rules: `docs/sec.md`."
 )
 

@@ -9,8 +9,8 @@ Bulk mode is **off** unless ``SEC_BULK_SOURCE`` is set. It needs no network and 
 ``SEC_BULK_STORE``          the SEC store (its own DuckDB file); default ``sec_bulk.duckdb``
                             beside the warehouse file
 ``SEC_BULK_CIKS``           comma-separated CIKs to ingest (default: every filer)
-``SEC_BULK_TICKERS``        comma-separated tickers to ingest, resolved with the companies file
-                            (``SEC_COMPANIES_FILE``) and ``SEC_BULK_TICKER_FILE``; adds to the CIKs
+``SEC_BULK_TICKERS``        comma-separated tickers to ingest, resolved with ``raw/companies.csv``
+                            and ``SEC_BULK_TICKER_FILE``; adds to the CIKs
 ``SEC_BULK_TICKER_FILE``    optional SEC ``company_tickers.json`` (ticker -> CIK, and tickers as
                             labels for filers not in the companies file)
 ``SEC_BULK_CHUNK``          members parsed and derived together (default 100): bounds memory
@@ -21,7 +21,7 @@ Bulk mode is **off** unless ``SEC_BULK_SOURCE`` is set. It needs no network and 
                             that would take it past this (default 1024)
 ``SEC_BULK_MAX_TOTAL_MB``   byte budget of one ingest (uncompressed bytes read); members past it
                             are quarantined unread (default 100000)
-``SEC_BULK_CONCEPTS_FILE``  capex / revenue concepts of filers not in the companies file;
+``SEC_BULK_CONCEPTS_FILE``  concepts per metric of filers not in ``raw/companies.csv``;
                             default ``pipelines/sec/bulk.toml``
 =========================== ==================================================================
 """
@@ -36,13 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import settings
-from pipelines.sec.config import (
-    DEFAULT_COMPANIES_FILE,
-    ENV_COMPANIES_FILE,
-    Company,
-    SecConfigError,
-    load_companies,
-)
+from pipelines.sec.config import Company, Concept, SecConfigError, load_companies
 
 ENV_SOURCE = "SEC_BULK_SOURCE"
 ENV_STORE = "SEC_BULK_STORE"
@@ -89,12 +83,12 @@ class BulkSettings:
     ciks: frozenset[int] | None
     chunk_members: int
     max_member_bytes: int
-    #: Filers with their own configuration (companies file), by CIK.
+    #: The ledger's companies (raw/companies.csv, raw/filing_concepts.csv), by CIK.
     known: Mapping[int, Company]
     #: Ticker labels from ``SEC_BULK_TICKER_FILE``, by CIK.
     labels: Mapping[int, str]
-    capex_concepts: tuple[str, ...]
-    revenue_concepts: tuple[str, ...]
+    #: Concepts of every other filer (bulk.toml).
+    concepts: tuple[Concept, ...]
     #: Most uncompressed bytes per compressed byte a zip member may declare.
     max_ratio: int = DEFAULT_MAX_RATIO
     #: Most bytes of members extracted to the temporary folder at once (one chunk).
@@ -107,7 +101,7 @@ class BulkSettings:
         return self.source is not None
 
     def company(self, cik: int, entity_name: str | None) -> Company:
-        """The :class:`Company` a filer is parsed and derived as: its companies-file entry, else
+        """The :class:`Company` a filer is parsed and derived as: the ledger's company, else
         a label (ticker from the ticker file, else ``CIK##########``) and the bulk concepts."""
         if cik in self.known:
             return self.known[cik]
@@ -115,8 +109,7 @@ class BulkSettings:
             ticker=self.labels.get(cik) or f"CIK{cik:010d}",
             cik=cik,
             name=entity_name or f"CIK{cik:010d}",
-            capex_concepts=self.capex_concepts,
-            revenue_concepts=self.revenue_concepts,
+            concepts=self.concepts,
         )
 
 
@@ -163,14 +156,16 @@ def load_ticker_file(path: Path) -> dict[str, int]:
         ) from error
 
 
-def load_concepts(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def load_concepts(path: Path) -> tuple[Concept, ...]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        capex = tuple(str(c) for c in data["capex_concepts"])
-        revenue = tuple(str(c) for c in data["revenue_concepts"])
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as error:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))["concepts"]
+        return tuple(
+            (str(metric), priority, "us-gaap", str(concept), "USD", 1)
+            for metric, names in data.items()
+            for priority, concept in enumerate(names, start=1)
+        )
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as error:
         raise SecConfigError(f"cannot read bulk concepts file {path}: {error!r}") from error
-    return capex, revenue
 
 
 def load_bulk_settings(env: Mapping[str, str] | None = None) -> BulkSettings:
@@ -178,7 +173,7 @@ def load_bulk_settings(env: Mapping[str, str] | None = None) -> BulkSettings:
     env = os.environ if env is None else env
     source_text = (env.get(ENV_SOURCE) or "").strip()
     store_text = (env.get(ENV_STORE) or "").strip()
-    companies = load_companies(Path(env.get(ENV_COMPANIES_FILE) or DEFAULT_COMPANIES_FILE))
+    companies = load_companies()
     ticker_file = (env.get(ENV_TICKER_FILE) or "").strip()
     by_ticker = load_ticker_file(Path(ticker_file)) if ticker_file else {}
     labels = {cik: ticker for ticker, cik in sorted(by_ticker.items(), reverse=True)}
@@ -192,13 +187,11 @@ def load_bulk_settings(env: Mapping[str, str] | None = None) -> BulkSettings:
         unknown = [t for t in tickers if t not in by_ticker]
         if unknown:
             raise SecConfigError(
-                f"{ENV_TICKERS} names ticker(s) found neither in the companies file nor in "
+                f"{ENV_TICKERS} names ticker(s) found neither in raw/companies.csv nor in "
                 f"{ENV_TICKER_FILE}: {', '.join(unknown)}"
             )
         wanted = (wanted or set()) | {by_ticker[t] for t in tickers}
-    capex, revenue = load_concepts(
-        Path(env.get(ENV_CONCEPTS_FILE) or DEFAULT_CONCEPTS_FILE).resolve()
-    )
+    concepts = load_concepts(Path(env.get(ENV_CONCEPTS_FILE) or DEFAULT_CONCEPTS_FILE).resolve())
     return BulkSettings(
         source=Path(source_text).resolve() if source_text else None,
         store=Path(store_text).resolve() if store_text else default_store(),
@@ -207,8 +200,7 @@ def load_bulk_settings(env: Mapping[str, str] | None = None) -> BulkSettings:
         max_member_bytes=_int(env, ENV_MAX_MEMBER_MB, DEFAULT_MAX_MEMBER_MB) * 1024 * 1024,
         known={c.cik: c for c in companies},
         labels=labels,
-        capex_concepts=capex,
-        revenue_concepts=revenue,
+        concepts=concepts,
         max_ratio=_int(env, ENV_MAX_RATIO, DEFAULT_MAX_RATIO),
         chunk_bytes=_int(env, ENV_CHUNK_MB, DEFAULT_CHUNK_MB) * 1024 * 1024,
         max_total_bytes=_int(env, ENV_MAX_TOTAL_MB, DEFAULT_MAX_TOTAL_MB) * 1024 * 1024,

@@ -40,18 +40,11 @@ def _mismatch_table(frame: pl.DataFrame) -> str:
 
 def compare_capex(con: duckdb.DuckDBPyConnection, config: SecSettings) -> pl.DataFrame:
     """Every quarter in both sec.quarterly (capex) and raw.financials, with the difference."""
-    metrics = pl.DataFrame(
-        [(c.ticker, c.curated_capex_metric) for c in config.companies if c.curated_capex_metric],
-        schema={"ticker": pl.Utf8, "metric": pl.Utf8},
-        orient="row",
-    )
-    con.register("__sec_capex_metrics", metrics.to_arrow())
-    try:
-        table = con.execute(
-            settings.read_sql("sec/capex_vs_curated.sql"), {"tolerance": CAPEX_TOLERANCE}
-        ).to_arrow_table()
-    finally:
-        con.unregister("__sec_capex_metrics")
+    tickers = [c.ticker for c in config.companies]
+    table = con.execute(
+        settings.read_sql("sec/capex_vs_curated.sql"),
+        {"tolerance": CAPEX_TOLERANCE, "tickers": tickers},
+    ).to_arrow_table()
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
@@ -64,7 +57,8 @@ def compare_capex(con: duckdb.DuckDBPyConnection, config: SecSettings) -> pl.Dat
     description=(
         f"SEC-derived quarterly capex matches the curated capex in raw.financials within "
         f"{CAPEX_TOLERANCE:.1%} for every discrete quarter both have (each company's curated "
-        "capex metric of companies.toml; gross purchases where capex is net of proceeds). Each "
+        "capex_metric of raw.companies, as sec.quarterly names it; gross purchases where capex is "
+        "net of proceeds). Each "
         "mismatch is listed. Blocking: a mismatch fails the run, so its SEC tables are never "
         "published (the live warehouse keeps its previous tables)."
     ),

@@ -1,4 +1,5 @@
-"""Configuration of the SEC EDGAR connector: environment variables and the companies file.
+"""SEC EDGAR connector settings: environment variables; companies and concepts come from
+``raw/companies.csv`` and ``raw/filing_concepts.csv``, validated like every raw file.
 
 The connector is **off** unless ``SEC_USER_AGENT`` is set (the SEC requires every client to
 declare a name and a contact e-mail). Everything else has a default:
@@ -7,8 +8,7 @@ declare a name and a contact e-mail). Everything else has a default:
 ``SEC_USER_AGENT``              e.g. ``"AI-compute ledger ops@example.org"``; unset = off
 ``SEC_BASE_URL``                ``https://data.sec.gov`` (tests point it at a loopback server)
 ``SEC_LANDING_DIR``             where companyfacts files land; default ``<raw dir>/sec``
-``SEC_COMPANIES_FILE``          TOML list of companies; default ``pipelines/sec/companies.toml``
-``SEC_TICKERS``                 comma-separated subset of the companies file (default: all)
+``SEC_TICKERS``                 comma-separated subset of ``raw/companies.csv`` (default: all)
 ``SEC_MAX_REQUESTS_PER_SECOND`` default 10, never more (the SEC's fair-access limit)
 ``SEC_TIMEOUT_S``               connect and read timeout per request, default 30
 ``SEC_MAX_RETRIES``             retries after the first attempt, default 4
@@ -33,7 +33,6 @@ streamed to disk and decompressed incrementally, so memory stays bounded whateve
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +44,6 @@ from pipelines import settings
 ENV_USER_AGENT = "SEC_USER_AGENT"
 ENV_BASE_URL = "SEC_BASE_URL"
 ENV_LANDING_DIR = "SEC_LANDING_DIR"
-ENV_COMPANIES_FILE = "SEC_COMPANIES_FILE"
 ENV_TICKERS = "SEC_TICKERS"
 ENV_MAX_RPS = "SEC_MAX_REQUESTS_PER_SECOND"
 ENV_TIMEOUT = "SEC_TIMEOUT_S"
@@ -61,32 +59,29 @@ ENV_MAX_BODY = "SEC_MAX_BODY_BYTES"
 ENV_MAX_DECOMPRESSED = "SEC_MAX_DECOMPRESSED_BYTES"
 
 DEFAULT_BASE_URL = "https://data.sec.gov"
-DEFAULT_COMPANIES_FILE = Path(__file__).with_name("companies.toml")
 #: The SEC's fair-access limit; a higher setting is lowered to this.
 SEC_MAX_REQUESTS_PER_SECOND = 10.0
 
 #: What every SEC asset reports when the connector is off.
 OFF_MESSAGE = f"connector off ({ENV_USER_AGENT} not set)"
 
-METRICS = ("capex", "revenue")
-
 
 class SecConfigError(ValueError):
     """The connector's configuration is unusable (bad companies file, bad number...)."""
 
 
+#: (metric, priority, taxonomy, concept, unit, sign): a row of raw/filing_concepts.csv.
+Concept = tuple[str, int, str, str, str, int]
+
+
 @dataclass(frozen=True)
 class Company:
-    """One company to fetch, and the concepts that define its capex and revenue."""
+    """One company to fetch, and the XBRL concepts of its metrics."""
 
     ticker: str
     cik: int
     name: str
-    capex_concepts: tuple[str, ...]
-    revenue_concepts: tuple[str, ...]
-    curated_capex_metric: str | None = None
-    taxonomy: str = "us-gaap"
-    unit: str = "USD"
+    concepts: tuple[Concept, ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -95,9 +90,6 @@ class Company:
 
     def url(self, base_url: str) -> str:
         return f"{base_url.rstrip('/')}/api/xbrl/companyfacts/{self.file_name}"
-
-    def concepts(self, metric: str) -> tuple[str, ...]:
-        return self.capex_concepts if metric == "capex" else self.revenue_concepts
 
 
 @dataclass(frozen=True)
@@ -139,52 +131,46 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def load_companies(path: Path) -> tuple[Company, ...]:
-    """Companies of a TOML file with ``[[company]]`` tables (see ``companies.toml``)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise SecConfigError(f"cannot read SEC companies file {path}: {error}") from error
-    companies = []
-    for index, row in enumerate(data.get("company", []), start=1):
-        try:
-            company = Company(
-                ticker=str(row["ticker"]),
-                cik=int(row["cik"]),
-                name=str(row.get("name", row["ticker"])),
-                capex_concepts=tuple(row.get("capex_concepts", ())),
-                revenue_concepts=tuple(row.get("revenue_concepts", ())),
-                curated_capex_metric=str(row.get("curated_capex_metric") or "") or None,
-                taxonomy=str(row.get("taxonomy", "us-gaap")),
-                unit=str(row.get("unit", "USD")),
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise SecConfigError(f"{path}: company #{index} is incomplete ({error!r})") from error
-        if company.cik <= 0 or company.cik >= 10**10:
-            raise SecConfigError(
-                f"{path}: company {company.ticker} has an invalid CIK {company.cik}"
-            )
-        companies.append(company)
-    tickers = [c.ticker for c in companies]
-    duplicates = sorted({t for t in tickers if tickers.count(t) > 1})
-    if duplicates:
-        raise SecConfigError(f"{path}: ticker(s) listed twice: {', '.join(duplicates)}")
-    if not companies:
-        raise SecConfigError(f"{path} lists no [[company]]")
-    return tuple(companies)
+def load_companies(raw_dir: Path | None = None) -> tuple[Company, ...]:
+    """The companies of ``raw/companies.csv`` with their concepts of ``raw/filing_concepts.csv``,
+    both validated by their raw models (``raw_dir``: default the raw folder)."""
+    from pipelines.raw.models import CompaniesModel, FilingConceptsModel
+    from pipelines.raw.reference import companies_in_scope
+    from pipelines.raw.validation import validate_file
+
+    folder = raw_dir or settings.raw_dir()
+
+    def read(name: str, model: type) -> pl.DataFrame:
+        if (result := validate_file(folder / name, model)).frame is None:
+            raise SecConfigError(f"SEC connector: {'; '.join(map(str, result.problems[:20]))}")
+        return result.frame
+
+    companies = read("companies.csv", CompaniesModel)
+    with companies_in_scope(dict(companies.select("ticker", "fiscal_calendar").iter_rows())):
+        concepts = read("filing_concepts.csv", FilingConceptsModel)
+    columns = ["metric", "priority", "taxonomy", "concept", "unit", "sign"]
+    return tuple(
+        Company(
+            ticker,
+            cik,
+            name,
+            tuple(concepts.filter(pl.col("ticker") == ticker).sort(columns).select(columns).rows()),
+        )
+        for ticker, cik, name in companies.sort("ticker").select("ticker", "cik", "name").rows()
+    )
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> SecSettings:
     """Settings from the environment (read at run time, never at import)."""
     env = os.environ if env is None else env
-    companies = load_companies(Path(env.get(ENV_COMPANIES_FILE) or DEFAULT_COMPANIES_FILE))
+    companies = load_companies()
     wanted = [t.strip() for t in env.get(ENV_TICKERS, "").split(",") if t.strip()]
     if wanted:
         known = {c.ticker for c in companies}
         unknown = [t for t in wanted if t not in known]
         if unknown:
             raise SecConfigError(
-                f"{ENV_TICKERS} names ticker(s) not in the companies file: {', '.join(unknown)}"
+                f"{ENV_TICKERS} names ticker(s) not in raw/companies.csv: {', '.join(unknown)}"
             )
         companies = tuple(c for c in companies if c.ticker in wanted)
     landing = env.get(ENV_LANDING_DIR)
@@ -251,31 +237,17 @@ CONCEPT_MAP_SCHEMA = {
     "concept": pl.Utf8,
     "unit": pl.Utf8,
     "priority": pl.Int32,
+    "sign": pl.Int32,
 }
 
 
 def concept_map(companies: tuple[Company, ...] | list[Company]) -> pl.DataFrame:
-    """Which concepts define each metric: (sid, gid, ticker, metric, taxonomy, concept, unit,
-    priority), priority 1 first; ``sid`` numbers the rows and ``gid`` the (ticker, metric)
-    pairs. Registered as ``__sec_concepts`` for ``sql/sec/quarterly.sql``."""
-    rows = []
-    for company in companies:
-        for metric in METRICS:
-            concepts = company.concepts(metric)
-            if not concepts:
-                continue
-            gid = len({(r[2], r[3]) for r in rows}) + 1
-            for priority, concept in enumerate(concepts, start=1):
-                rows.append(
-                    (
-                        len(rows) + 1,
-                        gid,
-                        company.ticker,
-                        metric,
-                        company.taxonomy,
-                        concept,
-                        company.unit,
-                        priority,
-                    )
-                )
-    return pl.DataFrame(rows, schema=CONCEPT_MAP_SCHEMA, orient="row")
+    """Which concepts define each metric: one row per concept (sid, gid, ticker, metric,
+    taxonomy, concept, unit, priority, sign), priority 1 first; ``sid`` numbers the series
+    (ticker, metric, priority: the signed sum of its concepts) and ``gid`` the (ticker, metric)
+    pairs. Registered as ``__sec_components`` for ``sql/sec/series.sql``."""
+    rows = [(c.ticker, *concept) for c in companies for concept in c.concepts]
+    sids = {key: i for i, key in enumerate(dict.fromkeys(r[:3] for r in rows), start=1)}
+    gids = {key: i for i, key in enumerate(dict.fromkeys(r[:2] for r in rows), start=1)}
+    data = [(sids[r[:3]], gids[r[:2]], r[0], r[1], r[3], r[4], r[5], r[2], r[6]) for r in rows]
+    return pl.DataFrame(data, schema=CONCEPT_MAP_SCHEMA, orient="row")

@@ -3,7 +3,8 @@
 The rules are in SQL, run by DuckDB in the warehouse or in memory (docs/sec.md explains them):
 
 1. ``sql/sec/fiscal_years.sql``: each company's fiscal years, from its annual facts.
-2. ``sql/sec/vintages.sql``: every value of the configured concepts placed in its fiscal span
+2. ``sql/sec/series.sql``, ``sql/sec/vintages.sql``: every value of the configured concepts (a
+   metric that is a sum of concepts: their sum per filing and period) placed in its fiscal span
    (fiscal year, first and last quarter covered) and grouped into vintages (restatements).
 3. ``sql/sec/quarterly.sql``: one row per company, metric and fiscal quarter, in two series:
    latest (legs of one vintage) and as first reported.
@@ -31,6 +32,7 @@ from pipelines.sec.parse import facts_arrow
 
 FACTS_VIEW = "__sec_facts"
 CONCEPTS_VIEW = "__sec_concepts"
+COMPONENTS_VIEW = "__sec_components"
 FISCAL_YEARS_TABLE = "__sec_fiscal_years"
 VINTAGES_TABLE = "__sec_vintages"
 QUARTERLY_VIEW = "__sec_quarterly"
@@ -97,8 +99,12 @@ def derive(con: duckdb.DuckDBPyConnection, concepts: pl.DataFrame) -> Derived:
     """Both quarterly series and the coverage from the facts in view ``__sec_facts`` of
     ``con``, for the concepts of ``concepts`` (see ``config.concept_map``). Leaves the temp
     tables ``__sec_fiscal_years`` and ``__sec_vintages`` in ``con`` (replaced on each call)."""
-    con.register(CONCEPTS_VIEW, concepts.to_arrow())
+    con.register(COMPONENTS_VIEW, concepts.to_arrow())
     try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {CONCEPTS_VIEW} AS "
+            + settings.read_sql("sec/series.sql")
+        )
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {FISCAL_YEARS_TABLE} AS "
             + settings.read_sql("sec/fiscal_years.sql")
@@ -117,7 +123,7 @@ def derive(con: duckdb.DuckDBPyConnection, concepts: pl.DataFrame) -> Derived:
         finally:
             con.unregister(QUARTERLY_VIEW)
     finally:
-        con.unregister(CONCEPTS_VIEW)
+        con.unregister(COMPONENTS_VIEW)
     return Derived(latest.sort(SORT_KEY), first.sort(SORT_KEY), coverage.sort(COVERAGE_SORT_KEY))
 
 

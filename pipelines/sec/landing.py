@@ -56,17 +56,17 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _configured_concepts(facts: pl.DataFrame, company: Company) -> set[str]:
-    configured = set(company.capex_concepts) | set(company.revenue_concepts)
-    present = facts.filter(
-        (pl.col("taxonomy") == company.taxonomy)
-        & (pl.col("unit") == company.unit)
-        & pl.col("concept").is_in(sorted(configured))
-    )
-    return set(present["concept"].unique().to_list())
+    configured = {
+        (taxonomy, concept, unit) for _, _, taxonomy, concept, unit, _ in company.concepts
+    }
+    present = facts.select("taxonomy", "concept", "unit").unique().rows()
+    return {
+        concept for taxonomy, concept, unit in present if (taxonomy, concept, unit) in configured
+    }
 
 
 def lost_concepts(facts: pl.DataFrame, previous: Path, company: Company) -> list[str]:
-    """Configured concepts (companies.toml) with facts in the ``previous`` landed file but
+    """Configured concepts (raw/filing_concepts.csv) with facts in the ``previous`` landed file but
     none in ``facts``; empty when there is no readable previous file."""
     if not previous.exists():
         return []
@@ -109,9 +109,9 @@ def validate_file(
         lost = lost_concepts(facts, previous, company)
         if lost:
             raise LandingRejected(
-                f"the new file has no {company.taxonomy} {company.unit} facts of configured "
-                f"concept(s) {', '.join(lost)}, which the previous file {previous} has "
-                "(pipelines/sec/companies.toml); a series must not disappear silently"
+                f"the new file has no facts of configured concept(s) {', '.join(lost)}, which "
+                f"the previous file {previous} has (raw/filing_concepts.csv); a series must not "
+                "disappear silently"
             )
     return facts, entity
 

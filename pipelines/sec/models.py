@@ -7,6 +7,8 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
+from pipelines.raw.models.rules import FINANCIAL_METRICS
+
 ACCN_PATTERN = r"^\d{10}-\d{2}-\d{6}$"
 FRAME_PATTERN = r"^CY\d{4}(Q[1-4])?I?$"
 METHODS = ["discrete", "ytd_difference", "fy_minus_9m"]
@@ -98,17 +100,19 @@ NON_NEGATIVE_METRICS = ["revenue"]
 
 
 class QuarterlyModel(pa.DataFrameModel):
-    """Discrete quarterly capex and revenue per company and fiscal quarter, latest vintage."""
+    """Discrete quarters of each company's ledger metrics per fiscal quarter, latest vintage."""
 
     ticker: str = pa.Field(description="Company ticker")
     cik: int = pa.Field(gt=0, description="SEC Central Index Key")
     metric: str = pa.Field(
-        isin=["capex", "revenue"],
-        description="capex or revenue (concepts per company in pipelines/sec/companies.toml)",
+        isin=FINANCIAL_METRICS,
+        description="Ledger metric, as in raw.financials (concepts per company in "
+        "raw/filing_concepts.csv)",
     )
     taxonomy: str = pa.Field(description="XBRL taxonomy of the concept used")
     concept: str = pa.Field(
-        description="XBRL concept the value comes from (both legs of a difference: the same)"
+        description="XBRL concept the value comes from (both legs of a difference: the same; "
+        "a sum of concepts: their names joined by + and -)"
     )
     unit: str = pa.Field(description="Unit of value (USD, or an IFRS filer's currency)")
     fiscal_year: int = pa.Field(
@@ -184,7 +188,8 @@ class QuarterlyModel(pa.DataFrameModel):
         strict = True
         unique = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
         description = (
-            "Discrete quarterly capex and revenue from SEC companyfacts, one row per company, "
+            "Discrete quarters of the ledger metrics (raw/filing_concepts.csv) from SEC "
+            "companyfacts, one row per company, "
             "metric and fiscal quarter, latest vintage: a three-month fact where one exists, "
             "else the difference of two year-to-date facts of one concept one quarter apart "
             "(fiscal Q4 = full year minus nine months), both legs of one vintage, each named "
@@ -233,13 +238,14 @@ class QuarterlyModel(pa.DataFrameModel):
 
 
 class QuarterlyFirstReportedModel(QuarterlyModel):
-    """Discrete quarterly capex and revenue per company and fiscal quarter, as first reported."""
+    """Discrete quarters of the ledger metrics per company and fiscal quarter, as first reported."""
 
     class Config:
         strict = True
         unique = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
         description = (
-            "Discrete quarterly capex and revenue from SEC companyfacts AS FIRST REPORTED (point "
+            "Discrete quarters of the ledger metrics (raw/filing_concepts.csv) from SEC "
+            "companyfacts AS FIRST REPORTED (point "
             "in time), one row per company, metric and fiscal quarter: a three-month fact at its "
             "first value, or the longer year-to-date leg as first filed minus the shorter one as "
             "it stood on that date. Later restatements do not change it."
@@ -250,7 +256,7 @@ class FiscalYearCoverageModel(pa.DataFrameModel):
     """Per company, metric and fiscal year: the quarters present and whether they add up."""
 
     ticker: str = pa.Field(description="Company ticker")
-    metric: str = pa.Field(isin=["capex", "revenue"], description="capex or revenue")
+    metric: str = pa.Field(isin=FINANCIAL_METRICS, description="Ledger metric")
     fiscal_year: int = pa.Field(
         nullable=True, description="Fiscal year (empty only for status no_data)"
     )

@@ -1,14 +1,15 @@
 -- SEC-derived quarterly capex (sec.quarterly, latest filed) against the curated raw capex
 -- (raw.financials, actual discrete quarters), for every quarter both have.
--- __sec_capex_metrics(ticker, metric): which raw.financials metric is each company's capex
--- (curated_capex_metric of pipelines/sec/companies.toml; gross purchases where net of proceeds).
+-- Each company's capex is the capex_metric of raw.companies (gross purchases where capex is net
+-- of proceeds), which sec.quarterly carries under the same name (raw/filing_concepts.csv);
+-- $tickers: the companies the connector fetched.
 -- A curated figure with several vintages is compared at its latest `published` date.
 -- Every quarter of the full SEC history is compared where a curated figure exists.
 WITH curated AS (
     SELECT f.ticker, f.metric, f.period_start, f.period_end, f.value AS curated_usd_m,
            f.published, f.source_title
     FROM raw.financials AS f
-    JOIN __sec_capex_metrics AS m ON f.ticker = m.ticker AND f.metric = m.metric
+    JOIN raw.companies AS m ON f.ticker = m.ticker AND f.metric = m.capex_metric
     WHERE f.value_kind = 'actual' AND f.basis = 'discrete' AND f.unit = 'USD_m'
       AND f.period_end IS NOT NULL
     QUALIFY row_number() OVER (
@@ -23,7 +24,7 @@ SELECT q.ticker, q.fiscal_year, q.fiscal_quarter, q.calendar_quarter,
        c.source_title AS curated_source
 FROM sec.quarterly AS q
 JOIN curated AS c  -- the same fiscal quarter: end dates at most 7 days apart
-  ON q.ticker = c.ticker AND abs(date_diff('day', q.period_end, c.period_end)) <= 7
+  ON q.ticker = c.ticker AND q.metric = c.metric AND abs(date_diff('day', q.period_end, c.period_end)) <= 7
  AND (c.period_start IS NULL OR abs(date_diff('day', q.period_start, c.period_start)) <= 7)
-WHERE q.metric = 'capex' AND q.value_usd_m IS NOT NULL
+WHERE list_contains($tickers, q.ticker) AND q.value_usd_m IS NOT NULL
 ORDER BY q.ticker, q.period_end

@@ -1,7 +1,10 @@
 -- Every reported value of the configured concepts, placed in its fiscal period and grouped
--- into vintages (see docs/sec.md). Inputs: __sec_facts, __sec_concepts(sid, gid, ticker,
--- metric, taxonomy, concept, unit, priority), __sec_fiscal_years (sql/sec/fiscal_years.sql).
--- Output: one row per concept row (sid) x fiscal span x vintage.
+-- into vintages (see docs/sec.md). Inputs: __sec_facts, __sec_components (one row per concept),
+-- __sec_concepts (one row per series, sql/sec/series.sql), __sec_fiscal_years
+-- (sql/sec/fiscal_years.sql). Output: one row per series (sid) x fiscal span x vintage.
+-- * A series of several concepts (a sum or difference, e.g. purchases of property and equipment
+--   plus principal payments on finance leases) takes the signed sum of facts that one filing
+--   reports for one period with every concept: never legs of different filings.
 --
 -- * Fiscal span: the fiscal year holding the period's start (+10 days) and the fiscal quarters
 --   it covers, q_from..q_to (1..1 = first quarter, 1..3 = nine months, 1..4 = full year).
@@ -17,21 +20,39 @@
 --   (a restatement). A change of rounding (thousands to tenths of a million) does not.
 --   Each vintage is named by its first fact: the filing that first published that value,
 --   whose value (and precision) it keeps; last_filed = the latest filing repeating it.
-WITH selected AS MATERIALIZED (
-    SELECT m.sid, f.ticker, f.cik, f."start", f."end", f.val, f.accn, f.form, f.filed,
-           CASE WHEN f.val = 0 THEN 1
-                WHEN f.val % 1000000 = 0 THEN 1000000
-                WHEN f.val % 100000 = 0 THEN 100000
-                WHEN f.val % 10000 = 0 THEN 10000
-                WHEN f.val % 1000 = 0 THEN 1000
-                WHEN f.val % 100 = 0 THEN 100
-                WHEN f.val % 10 = 0 THEN 10
-                ELSE 1 END AS prec
+WITH matched AS (  -- facts of the configured concepts, signed (a subtracted concept: -val)
+    SELECT m.sid, m.concept, f.ticker, f.cik, f."start", f."end", m.sign * f.val AS val, f.accn,
+           f.form, f.filed
     FROM __sec_facts AS f
-    JOIN __sec_concepts AS m USING (ticker, taxonomy, concept, unit)
+    JOIN __sec_components AS m USING (ticker, taxonomy, concept, unit)
     WHERE f."start" IS NOT NULL
       AND isfinite(f.val)
       AND date_diff('day', f."start", f."end") BETWEEN 80 AND 380
+),
+summed AS (  -- a series of one concept: its facts; of several: their sum where one filing
+             -- reports every concept for the same period
+    SELECT d.sid, d.ticker, d.cik, d."start", d."end", d.val, d.accn, d.form, d.filed
+    FROM matched AS d JOIN __sec_concepts AS c USING (sid)
+    WHERE c.components = 1
+    UNION ALL
+    SELECT d.sid, d.ticker, d.cik, d."start", d."end", sum(d.val), d.accn, d.form, d.filed
+    FROM (SELECT DISTINCT * FROM matched) AS d JOIN __sec_concepts AS c USING (sid)
+    WHERE c.components > 1
+    GROUP BY d.sid, d.ticker, d.cik, d."start", d."end", d.accn, d.form, d.filed
+    HAVING count(*) = any_value(c.components)
+       AND count(DISTINCT d.concept) = any_value(c.components)
+),
+selected AS MATERIALIZED (
+    SELECT *,
+           CASE WHEN val = 0 THEN 1
+                WHEN val % 1000000 = 0 THEN 1000000
+                WHEN val % 100000 = 0 THEN 100000
+                WHEN val % 10000 = 0 THEN 10000
+                WHEN val % 1000 = 0 THEN 1000
+                WHEN val % 100 = 0 THEN 100
+                WHEN val % 10 = 0 THEN 10
+                ELSE 1 END AS prec
+    FROM summed
 ),
 placed AS (
     SELECT s.*, y.fiscal_year, y.fy_start,

@@ -5,8 +5,8 @@ descriptions feed the warehouse's ``COMMENT ON`` and Dagster's column schema; th
 ``Config.description`` of each model is its table description.
 
 The models are grouped by the files they check: ``companies`` (companies, groups, group
-members, coverage notes), ``financials``, ``capex_guidance``, ``claims`` and ``chips``
-(accelerators, systems, TCO assumptions and their sources); ``rules`` holds the shared
+members, coverage notes), ``filing_concepts``, ``financials``, ``capex_guidance``, ``claims``
+and ``chips`` (accelerators, systems, TCO assumptions and their sources); ``rules`` holds the shared
 vocabulary and check helpers. Every public name is re-exported here, so
 ``from pipelines.raw.models import FinancialsModel`` and ``models.FinancialsModel`` work.
 """
@@ -35,6 +35,7 @@ from pipelines.raw.models.companies import (
     GroupsModel,
     coverage_metrics,
 )
+from pipelines.raw.models.filing_concepts import FilingConceptsModel
 from pipelines.raw.models.financials import FinancialsModel
 from pipelines.raw.models.rules import (
     ALL_CHIPS,
@@ -92,6 +93,7 @@ __all__ = [
     "ClaimsModel",
     "CompaniesModel",
     "CoverageNotesModel",
+    "FilingConceptsModel",
     "FinancialsModel",
     "GroupMembersModel",
     "GroupsModel",
