@@ -14,10 +14,10 @@ usd AS (
     SELECT *
     FROM filed
     WHERE unit = 'USD' AND value_usd_m IS NOT NULL
-    -- the first-reported row only where it is another value or another date
+    -- the first-reported row only where it became public on another date (on one date the
+    -- latest series' pairing of the legs is the one to use)
     QUALIFY row_number() OVER (
-        PARTITION BY ticker, metric, period_end, known_since, value_usd_m
-        ORDER BY series DESC
+        PARTITION BY ticker, metric, period_end, known_since ORDER BY series DESC
     ) = 1
 )
 SELECT
@@ -57,6 +57,6 @@ FROM usd AS u
 LEFT JOIN staging.fiscal_quarters AS q
     ON q.ticker = u.ticker AND abs(date_diff('day', q.period_end, u.period_end)) <= 7
 QUALIFY row_number() OVER (
-    PARTITION BY u.ticker, u.metric, u.period_end, u.known_since, u.value_usd_m
+    PARTITION BY u.ticker, u.metric, u.period_end, u.known_since
     ORDER BY abs(date_diff('day', q.period_end, u.period_end))
 ) = 1
