@@ -12,8 +12,42 @@ import duckdb
 import pytest
 
 from pipelines import settings
+from pipelines.calendar.quarters import fiscal_quarter_rows
 from pipelines.refresh import failure_messages, run_refresh
 from tests.sqlmodel import run_model
+
+#: NVIDIA's FY2027 figures as in raw/financials.csv: Q1 revenue from the SEC companyfacts copy
+#: (a filing), Q2 revenue from the 10-Q, Q2 data-center revenue and Q3 revenue guidance only
+#: from a claim list and a code file asserting the outlook's text (claim lists).
+NVDA_FY2027 = [
+    ("revenue", "actual", 1, 81615.0, dt.date(2026, 5, 20), "filing"),
+    ("revenue", "actual", 2, 96221.0, dt.date(2026, 8, 26), "filing"),
+    ("data_center_revenue", "actual", 2, 89023.0, dt.date(2026, 8, 26), "claim_list"),
+    ("revenue", "guidance_mid", 3, 108000.0, dt.date(2026, 8, 26), "claim_list"),
+]
+
+
+def _nvda(metric: str, kind: str, q: int, value: float, day: dt.date, source_type: str) -> dict:
+    return {
+        "ticker": "NVDA",
+        "metric": metric,
+        "value_kind": kind,
+        "basis": "discrete",
+        "fiscal_year": 2027,
+        "fiscal_quarter": q,
+        "value": value,
+        "unit": "USD_m",
+        "published": day,
+        "source_title": f"NVDA {metric} FY2027Q{q} ({source_type})",
+        "source_url": "https://example.invalid/nvda",
+        "source_type": source_type,
+    }
+
+
+def _nvda_figure(*figure: object) -> dict:
+    """A row of staging.figures: the raw row and its is_verified."""
+    row = _nvda(*figure)  # type: ignore[arg-type]
+    return {**row, "is_verified": row["source_type"] not in ("claim_list", "machine_summary")}
 
 
 def test_coverage_statuses_and_explained_gaps() -> None:
@@ -36,6 +70,8 @@ def test_coverage_statuses_and_explained_gaps() -> None:
             "marts.company_quarterly": company,
             "raw.coverage_notes": notes,
             "staging.coverage_settings": [{"from_quarter": "2023Q4"}],
+            "staging.figures": [],
+            "staging.fiscal_quarters": [],
         },
     )
     assert [(r["calendar_quarter"], r["status"], r["explained"]) for r in rows] == [
@@ -58,6 +94,7 @@ def test_as_of_is_the_newest_dated_figure() -> None:
             "published": p,
             "source_title": title,
             "source_url": url,
+            "source_type": "filing",
         }
         for t, y, q, p, title, url in [
             ("A", 2025, 1, dt.date(2025, 5, 1), "a", "u"),
@@ -72,6 +109,51 @@ def test_as_of_is_the_newest_dated_figure() -> None:
         "FY2025Q2",
     )
     assert (row["financials_rows"], row["undated_rows"]) == (3, 1)
+
+
+def test_an_unverified_figure_never_sets_the_as_of_date() -> None:
+    # without the 10-Q's revenue, 2026-08-26 rests only on claim lists: as of is Q1's 2026-05-20
+    fin = [_nvda(*f) for f in NVDA_FY2027 if f[2] != 2 or f[0] != "revenue"]
+    [row] = run_model("meta.data_as_of", {"raw.financials": fin})
+    assert (row["as_of"], row["metric"], row["fiscal_period"]) == (
+        dt.date(2026, 5, 20),
+        "revenue",
+        "FY2027Q1",
+    )
+    # with it, the same date, set by the verified figure (data_center_revenue sorts first)
+    [row] = run_model("meta.data_as_of", {"raw.financials": [_nvda(*f) for f in NVDA_FY2027]})
+    assert (row["as_of"], row["metric"], row["value_kind"], row["fiscal_period"]) == (
+        dt.date(2026, 8, 26),
+        "revenue",
+        "actual",
+        "FY2027Q2",
+    )
+    assert (row["financials_rows"], row["undated_rows"]) == (4, 0)
+
+
+def test_coverage_lists_unverified_figures_with_a_typed_reason() -> None:
+    rows = run_model(
+        "meta.coverage",
+        {
+            "marts.company_quarterly": [],
+            "raw.coverage_notes": [],
+            "staging.coverage_settings": [{"from_quarter": "2025Q1"}],
+            "staging.figures": [_nvda_figure(*f) for f in NVDA_FY2027],
+            "staging.fiscal_quarters": fiscal_quarter_rows("NVDA", "last:sun:jan:q4", 2027, 2027),
+        },
+    )
+    assert [
+        (r["metric"], r["value_kind"], r["calendar_quarter"], r["value_usd_m"], r["status"])
+        + (r["unverified_reason"],)
+        for r in rows
+    ] == [
+        # FY2027 Q2 ends 2026-07-26 (calendar 2026Q2), Q3 ends 2026-10-25 (2026Q3)
+        ("data_center_revenue", "actual", "2026Q2", 89023.0, "unverified", "claim_list"),
+        ("revenue", "guidance_mid", "2026Q3", 108000.0, "unverified", "claim_list"),
+    ]
+    assert rows[0]["reason"] == (
+        "only source is a claim list: NVDA data_center_revenue FY2027Q2 (claim_list)"
+    )
 
 
 def test_refresh_without_the_sec_reference_folder(

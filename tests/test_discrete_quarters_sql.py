@@ -61,6 +61,20 @@ FIGURES = [
     _figure("BBB", "proceeds_pp_e_sales_incentives", 2025, "discrete", 1, 20),
     _figure("BBB", "proceeds_pp_e_sales_incentives", 2025, "discrete", 2, 30),
     _figure("BBB", "proceeds_pp_e_sales_incentives", 2025, "discrete", 3, 10),
+    # Meta's 2025 cash purchases of property and equipment as in raw/financials.csv: Q3 exact
+    # (18,829, the dashboard file raw/ cites) -> Q4 derived; "OLDMETA": the same year with the
+    # Q3 of before, 18,830 from a summary's "$18.83 billion" (precision 10) -> no Q4
+    *[
+        _figure(t, "capex_purchases_pp_e", 2025, b, q, v, p)
+        for t, q3, p3 in (("META", 18829, None), ("OLDMETA", 18830, 10.0))
+        for b, q, v, p in (
+            ("discrete", 1, 12941, None),
+            ("discrete", 2, 16538, None),
+            ("ytd", 2, 29479, None),
+            ("discrete", 3, q3, p3),
+            ("fy", None, 69691, None),
+        )
+    ],
 ]
 
 
@@ -73,15 +87,17 @@ def con():
         con.execute(f"CREATE SCHEMA {schema}")
     companies = pl.DataFrame(
         {
-            "ticker": ["AAA", "BBB"],
-            "fiscal_calendar": ["month_end:dec", "month_end:dec"],
-            "capex_metric": [None, "capex_purchases_pp_e"],
-            "capex_less_metric": [None, "proceeds_pp_e_sales_incentives"],
+            "ticker": ["AAA", "BBB", "META", "OLDMETA"],
+            "fiscal_calendar": ["month_end:dec"] * 4,
+            "capex_metric": [None, "capex_purchases_pp_e", None, None],
+            "capex_less_metric": [None, "proceeds_pp_e_sales_incentives", None, None],
         }
     )
     quarters = pl.DataFrame(
         fiscal_quarter_rows("AAA", "month_end:dec", 2020, 2026)
         + fiscal_quarter_rows("BBB", "month_end:dec", 2020, 2026)
+        + fiscal_quarter_rows("META", "month_end:dec", 2025, 2025)
+        + fiscal_quarter_rows("OLDMETA", "month_end:dec", 2025, 2025)
     )
     figures = pl.DataFrame(FIGURES).with_columns(
         pl.col("as_of").str.to_date(), pl.col("stated_precision").cast(pl.Float64)
@@ -114,6 +130,19 @@ def test_differences_of_cumulative_figures(con):
         2: (150.0, "Q2 = H1 - Q1 = 250 - 100"),
         3: (150.5, "Q3 = 9M - H1 = 400.5 - 250"),
         4: (199.5, "Q4 = FY - 9M = 600 - 400.5"),
+    }
+
+
+def test_meta_2025q4_needs_the_exact_q3(con):
+    assert _derived(con, "META", "capex_purchases_pp_e", 2025)[4] == (
+        21383.0,
+        "Q4 = FY - (H1 + Q3) = 69691 - (29479 + 18829)",
+    )
+    # the rounded Q3 is shown but derives nothing: no Q4
+    assert _derived(con, "OLDMETA", "capex_purchases_pp_e", 2025) == {
+        1: (12941.0, None),
+        2: (16538.0, None),
+        3: (18830.0, None),
     }
 
 

@@ -218,3 +218,36 @@ def test_ytd_smaller_than_previous_quarter_rejected(raw_copy: Path) -> None:
     write_rows(path, rows)
     problems = problems_for(raw_copy, "financials")
     assert any(p.row == i + 2 and "year-to-date" in p.rule for p in problems)
+
+
+def test_a_dated_title_needs_a_date(raw_copy: Path) -> None:
+    """The danyu1 row of Amazon's 2023Q1 purchases (14,207): its title states the file's
+    snapshot date 2026-01-14, so it cannot be undated; a period end in a title is no date."""
+    path = raw_copy / "financials.csv"
+    rows = rows_of(path)
+    i = find(rows, ticker="AMZN", metric="capex_purchases_pp_e", fiscal_year="2023",
+             fiscal_quarter="1", basis="discrete")  # fmt: skip
+    assert (rows[i]["value"], rows[i]["published_before"]) == ("14207", "2026-01-14")
+    rows[i]["published_before"] = ""
+    write_rows(path, rows)
+    [problem] = problems_for(raw_copy, "financials")
+    title = rows[i]["source_title"]
+    assert "snapshot 2026-01-14" in title
+    assert (problem.row, problem.column, problem.value) == (i + 2, "source_title", title)
+    assert str(problem) == (
+        f"{path}, row {i + 2}, column 'source_title', value '{title}': source_title states a "
+        "date, so published (the day the figure became public) or published_before (the "
+        "document's date, for a figure public earlier) must be set"
+    )
+    # the same in the other printed forms of a date
+    for date in ("Jan. 14, 2026", "January 14, 2026", "14 Jan 2026"):
+        rows[i]["source_title"] = f"danyu1/bridgewater_forecasting (snapshot {date})"
+        write_rows(path, rows)
+        assert [p.column for p in problems_for(raw_copy, "financials")] == ["source_title"]
+    # a period's end is not the document's date; published alone is enough
+    rows[i]["source_title"] = "Amazon 10-Q for the quarter ended 2023-03-31 (copy)"
+    write_rows(path, rows)
+    assert problems_for(raw_copy, "financials") == []
+    rows[i]["source_title"], rows[i]["published"] = title, "2023-04-27"
+    write_rows(path, rows)
+    assert problems_for(raw_copy, "financials") == []

@@ -4,6 +4,9 @@
 -- missing. A missing quarter is explained by the first raw.coverage_notes row (file order)
 -- for the company and the metric (or '*') whose quarter range holds it; the reason keeps
 -- the note and the pipeline's own reason (marts.company_quarterly.missing_reason).
+-- Every unverified figure of staging.figures (its source a claim list or a machine summary,
+-- any metric and value kind) is listed too, status 'unverified', at the calendar quarter its
+-- fiscal period ends in, with its typed reason (unverified_reason = the source_type).
 WITH settings AS (
     SELECT from_quarter FROM staging.coverage_settings
 ),
@@ -62,7 +65,10 @@ SELECT
     CASE WHEN is_derived THEN 'derived' ELSE 'present' END AS status,
     value_usd_m,
     TRUE AS explained,
-    NULL::VARCHAR AS reason
+    NULL::VARCHAR AS reason,
+    NULL::VARCHAR AS value_kind,
+    NULL::VARCHAR AS basis,
+    NULL::VARCHAR AS unverified_reason
 FROM cells
 WHERE value_usd_m IS NOT NULL
 UNION ALL
@@ -74,5 +80,25 @@ SELECT
     NULL::DOUBLE AS value_usd_m,
     note IS NOT NULL AS explained,
     CASE WHEN note <> '' THEN note || ' (' || own_reason || ')'
-         ELSE 'unexplained: ' || own_reason END AS reason
+         ELSE 'unexplained: ' || own_reason END AS reason,
+    NULL::VARCHAR AS value_kind,
+    NULL::VARCHAR AS basis,
+    NULL::VARCHAR AS unverified_reason
 FROM noted
+UNION ALL
+SELECT
+    f.ticker,
+    f.metric,
+    q.calendar_quarter,
+    'unverified' AS status,
+    CASE WHEN f.unit = 'USD_m' THEN f.value END AS value_usd_m,
+    TRUE AS explained,
+    'only source is a ' || replace(f.source_type, '_', ' ') || ': ' || f.source_title AS reason,
+    f.value_kind,
+    f.basis,
+    f.source_type AS unverified_reason
+FROM staging.figures AS f
+JOIN staging.fiscal_quarters AS q
+    ON q.ticker = f.ticker AND q.fiscal_year = f.fiscal_year
+   AND q.fiscal_quarter = coalesce(f.fiscal_quarter, 4)
+WHERE NOT f.is_verified

@@ -1,4 +1,5 @@
--- One row: the newest dated figure of raw.financials (latest published; ties by ticker, then
+-- One row: the newest dated verified figure of raw.financials (latest published; an unverified
+-- figure, whose source is a claim list or a machine summary, never sets it; ties by ticker, then
 -- metric, then the latest fiscal period: the old code left ties after metric to an unstable
 -- sort, the latest period is what it picked on both reference builds), and the row counts.
 -- No dated figure: the counts with NULLs.
@@ -12,6 +13,7 @@ newest AS (
     SELECT *
     FROM raw.financials
     WHERE published IS NOT NULL
+      AND source_type NOT IN ('claim_list', 'machine_summary')
     ORDER BY published DESC, ticker, metric,
              fiscal_year DESC NULLS LAST, fiscal_quarter DESC NULLS LAST
     LIMIT 1

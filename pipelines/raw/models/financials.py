@@ -26,6 +26,7 @@ from pipelines.raw.models.rules import (
     VALUE_KINDS,
     document_dates,
     row_rule,
+    title_date_without_date,
 )
 from pipelines.raw.reference import company_rules
 
@@ -241,6 +242,14 @@ class FinancialsModel(pa.DataFrameModel):
             | pl.col("period_end").is_null()
             | (pl.col("period_start") <= pl.col("period_end"))
         )
+
+    @pa.dataframe_check(
+        name="source_title states a date, so published (the day the figure became public) or "
+        "published_before (the document's date, for a figure public earlier) must be set "
+        "[source_title]"
+    )
+    def dated_title_has_a_date(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return title_date_without_date(data)
 
     @pa.check("published", "published_before", name=DOCUMENT_DATE_RULE)
     def published_plausible(cls, data: pa.PolarsData) -> pl.LazyFrame:

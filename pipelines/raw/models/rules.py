@@ -100,6 +100,26 @@ def document_dates(data: pa.PolarsData) -> pl.LazyFrame:
     )
 
 
+#: A date as sources print it: 2025-05-07, May 7, 2025, Aug. 05, 2025, 7 May 2025.
+_MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+STATED_DATE = (
+    rf"\b(\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH} \d{{1,2}}, \d{{4}}|\d{{1,2}} {_MONTH} \d{{4}})\b"
+)
+#: A date that is a period's end, not the document's ("quarter ended 2026-06-27").
+PERIOD_END_DATE = rf"(ended|ending|latest column|months to) {STATED_DATE}"
+
+
+def title_date_without_date(data: pa.PolarsData) -> pl.LazyFrame:
+    """Dataframe check: a row whose ``source_title`` states a document date (not a period's end)
+    carries a date, ``published`` or ``published_before``."""
+    title = pl.col("source_title").fill_null("").str.replace_all(PERIOD_END_DATE, "")
+    return data.lazyframe.select(
+        pl.col("published").is_not_null()
+        | pl.col("published_before").is_not_null()
+        | ~title.str.contains(STATED_DATE)
+    )
+
+
 # ------------------------------------------------------------- sibling raw files
 # Cross-file rules read the sibling file from ``settings.raw_dir()``.
 #: A chip name standing for every chip (a value shared by all of them).
