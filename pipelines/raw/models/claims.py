@@ -30,6 +30,10 @@ class ClaimsModel(pa.DataFrameModel):
     citation: str = pa.Field(description="Footnote markers in the article, e.g. [1][4]")
     entity: str = pa.Field(description="Normalized entity: ticker, group name, chip or system name")
     metric: str = pa.Field(str_matches=r"^[a-z0-9_]+$", description="Normalized metric name")
+    subject_type: str = pa.Field(
+        isin=("measured_value", "statement"),
+        description="measured_value (an actual) or statement (guidance, consensus, forecast)",
+    )
     period: str = pa.Field(description="Normalized period, e.g. 2025Q2, FY2025Q3, 2025, spec")
     stated_value: float = pa.Field(description="Number as printed, in unit")
     unit: str = pa.Field(description="Unit of stated_value")
