@@ -118,6 +118,8 @@ def test_snapshot_surprise_guidance_and_statement_claims(refreshed_warehouse: Pa
                       "'statement' AND statement_date > claim_date") == []  # fmt: skip
     counts = dict(_rows(con, "SELECT subject_type, count(*) FROM marts.claim_checks GROUP BY 1"))
     assert counts == {"statement": 32, "measured_value": 58}
-    meta = dict(_rows(con, "SELECT claim_id, status FROM marts.claim_checks "
-                           "WHERE claim_id IN ('C040', 'C077', 'C079')"))  # fmt: skip
-    assert meta == {"C040": "confirmed", "C077": "confirmed", "C079": "confirmed"}
+    meta = {r[0]: r[1:] for r in _rows(con, "SELECT claim_id, status, reason FROM "
+            "marts.claim_checks WHERE claim_id IN ('C040', 'C077', 'C079')")}  # fmt: skip
+    assert meta["C040"][0] == meta["C077"][0] == "confirmed"  # 66 bn, given 2025-07-30
+    # the snapshot's only META guidance before 2025-07-30 is the seed's own: never compared
+    assert meta["C079"][0] == "not_computable" and "the seed's own" in meta["C079"][1]
