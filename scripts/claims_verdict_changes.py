@@ -20,8 +20,29 @@ QUERY = """
 SELECT a.claim_id, a.entity, a.metric, a.period, a.subject_type, a.stated_value, a.unit,
        a.claim_date, b.status AS status_before, a.status AS status_after,
        b.status_as_of_claim AS as_of_before, a.status_as_of_claim AS as_of_after,
-       b.reason AS reason_before, a.reason AS reason_after,
-       a.reason_as_of_claim AS as_of_reason_after, a.revision
+       b.computed_value AS computed_before, a.computed_value AS computed_after,
+       b.computed_value_as_of_claim AS as_of_computed_before,
+       a.computed_value_as_of_claim AS as_of_computed_after,
+       a.statement_date, a.reason AS reason_after, a.revision,
+       -- why, from the typed columns: what each side compared with
+       CASE WHEN a.subject_type <> 'statement' THEN 'measured value: unchanged logic'
+            WHEN a.computed_value IS NULL AND a.statement_date IS NOT NULL
+            THEN 'the latest statement dated on or before the claim is stale (older than '
+                 || 'consensus_max_age_days): none in force; before, a figure published '
+                 || 'after the claim was compared'
+            WHEN a.computed_value IS NULL
+            THEN 'no statement in force on the claim''s date except the seed''s own; before, '
+                 || 'a statement made after the claim was compared'
+            WHEN b.computed_value IS DISTINCT FROM a.computed_value
+              OR b.computed_value_as_of_claim IS DISTINCT FROM a.computed_value_as_of_claim
+            THEN 'now compared with the statement in force on the claim''s date (stated '
+                 || a.statement_date || '); before, with '
+                 || coalesce(CAST(b.computed_value AS VARCHAR), 'nothing') || ' today and '
+                 || coalesce(CAST(b.computed_value_as_of_claim AS VARCHAR), 'nothing')
+                 || ' as of the claim (the latest statement, or the seed''s own as the '
+                 || 'previous one)'
+            ELSE 'same figure, other rule'
+       END AS why
 FROM after_db.marts.claim_checks AS a
 JOIN before_db.marts.claim_checks AS b USING (claim_id)
 WHERE a.status IS DISTINCT FROM b.status
@@ -33,6 +54,10 @@ ORDER BY a.claim_id
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4g}"
 
 
 def render(before: Path, after: Path) -> str:
@@ -58,8 +83,9 @@ def render(before: Path, after: Path) -> str:
         + f"). Verdicts changed: {len(rows)}.",
         "",
         "| claim | subject | stated | status before → after | as of claim before → after "
-        "| reason (today) | reason (as of claim) | later statement (context) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| computed before → after (today; as of claim) | why | reason (today) "
+        "| later statement (context) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         r = dict(zip(names, row, strict=True))
@@ -73,8 +99,10 @@ def render(before: Path, after: Path) -> str:
                     f"{r['stated_value']:g} {r['unit']}",
                     f"{r['status_before']} → {r['status_after']}",
                     f"{r['as_of_before']} → {r['as_of_after']}",
+                    f"{_num(r['computed_before'])} → {_num(r['computed_after'])}; "
+                    f"{_num(r['as_of_computed_before'])} → {_num(r['as_of_computed_after'])}",
+                    r["why"],
                     r["reason_after"],
-                    r["as_of_reason_after"],
                     r["revision"],
                 )
             )
