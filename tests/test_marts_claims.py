@@ -96,6 +96,7 @@ CLAIM = {
     "related_claim_ids": None,
     "meaning_en": "m",
     "unit": "percent",
+    "subject_type": "measured_value",
 }
 #: marts.claim_facts' inputs besides raw.claims, empty: only the claims' own figures
 NO_MARTS = {
@@ -106,6 +107,8 @@ NO_MARTS = {
     "as_of.capex_guidance": [],
     "as_of.ai_revenue_quarterly": [],
     "staging.fiscal_quarters": [],
+    "raw.capex_guidance": [],
+    "as_of.figures_known": [],
 }
 
 

@@ -174,3 +174,52 @@ CREATE OR REPLACE MACRO claim_versus(value, base, published, timing, what) AS
                       ELSE '' END
               || ': ' || format('{:+.2f}', pct_change(value, base)) || ' %'
     END;
+
+-- ------------------------------------------------------------- statement claims
+-- A statement claim's figure in raw.financials (raw.claims.subject_type = 'statement'): the
+-- metric and value kind it names and the divisor from the figure's unit to the claim's; NULL
+-- when the warehouse holds no statements of that kind (the claim is then judged as before).
+CREATE OR REPLACE MACRO claim_statement_figure(metric) AS
+    CASE metric
+        WHEN 'revenue_consensus_usd_bn'
+            THEN {'metric': 'revenue', 'value_kind': 'consensus', 'divisor': 1000.0}
+        WHEN 'ai_revenue_consensus_usd_bn'
+            THEN {'metric': 'ai_revenue', 'value_kind': 'consensus', 'divisor': 1000.0}
+        WHEN 'eps_adjusted_consensus_usd'
+            THEN {'metric': 'eps_adjusted', 'value_kind': 'consensus', 'divisor': 1.0}
+        WHEN 'revenue_guidance_usd_bn'
+            THEN {'metric': 'revenue', 'value_kind': 'guidance_mid', 'divisor': 1000.0}
+        WHEN 'ai_revenue_guidance_usd_bn'
+            THEN {'metric': 'ai_revenue', 'value_kind': 'guidance_mid', 'divisor': 1000.0}
+        WHEN 'ai_revenue_estimate_usd_bn'
+            THEN {'metric': 'ai_revenue', 'value_kind': 'estimate', 'divisor': 1000.0}
+    END;
+
+-- A capex-guidance claim (raw.capex_guidance): which statement (1 the one in force, 2 the one
+-- before it: capex_guidance_prior_*) and which part (low, high, mid); NULL for other metrics.
+CREATE OR REPLACE MACRO claim_guidance_statement(metric) AS
+    CASE WHEN regexp_full_match(metric, 'capex_guidance(_prior)?(_low|_high)?_usd_bn') THEN
+        {'which': CASE WHEN contains(metric, '_prior') THEN 2 ELSE 1 END,
+         'part': CASE WHEN contains(metric, '_low_') THEN 'low'
+                      WHEN contains(metric, '_high_') THEN 'high' ELSE 'mid' END}
+    END;
+
+-- A guidance statement as read: '66–72 bn', '85 bn', 'at least 30 bn' (USD m in, bn out).
+CREATE OR REPLACE MACRO claim_guidance_text(low, mid, high) AS
+    CASE WHEN low IS NOT NULL AND high IS NOT NULL
+             THEN fmt_grouped(claim_bn(low), 3) || '–' || fmt_grouped(claim_bn(high), 3) || ' bn'
+         WHEN mid IS NOT NULL THEN fmt_grouped(claim_bn(mid), 3) || ' bn'
+         WHEN low IS NOT NULL THEN 'at least ' || fmt_grouped(claim_bn(low), 3) || ' bn'
+         WHEN high IS NOT NULL THEN 'at most ' || fmt_grouped(claim_bn(high), 3) || ' bn'
+    END;
+
+-- A later statement beside the verdict: 'raised to 70 bn on 2025-10-29' (in_force and revised
+-- in the claim's unit; NULL when there is no later statement).
+CREATE OR REPLACE MACRO claim_revision_text(in_force, revised, revised_text, revised_on) AS
+    CASE WHEN revised_on IS NOT NULL THEN
+        CASE WHEN in_force IS NULL OR revised IS NULL THEN 'revised to '
+             WHEN revised > in_force THEN 'raised to '
+             WHEN revised < in_force THEN 'cut to '
+             ELSE 'reaffirmed at ' END
+        || revised_text || ' on ' || CAST(revised_on AS VARCHAR)
+    END;

@@ -413,6 +413,168 @@ ai_facts AS (
       AND (it.value IS NOT NULL OR starts_with(it.method, 'not computable'))
 ),
 
+-- ------------------------------------------------ statements in force on a claim's date
+-- A statement claim (raw.claims.subject_type = 'statement') is judged against the statement
+-- in force on the claim's date: the latest dated on or before it, as known then (as_of = the
+-- claim's date) and as known today (a source published later may date a statement made
+-- before the claim). A statement dated after the claim is a revision, shown beside the
+-- verdict (revised_value, revised_on, revision), never compared. Statements known only from
+-- the seed itself are never compared (circular); a consensus or estimate older than
+-- getvariable('consensus_max_age_days') on the claim's date is stale, not in force.
+statement_passes AS (
+    SELECT claim_id, entity, metric, period, unit, claim_date,
+           claim_statement_figure(metric) AS fig, claim_guidance_statement(metric) AS guide,
+           unnest([claim_date, today_vintage()]) AS as_of
+    FROM (SELECT *, CAST(left(publish_date, 10) AS DATE) AS claim_date FROM raw.claims)
+    WHERE subject_type = 'statement'
+      AND (claim_statement_figure(metric) IS NOT NULL
+           OR claim_guidance_statement(metric) IS NOT NULL)
+),
+
+guidance_periods AS (
+    SELECT g.*,
+           CAST(regexp_extract(g.guided_period, '^FY(\d{4})', 1) AS BIGINT) AS fy,
+           CAST(nullif(regexp_extract(g.guided_period, '^FY\d{4}Q([1-4])$', 1), '') AS BIGINT)
+               AS fq,
+           coalesce(g.given_on, g.given_before - 1, g.reported_on) AS stated_on,
+           coalesce(g.given_on, g.given_before, g.reported_on) AS known_on,
+           starts_with(coalesce(g.source_url, ''), 'seed/') AS from_seed
+    FROM raw.capex_guidance AS g
+),
+
+guidance_known AS (
+    SELECT g.ticker, g.guided_period, g.capex_definition, g.low_usd_m, g.mid_usd_m,
+           g.high_usd_m, g.stated_on, g.known_on, g.reported_on, g.from_seed, g.source_title,
+           unnest(claim_period_labels(r.rule, g.fy, g.fq, q.calendar_quarter)) AS period
+    FROM guidance_periods AS g
+    JOIN rules AS r USING (ticker)
+    LEFT JOIN staging.fiscal_quarters AS q
+        ON q.ticker = g.ticker AND q.fiscal_year = g.fy AND q.fiscal_quarter = g.fq
+),
+
+figure_known AS (
+    SELECT f.as_of, f.ticker, f.metric, f.value_kind, f.value, f.compiled_by, f.source_title,
+           coalesce(f.published, f.published_before) AS stated_on,
+           starts_with(coalesce(f.source_url, ''), 'seed/') AS from_seed,
+           unnest(claim_period_labels(r.rule, f.fiscal_year, f.fiscal_quarter,
+                                      q.calendar_quarter)) AS period
+    FROM as_of.figures_known AS f
+    JOIN rules AS r USING (ticker)
+    LEFT JOIN staging.fiscal_quarters AS q
+        ON q.ticker = f.ticker AND q.fiscal_year = f.fiscal_year
+       AND q.fiscal_quarter = f.fiscal_quarter
+    WHERE f.value_kind <> 'actual' AND f.basis IN ('discrete', 'fy')
+      AND f.as_of IN (SELECT as_of FROM statement_passes)
+),
+
+-- every statement of a claim's subject: a capex guidance or a figure of raw.financials, as
+-- known at the pass's vintage (today: everything), with its value in the claim's unit
+statement_candidates AS (
+    SELECT p.claim_id, p.as_of, p.claim_date, p.guide.which AS which,
+           k.stated_on, k.reported_on, k.from_seed, k.source_title,
+           claim_bn(CASE p.guide.part WHEN 'low' THEN k.low_usd_m WHEN 'high' THEN k.high_usd_m
+                                      ELSE k.mid_usd_m END) AS value,
+           claim_bn(guidance_point(k.low_usd_m, k.mid_usd_m, k.high_usd_m)) AS point,
+           -- a range end as the claim names it, else the whole statement
+           coalesce(CASE p.guide.part WHEN 'low' THEN claim_guidance_text(NULL, k.low_usd_m, NULL)
+                                      WHEN 'high' THEN claim_guidance_text(NULL, k.high_usd_m, NULL)
+                    END,
+                    claim_guidance_text(k.low_usd_m, k.mid_usd_m, k.high_usd_m)) AS value_text,
+           'capex guidance for ' || k.guided_period || ' ('
+               || coalesce(k.capex_definition, 'None') || ')' AS what,
+           FALSE AS can_be_stale
+    FROM statement_passes AS p
+    JOIN guidance_known AS k
+      ON p.guide IS NOT NULL AND k.ticker = p.entity AND k.period = p.period
+     AND (p.as_of = today_vintage() OR k.known_on <= p.as_of)
+
+    UNION ALL
+    SELECT p.claim_id, p.as_of, p.claim_date, 1, k.stated_on, NULL::DATE, k.from_seed,
+           k.source_title || CASE WHEN k.compiled_by IS NOT NULL
+                                  THEN ' (compiled by ' || k.compiled_by || ')' ELSE '' END,
+           k.value / CAST(p.fig.divisor AS DOUBLE), k.value / CAST(p.fig.divisor AS DOUBLE),
+           fmt_grouped(k.value / CAST(p.fig.divisor AS DOUBLE), 3) || ' '
+               || CASE WHEN p.unit = 'USD_bn' THEN 'bn' ELSE p.unit END,
+           replace(p.fig.value_kind, '_', ' ') || ' of ' || p.fig.metric || ' for ' || p.period,
+           p.fig.value_kind IN ('consensus', 'estimate')
+    FROM statement_passes AS p
+    JOIN figure_known AS k
+      ON p.fig IS NOT NULL AND k.as_of = p.as_of AND k.ticker = p.entity
+     AND k.period = p.period AND k.metric = p.fig.metric AND k.value_kind = p.fig.value_kind
+),
+
+statement_ranked AS (
+    -- the statements dated on or before the claim's date, latest first (ties: the lower
+    -- value, as marts.ai_revenue_quarterly picks); the seed's own statements apart
+    SELECT *,
+           row_number() OVER (PARTITION BY claim_id, as_of
+                              ORDER BY stated_on DESC, reported_on DESC NULLS LAST, value,
+                                       source_title DESC) AS recency
+    FROM statement_candidates
+    WHERE stated_on <= claim_date AND NOT from_seed
+),
+
+statement_revisions AS (
+    -- the latest statement known today dated after the claim's date
+    SELECT claim_id,
+           first(c ORDER BY c.stated_on DESC, c.reported_on DESC NULLS LAST, c.value,
+                 c.source_title DESC) AS rev
+    FROM statement_candidates AS c
+    WHERE as_of = today_vintage() AND stated_on > claim_date AND NOT from_seed
+    GROUP BY claim_id
+),
+
+statement_seed AS (
+    SELECT DISTINCT claim_id, as_of
+    FROM statement_candidates
+    WHERE from_seed AND stated_on <= claim_date
+),
+
+statement_facts AS (
+    SELECT p.as_of, p.entity, p.metric, p.period, p.unit, p.claim_id, p.claim_date,
+           s.stated_on AS statement_date,
+           CASE WHEN s.can_be_stale
+                     AND p.claim_date - s.stated_on > getvariable('consensus_max_age_days')
+                THEN NULL ELSE s.value END AS computed_value,
+           CASE WHEN s.claim_id IS NULL
+                THEN 'not computable: no ' || coalesce(p.fig.value_kind, 'capex guidance')
+                     || CASE WHEN coalesce(p.guide.which, 1) = 2 THEN ' before the one' ELSE '' END
+                     || ' in force on ' || CAST(p.claim_date AS VARCHAR) || ' known '
+                     || CASE WHEN p.as_of = today_vintage() THEN 'today' ELSE 'then' END
+                     || CASE WHEN z.claim_id IS NOT NULL
+                             THEN ' other than the seed''s own (comparing it would be circular)'
+                             ELSE '' END
+                WHEN s.value IS NULL
+                THEN 'not computable: the ' || s.what || ' in force on '
+                     || CAST(p.claim_date AS VARCHAR) || ' has no ' || p.guide.part
+                     || ' figure (' || coalesce(s.value_text, 'None') || ')'
+                WHEN s.can_be_stale
+                     AND p.claim_date - s.stated_on > getvariable('consensus_max_age_days')
+                THEN 'not computable: the latest ' || s.what || ' before '
+                     || CAST(p.claim_date AS VARCHAR) || ' (' || s.value_text || ', '
+                     || CAST(s.stated_on AS VARCHAR) || ') is '
+                     || CAST(p.claim_date - s.stated_on AS VARCHAR) || ' days old, over '
+                     || CAST(getvariable('consensus_max_age_days') AS VARCHAR)
+                     || ' (consensus_max_age_days): stale'
+                ELSE 'the ' || s.what
+                     || CASE WHEN s.which = 2 THEN ' before the one' ELSE '' END
+                     || ' in force on ' || CAST(p.claim_date AS VARCHAR) || ', known '
+                     || CASE WHEN p.as_of = today_vintage() THEN 'today' ELSE 'then' END
+                     || ': ' || s.value_text || ', stated ' || CAST(s.stated_on AS VARCHAR)
+                     || ': ' || s.source_title
+           END AS method,
+           coalesce(r.rev.value, r.rev.point) AS revised_value,
+           r.rev.stated_on AS revised_on,
+           claim_revision_text(coalesce(s.value, s.point), coalesce(r.rev.value, r.rev.point),
+                               r.rev.value_text, r.rev.stated_on) AS revision
+    FROM statement_passes AS p
+    LEFT JOIN statement_ranked AS s
+        ON s.claim_id = p.claim_id AND s.as_of = p.as_of
+       AND s.recency = coalesce(p.guide.which, 1)
+    LEFT JOIN statement_revisions AS r ON r.claim_id = p.claim_id
+    LEFT JOIN statement_seed AS z ON z.claim_id = p.claim_id AND z.as_of = p.as_of
+),
+
 warehouse_facts AS (
     -- part, k1..k4: the position of each fact in the Python's list (companies per label,
     -- annual, groups, guidance, AI revenue, then the claims), for its keep-first dedup
@@ -681,17 +843,26 @@ seed_facts AS (
 all_facts AS (
     SELECT as_of, entity, metric, period, computed_value, unit, method,
            NULL::VARCHAR AS claim_id, 'warehouse' AS basis, 'equal' AS comparison,
+           NULL::DATE AS in_force_on, NULL::DATE AS statement_date,
+           NULL::DOUBLE AS revised_value, NULL::DATE AS revised_on, NULL::VARCHAR AS revision,
            part, k1, k2, k3, k4
     FROM warehouse_facts
     UNION ALL
     SELECT as_of, entity, metric, period, computed_value, unit, method, claim_id, basis,
-           comparison, 9, claim_id, '', claim_no, 0
+           comparison, NULL, NULL, NULL, NULL, NULL, 9, claim_id, '', claim_no, 0
     FROM seed_facts
+    UNION ALL
+    -- a statement fact replaces a seed fact of the same claim (part 0 sorts first)
+    SELECT as_of, entity, metric, period, computed_value, unit, method, claim_id,
+           'warehouse', 'equal', claim_date, statement_date, revised_value, revised_on,
+           revision, 0, claim_id, '', 0, 0
+    FROM statement_facts
 )
 
 -- exact duplicates of a key: the first fact in the Python's order is kept
 SELECT entity, metric, period, CAST(computed_value AS DOUBLE) AS computed_value, unit,
-       method, claim_id, basis, comparison,
+       method, claim_id, basis, comparison, in_force_on, statement_date,
+       CAST(revised_value AS DOUBLE) AS revised_value, revised_on, revision,
        CASE WHEN as_of = today_vintage() THEN NULL ELSE as_of END AS as_of
 FROM all_facts
 QUALIFY row_number() OVER (PARTITION BY as_of, entity, metric, period, claim_id

@@ -30,6 +30,10 @@ class ClaimsModel(pa.DataFrameModel):
     citation: str = pa.Field(description="Footnote markers in the article, e.g. [1][4]")
     entity: str = pa.Field(description="Normalized entity: ticker, group name, chip or system name")
     metric: str = pa.Field(str_matches=r"^[a-z0-9_]+$", description="Normalized metric name")
+    subject_type: str = pa.Field(
+        isin=("measured_value", "statement"),
+        description="measured_value (an actual) or statement (guidance, consensus, forecast)",
+    )
     period: str = pa.Field(description="Normalized period, e.g. 2025Q2, FY2025Q3, 2025, spec")
     stated_value: float = pa.Field(description="Number as printed, in unit")
     unit: str = pa.Field(description="Unit of stated_value")
@@ -59,15 +63,8 @@ class ClaimsModel(pa.DataFrameModel):
     def related_exist(cls, data: pa.PolarsData) -> pl.LazyFrame:
         frame = data.lazyframe.collect()
         ids = set(frame["claim_id"].to_list())
-        return pl.LazyFrame(
-            {
-                "ok": [
-                    rel is None or all(part in ids for part in rel.split(";"))
-                    for rel in frame["related_claim_ids"].to_list()
-                ]
-            },
-            schema={"ok": pl.Boolean},
-        )
+        ok = [rel is None or set(rel.split(";")) <= ids for rel in frame["related_claim_ids"]]
+        return pl.LazyFrame({"ok": ok}, schema={"ok": pl.Boolean})
 
     @pa.dataframe_check(
         name=f"stated_value must be within ±{MAX_STATED_VALUE:,} (a number as printed, in its "
