@@ -7,7 +7,8 @@ Reads the files of ``SEC_REAL_DIR`` (default ``../shared/sec-real``) with the co
 ``pipelines/sec/companies.toml`` plus Snowflake (as ``tests/test_sec_real.py`` does), derives
 both series and the coverage twice (``sql/sec/*.sql`` as of ``--base``, then as in the working
 tree) and prints every row of ``sec.quarterly`` (latest series) and every fiscal year of
-``sec.fiscal_year_coverage`` that changed, with both versions side by side.
+``sec.fiscal_year_coverage`` that changed, with both versions side by side, and how many rows
+of the first-reported series changed.
 """
 
 from __future__ import annotations
@@ -88,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
             for c in cols:
                 if row[c] != row[f"{c}_new"]:
                     print(f"    {c}: {row[c]!r} -> {row[f'{c}_new']!r}")
+        first = before.first.select(*KEY, *SHOWN).join(
+            after.first.select(*KEY, *SHOWN), on=KEY, how="full", suffix="_new", coalesce=True
+        )
+        first_changed = first.filter(
+            pl.any_horizontal(*(pl.col(c).ne_missing(pl.col(f"{c}_new")) for c in SHOWN))
+        )
+        print(f"first-reported series: {first_changed.height} rows changed")
         ckey = ["ticker", "metric", "fiscal_year"]
         ccols = ["status", "reason"]
         cov = before.coverage.select(*ckey, *ccols).join(

@@ -61,24 +61,27 @@ bases AS (  -- basis k of each concept row, named by its filing
     JOIN restatements AS r ON r.sid = f.sid AND r.x = f.b
     GROUP BY f.sid, f.b
 ),
+with_prev AS (
+    SELECT *, lag(last_version) OVER (
+        PARTITION BY sid, fiscal_year, q_from, q_to ORDER BY vintage) AS prev_last
+    FROM v
+),
+counted AS (  -- bases on or before each filing of the vintages of concept rows that have any
+    SELECT u.sid, u.fiscal_year, u.q_from, u.q_to, u.vintage,
+           count(*) FILTER (WHERE b.b <= u.first_version) AS k_first,
+           count(*) FILTER (WHERE b.b <= u.prev_last) AS k_prev,
+           count(*) FILTER (WHERE b.b <= u.last_version) AS k_last
+    FROM with_prev AS u
+    JOIN bases AS b ON b.sid = u.sid
+    GROUP BY ALL
+),
 held AS (  -- the bases each vintage holds: basis_from .. basis_to
-    SELECT w.*,
-           CASE WHEN w.vintage = 0 THEN w.k_first
-                ELSE least(w.k_prev + 1, w.k_first) END AS basis_from
-    FROM (
-        SELECT u.*,
-               (SELECT count(*) FROM bases AS b WHERE b.sid = u.sid AND b.b <= u.first_version)
-                   AS k_first,
-               (SELECT count(*) FROM bases AS b WHERE b.sid = u.sid AND b.b <= u.prev_last)
-                   AS k_prev,
-               (SELECT count(*) FROM bases AS b WHERE b.sid = u.sid AND b.b <= u.last_version)
-                   AS basis_to
-        FROM (
-            SELECT *, lag(last_version) OVER (
-                PARTITION BY sid, fiscal_year, q_from, q_to ORDER BY vintage) AS prev_last
-            FROM v
-        ) AS u
-    ) AS w
+    SELECT u.sid, u.fiscal_year, u.q_from, u.q_to, u.vintage,
+           coalesce(c.k_last, 0) AS basis_to,
+           CASE WHEN u.vintage = 0 THEN coalesce(c.k_first, 0)
+                ELSE least(coalesce(c.k_prev, 0) + 1, coalesce(c.k_first, 0)) END AS basis_from
+    FROM with_prev AS u
+    LEFT JOIN counted AS c USING (sid, fiscal_year, q_from, q_to, vintage)
 ),
 spans_held AS (
     SELECT sid, fiscal_year, q_from, q_to, max(vintage) AS top,
@@ -98,14 +101,14 @@ pairs AS (  -- longer span L (a..q) and shorter span S (a..q-1) of one concept
     WHERE l.q_to > l.q_from
 ),
 paired AS (  -- the vintage of each leg on the shared basis (the latest ones without one)
-    SELECT p.*,
-           coalesce((SELECT max(h.vintage) FROM held AS h
-                     WHERE h.sid = p.sid AND h.fiscal_year = p.fiscal_year AND h.q_from = p.a
-                       AND h.q_to = p.q AND h.basis_from <= p.basis), p.l_top) AS l_vin,
-           coalesce((SELECT max(h.vintage) FROM held AS h
-                     WHERE h.sid = p.sid AND h.fiscal_year = p.fiscal_year AND h.q_from = p.a
-                       AND h.q_to = p.q - 1 AND h.basis_from <= p.basis), p.s_top) AS s_vin
+    SELECT p.sid, p.fiscal_year, p.a, p.q, p.l_top, p.s_top, p.l_lo, p.l_hi, p.s_lo, p.s_hi,
+           p.basis, max(h.vintage) FILTER (WHERE h.q_to = p.q) AS l_vin,
+           max(h.vintage) FILTER (WHERE h.q_to = p.q - 1) AS s_vin
     FROM pairs AS p
+    JOIN held AS h
+      ON h.sid = p.sid AND h.fiscal_year = p.fiscal_year AND h.q_from = p.a
+     AND h.q_to IN (p.q, p.q - 1) AND (p.basis IS NULL OR h.basis_from <= p.basis)
+    GROUP BY ALL
 ),
 diff_latest AS (
     SELECT p.sid, p.fiscal_year, p.a, p.q, p.l_top, p.s_top, p.l_vin, p.s_vin, p.basis,
@@ -129,13 +132,10 @@ diff_latest AS (
                 AND st.q_to = p.q - 1 AND st.vintage = p.s_top
 ),
 first_long AS (
-    SELECT v.*, strftime(v.fact.filed, '%Y%m%d') || v.fact.accn AS l_version
+    SELECT v.*
     FROM v JOIN pairs AS p
       ON p.sid = v.sid AND p.fiscal_year = v.fiscal_year AND p.a = v.q_from AND p.q = v.q_to
     WHERE v.vintage = 0
-),
-short_versions AS (
-    SELECT v.*, strftime(v.fact.filed, '%Y%m%d') || v.fact.accn AS s_version FROM v
 ),
 diff_first AS (  -- the shorter leg as it stood when the longer one was first filed
     SELECT l.sid, l.fiscal_year, l.q_from AS a, l.q_to AS q,
@@ -143,9 +143,9 @@ diff_first AS (  -- the shorter leg as it stood when the longer one was first fi
            coalesce(s.fact, s0.fact) AS s, coalesce(s.prec, s0.prec) AS s_prec,
            coalesce(s.last_filed, s0.last_filed) AS s_last
     FROM first_long AS l
-    ASOF LEFT JOIN short_versions AS s
+    ASOF LEFT JOIN v AS s
       ON s.sid = l.sid AND s.fiscal_year = l.fiscal_year AND s.q_from = l.q_from
-     AND s.q_to = l.q_to - 1 AND l.l_version >= s.s_version
+     AND s.q_to = l.q_to - 1 AND l.first_version >= s.first_version
     LEFT JOIN v AS s0
       ON s0.sid = l.sid AND s0.fiscal_year = l.fiscal_year AND s0.q_from = l.q_from
      AND s0.q_to = l.q_to - 1 AND s0.vintage = 0
