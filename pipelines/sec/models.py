@@ -194,8 +194,8 @@ class QuarterlyModel(pa.DataFrameModel):
             "companyfacts, one row per company, "
             "metric and fiscal quarter, latest vintage: a three-month fact where one exists, "
             "else the difference of two year-to-date facts of one concept one quarter apart "
-            "(fiscal Q4 = full year minus nine months), both legs of one vintage, each named "
-            "by the filing that first published it."
+            "(fiscal Q4 = full year minus nine months), both legs on one accounting basis by "
+            "the filings that reported them, each named by the filing that first published it."
         )
 
     @pa.dataframe_check(name="a quarter lasts 84 to 98 days [period_end]")
