@@ -270,11 +270,18 @@ def test_a_leg_restated_alone_keeps_both_legs_of_one_vintage(facts, companies) -
     ]
     notes = got["vintage_note"].to_list()
     assert notes[0] == (
-        "9M restated (vintage 1, filed 2025-10-29) but H1 never restated (vintage 0): both legs "
-        "taken at vintage 0 (9M 38,259.0 m filed 2024-10-30, H1 25,198.0 m filed 2024-07-24); "
-        "the latest legs would give 13,102.0 m"
+        "9M restated (vintage 1, 10-Q 9999999999-25-000299 filed 2025-10-29); H1 was last "
+        "reported on 2025-07-24, before that filing: both legs taken on the earlier basis (9M "
+        "38,259.0 m filed 2024-10-30, H1 25,198.0 m filed 2024-07-24); the latest legs would "
+        "give 13,102.0 m"
     )
-    assert notes[1].endswith("the latest legs would give 14,235.0 m")
+    # Q4: the restated leg is the shorter one (9M), not the full year
+    assert notes[1] == (
+        "9M restated (vintage 1, 10-Q 9999999999-25-000299 filed 2025-10-29); FY was last "
+        "reported on 2025-02-05, before that filing: both legs taken on the earlier basis (FY "
+        "52,535.0 m filed 2025-02-05, 9M 38,259.0 m filed 2024-10-30); the latest legs would "
+        "give 14,235.0 m"
+    )
     assert first.filter(GOOGL_2024_Q3_Q4).select(
         "value_usd_m", "vintage", "accn", "subtracted_accn", "filed", "subtracted_filed"
     ).rows() == [

@@ -199,6 +199,16 @@ def test_nvidia_capex_quarters_without_a_standard_concept_are_listed_with_a_reas
     assert "Q3: 9M present but no H1 and no 3M: no standard concept in that filing: 10-Q " in (
         fy2023
     )
+    # FY2010 Q1 (from 2009-01-26) ended in April 2009; the file's first filing is the FY2010 Q2
+    # 10-Q of 2009-08-20, so Q1's own 10-Q is not in the file. The 10-Q of 2010-05-21 is FY2011
+    # Q1's (its 2009 column a comparative) and is named for FY2011 only.
+    assert coverage(derived, "NVDA", CAPEX, 2010)["reason"].startswith(
+        "Q1: no filing for this quarter in the file (first: 2009-08-20); Q2: no standard "
+        "concept in that filing: 10-Q 0001045810-09-000024 (filed 2009-08-20)"
+    )
+    assert coverage(derived, "NVDA", CAPEX, 2011)["reason"].startswith(
+        "Q1: no standard concept in that filing: 10-Q 0001045810-10-000018 (filed 2010-05-21)"
+    )
     # nothing is made up for those quarters
     assert quarters(derived.latest, "NVDA", CAPEX, 2023)["fiscal_quarter"].to_list() == [4]
     # FY2023 Q4 = FY 1,833 - 9M 1,324 (PaymentsToAcquireProductiveAssets)
@@ -233,10 +243,14 @@ def test_alphabet_2014_q4_capex_uses_legs_of_one_vintage(facts, derived) -> None
         D("2015-10-29"),
     )
     assert q4["known_since"] == D("2016-02-11")
+    # Alphabet's capex basis changed once: the 10-Q of 2016-11-03 restated 9M 2015 (7,815 to
+    # 7,848); the 10-K of 2017-02-03 (FY 2014 and 2015) and the 2017 10-Qs (Q1, H1 and Q2
+    # 2016) caught up with it. 9M 2014 was never reported after it.
     assert q4["vintage_note"] == (
-        "FY restated (vintage 1, filed 2017-02-03) but 9M never restated (vintage 0): both legs "
-        "taken at vintage 0 (FY 10,959.0 m filed 2016-02-11, 9M 7,408.0 m filed 2015-10-29); "
-        "the latest legs would give 3,606.0 m"
+        "FY restated (vintage 1, 10-K 0001652044-17-000008 filed 2017-02-03); 9M was last "
+        "reported on 2015-10-29, before the basis of 10-Q 0001652044-16-000038 (filed "
+        "2016-11-03): both legs taken on the earlier basis (FY 10,959.0 m filed 2016-02-11, 9M "
+        "7,408.0 m filed 2015-10-29); the latest legs would give 3,606.0 m"
     )
     first = quarters(derived.first, "GOOGL", CAPEX, 2014)
     assert first.select("value_usd_m", "vintage").row(0) == (3551.0, "first_reported")
@@ -260,8 +274,9 @@ def test_alphabet_2015_quarters_against_the_full_year_are_flagged_with_the_reaso
     assert year["reason"] == (
         "quarters sum to 9,927.0 m, full year 9,950.0 m: off by -23.0 m, beyond ±2.5 m; "
         "restated after first report: 9M (PaymentsToAcquirePropertyPlantAndEquipment) 7,848.0 m "
-        "restated (vintage 1, filed 2016-11-03); FY (PaymentsToAcquirePropertyPlantAndEquipment) "
-        "9,950.0 m restated (vintage 1, filed 2017-02-03)"
+        "restated (vintage 1, 10-Q 0001652044-16-000038 filed 2016-11-03); FY "
+        "(PaymentsToAcquirePropertyPlantAndEquipment) 9,950.0 m restated (vintage 1, 10-K "
+        "0001652044-17-000008 filed 2017-02-03)"
     )
 
 
@@ -428,6 +443,37 @@ def test_marvell_53_week_year_has_a_97_day_fourth_quarter(derived) -> None:
     )
 
 
+def test_marvell_fy2023_capex_legs_on_two_bases_until_the_nine_months_are_filed_again(
+    facts, companies, derived
+) -> None:
+    # the 10-K of 2023-03-09 restated FY2022 capex (169.324 to 169.2): a basis change. It first
+    # reported FY2023 (206.2); FY2023's nine months (152.2) were filed before it, on 2022-12-02,
+    # and again, unchanged, in the 10-Q of 2023-12-01
+    assert raw(facts, "MRVL", PPE, "2022-01-30", "2022-10-29").select("filed", "val").rows() == [
+        (D("2022-12-02"), 152_200_000.0),
+        (D("2023-12-01"), 152_200_000.0),
+    ]
+    marvell = [c for c in companies if c.ticker == "MRVL"]
+    before = derive_frame(
+        facts.filter((pl.col("ticker") == "MRVL") & (pl.col("filed") <= D("2023-11-30"))),
+        concept_map(marvell),
+    ).latest
+    q4 = quarters(before, "MRVL", CAPEX, 2023).row(3, named=True)
+    assert (q4["value_usd_m"], q4["vintage"]) == (pytest.approx(54.0), "mixed_basis")
+    assert q4["vintage_note"] == (
+        "FY 206.2 m (10-K 0001835632-23-000013 filed 2023-03-09) was first reported on the "
+        "basis of 10-K 0001835632-23-000013 (filed 2023-03-09); 9M 152.2 m (10-Q "
+        "0001835632-22-000053 filed 2022-12-02) was last reported on 2022-12-02, before it: no "
+        "filing reports both legs on one basis, the latest legs are used"
+    )
+    now = quarters(derived.latest, "MRVL", CAPEX, 2023).row(3, named=True)
+    assert (now["value_usd_m"], now["vintage"], now["vintage_note"]) == (
+        pytest.approx(54.0),  # 206.2 - 152.2, both legs now on the new basis
+        "latest",
+        None,
+    )
+
+
 def test_marvell_precision_change_is_not_a_restatement(facts, derived) -> None:
     # FY2021 capex 106,798 thousand (10-K 2022-03-10), later 106.8 million (10-K 2023-03-09)
     assert raw(facts, "MRVL", PPE, "2020-02-02", "2021-01-30")["val"].to_list() == [
@@ -472,6 +518,11 @@ def test_every_year_is_complete_or_says_why(derived) -> None:
         "no_data": 9,
     }
     assert cov.filter((pl.col("status") != "complete") & pl.col("reason").is_null()).is_empty()
+    # legs on an earlier basis: Alphabet 2014 Q4 and Marvell FY2022 Q4 capex; none on two bases
+    assert dict(derived.latest.group_by("vintage").len().iter_rows()) == {
+        "latest": 522,
+        "earlier_consistent": 2,
+    }
     # every year with four quarters and a full year adds up, except Alphabet's 2015 capex and
     # operating cash flow (restated legs), NVIDIA's FY2011 D&A (as filed: 186.899 vs 186.989)
     # and FY2017 operating cash flow (restated Q1 and H1)

@@ -12,7 +12,7 @@ from pipelines.raw.models.rules import FINANCIAL_METRICS
 ACCN_PATTERN = r"^\d{10}-\d{2}-\d{6}$"
 FRAME_PATTERN = r"^CY\d{4}(Q[1-4])?I?$"
 METHODS = ["discrete", "ytd_difference", "fy_minus_9m"]
-VINTAGES = ["latest", "earlier_consistent", "first_reported"]
+VINTAGES = ["latest", "earlier_consistent", "mixed_basis", "first_reported"]
 COVERAGE_STATUSES = [
     "complete",
     "mismatch",
@@ -153,13 +153,15 @@ class QuarterlyModel(pa.DataFrameModel):
     vintage: str = pa.Field(
         isin=VINTAGES,
         description="latest = every leg at its latest value; earlier_consistent = one leg was "
-        "restated and its counterpart never, so both legs are taken from an earlier common "
-        "vintage (see vintage_note); first_reported = as first reported",
+        "restated onto a basis its counterpart was never reported on, so both legs are taken "
+        "on the latest basis they share; mixed_basis = no filing reports both legs on one "
+        "basis, the latest legs are used (see vintage_note); first_reported = as first reported",
     )
     vintage_note: str = pa.Field(
         nullable=True,
-        description="Why an earlier vintage was used: which leg was restated, the legs used "
-        "and the value the latest legs would have given",
+        description="Why the legs are not both the latest, or not on one basis: which leg was "
+        "restated (by which filing), the basis change, the legs used and the value the latest "
+        "legs would have given",
     )
     accn: str = pa.Field(
         str_matches=ACCN_PATTERN,
@@ -192,8 +194,8 @@ class QuarterlyModel(pa.DataFrameModel):
             "companyfacts, one row per company, "
             "metric and fiscal quarter, latest vintage: a three-month fact where one exists, "
             "else the difference of two year-to-date facts of one concept one quarter apart "
-            "(fiscal Q4 = full year minus nine months), both legs of one vintage, each named "
-            "by the filing that first published it."
+            "(fiscal Q4 = full year minus nine months), both legs on one accounting basis by "
+            "the filings that reported them, each named by the filing that first published it."
         )
 
     @pa.dataframe_check(name="a quarter lasts 84 to 98 days [period_end]")

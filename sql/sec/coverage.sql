@@ -43,11 +43,14 @@ years AS (
     JOIN __sec_fiscal_years AS y
       ON y.ticker = m.ticker AND y.fiscal_year BETWEEN r.lo AND r.hi
 ),
-filings AS (  -- periodic reports in the file and the end dates of the periods they report
-    SELECT DISTINCT ticker, accn, form, filed, "end" AS report_end
+filings AS (  -- periodic reports in the file, each with the end of its own period: that of
+              -- its latest duration fact ended before it was filed (comparative columns end
+              -- earlier; a period after the report, e.g. repurchases to date, is left out)
+    SELECT ticker, accn, form, filed, max("end") FILTER (WHERE "end" < filed) AS report_end
     FROM __sec_facts
     WHERE "start" IS NOT NULL
       AND (form LIKE '10-Q%' OR form LIKE '10-K%' OR form LIKE '20-F%' OR form LIKE '40-F%')
+    GROUP BY ALL
 ),
 company AS (
     SELECT ticker, max(filed) AS last_filed, min(filed) AS first_filed,
@@ -61,7 +64,8 @@ quarters AS (
            string_agg(CAST(fiscal_quarter AS VARCHAR), ',' ORDER BY fiscal_quarter) AS present,
            sum(value) AS total, min(decimals) AS decimals,
            string_agg(DISTINCT concept, ', ' ORDER BY concept) AS quarter_concepts,
-           count(*) FILTER (WHERE vintage <> 'latest') AS earlier_vintage
+           count(*) FILTER (WHERE vintage = 'earlier_consistent') AS earlier_vintage,
+           count(*) FILTER (WHERE vintage = 'mixed_basis') AS mixed_basis
     FROM __sec_quarterly
     GROUP BY ALL
 ),
@@ -85,13 +89,13 @@ year_concepts AS (  -- concepts of the quarters kept and of the full year
 restated AS (  -- spans of the year whose value changed after its first report
     SELECT gid, fiscal_year,
            string_agg(
-               printf('%s (%s) %s restated (vintage %d, filed %s)',
+               printf('%s (%s) %s restated (vintage %d, %s %s filed %s)',
                       CASE WHEN q_from = q_to THEN 'Q' || q_to
                            WHEN q_from = 1 THEN (CASE q_to WHEN 2 THEN 'H1' WHEN 3 THEN '9M'
                                                  ELSE 'FY' END)
                            ELSE 'Q' || q_from || '-Q' || q_to END,
-                      concept, format('{:,.1f} m', fact.val / 1e6), vintage,
-                      CAST(fact.filed AS VARCHAR)),
+                      concept, format('{:,.1f} m', fact.val / 1e6), vintage, fact.form,
+                      fact.accn, CAST(fact.filed AS VARCHAR)),
                '; ' ORDER BY q_from, q_to) AS what
     FROM spans
     WHERE vintage > 0
@@ -101,7 +105,8 @@ span_names AS (
     SELECT * FROM (VALUES (1, 1, '3M'), (1, 2, 'H1'), (1, 3, '9M'), (1, 4, 'FY'))
         AS t(q_from, q_to, label)
 ),
-slots AS (  -- each quarter of each year, with the first periodic report covering it
+slots AS (  -- each quarter of each year, with the first periodic report of that period (a
+            -- later report's comparative column is not the filing that lacks the quarter)
     SELECT y.*, r.q, CAST(y.fy_start + CAST(round(r.q * y.qlen) AS INTEGER) - 1 AS DATE) AS q_end,
            (SELECT arg_min(printf('%s %s (filed %s)', f.form, f.accn, CAST(f.filed AS VARCHAR)),
                            f.filed)
@@ -169,7 +174,7 @@ missing_reasons AS (
 joined AS (
     SELECT y.ticker, y.metric, y.taxonomy, y.unit, y.concepts, y.fiscal_year, y.fy_start, y.fy_end,
            coalesce(q.n, 0) AS quarters, q.present, q.total, q.decimals, q.quarter_concepts,
-           q.earlier_vintage, fy.val AS full_year, fy.concept AS full_year_concept,
+           q.earlier_vintage, q.mixed_basis, fy.val AS full_year, fy.concept AS full_year_concept,
            fy.prec AS full_year_prec, mr.missing, mr.only_unfiled, mr.why, rs.what AS restated,
            yc.concepts_used,
            lag(yc.concepts_used) OVER (PARTITION BY y.gid ORDER BY y.fiscal_year) AS prev_used,
@@ -229,8 +234,11 @@ SELECT ticker, metric, fiscal_year, fy_start, fy_end, CAST(quarters AS BIGINT) A
                      || coalesce('; restated after first report: ' || restated,
                                  '; no restatement: the quarters as filed do not add up') END,
            CASE WHEN earlier_vintage > 0
-                THEN earlier_vintage || ' quarter(s) from legs of an earlier vintage (see '
+                THEN earlier_vintage || ' quarter(s) from legs on an earlier basis (see '
                      || 'vintage_note)' END,
+           CASE WHEN mixed_basis > 0
+                THEN mixed_basis || ' quarter(s) from legs on two bases: no filing reports '
+                     || 'both on one (see vintage_note)' END,
            switch_note
        ), '') AS reason
 FROM (SELECT *, unit = 'USD' AS unit_usd FROM judged)

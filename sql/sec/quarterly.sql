@@ -7,16 +7,27 @@
 --   (a..q) - (a..q-1) (ytd_difference; fy_minus_9m when the longer one is the full year).
 -- * A lower concept priority wins, then a reported quarter over a difference, then the
 --   difference with the earlier first quarter. Concepts are never mixed within a quarter.
--- * latest: a reported quarter at its latest vintage. A difference takes both legs at the
---   same vintage number: the latest of each when their vintage numbers agree (both legs
---   restated, or neither); otherwise (one leg restated, its counterpart never) both legs as
---   of the highest vintage they share, usually as first reported. The row says so in
---   vintage_note, with the value the latest legs would give.
+-- * latest: a reported quarter at its latest vintage. A difference pairs its two legs on one
+--   accounting basis, by the filings that reported them:
+--   - Bases. A restatement (vintage >= 1) shows that the concept's basis changed after the
+--     replaced value was last reported (p) and no later than the restating filing (x). The
+--     bases of a concept row (sid) are the fewest filings that explain all its restatements,
+--     each as late as possible: in filing order, a restatement whose (p, x] holds no basis
+--     yet makes its filing x a basis; one that does is a catch-up to that basis.
+--   - A filing is on basis k = the number of bases filed on or before it. A vintage holds
+--     from its first basis (vintage 0: that of its first filing; a restatement: the first
+--     basis after p) to the basis of the last filing that repeated it.
+--   - The legs are taken on the latest basis both hold (the vintage of each covering it):
+--     vintage = 'latest' when those are the latest vintages, else 'earlier_consistent' (the
+--     other leg was restated onto a basis this one was never reported on). When no basis
+--     holds both (a leg last reported before a basis change, the other first reported after
+--     it), the latest legs are used and vintage = 'mixed_basis'. vintage_note names the leg
+--     and the filings, and the value the latest legs would give.
 -- * first: a reported quarter at its first vintage; a difference = the longer leg as first
 --   reported minus the shorter leg as it stood on that day (its first value if it came later).
 -- * Each leg is named by the filing that first published its value (accn, form, filed;
 --   subtracted_* for the shorter leg); known_since = the later of the two dates.
-WITH v AS (SELECT * FROM __sec_vintages),
+WITH RECURSIVE v AS (SELECT * FROM __sec_vintages),
 latest_vintage AS (
     SELECT sid, fiscal_year, q_from, q_to, max(vintage) AS top
     FROM v
@@ -27,37 +38,104 @@ discrete_latest AS (
     JOIN latest_vintage AS t USING (sid, fiscal_year, q_from, q_to)
     WHERE v.vintage = t.top AND v.q_from = v.q_to
 ),
+restatements AS (  -- (p, x]: after the replaced value's last filing, up to the restating one
+    SELECT n.sid, o.last_version AS p, n.first_version AS x, n.fact
+    FROM v AS n
+    JOIN v AS o ON o.sid = n.sid AND o.fiscal_year = n.fiscal_year AND o.q_from = n.q_from
+               AND o.q_to = n.q_to AND o.vintage = n.vintage - 1
+    WHERE o.last_version < n.first_version
+),
+basis_filings(sid, b) AS (  -- greedy: the earliest x, then the earliest x of (p, x] after it
+    SELECT sid, min(x) FROM restatements GROUP BY sid
+    UNION ALL
+    SELECT r.sid, min(r.x)
+    FROM basis_filings AS f
+    JOIN restatements AS r ON r.sid = f.sid AND r.p >= f.b
+    GROUP BY r.sid
+),
+bases AS (  -- basis k of each concept row, named by its filing
+    SELECT f.sid, f.b, row_number() OVER (PARTITION BY f.sid ORDER BY f.b) AS k,
+           any_value(r.fact.accn) AS accn, any_value(r.fact.form) AS form,
+           any_value(r.fact.filed) AS filed
+    FROM basis_filings AS f
+    JOIN restatements AS r ON r.sid = f.sid AND r.x = f.b
+    GROUP BY f.sid, f.b
+),
+with_prev AS (
+    SELECT *, lag(last_version) OVER (
+        PARTITION BY sid, fiscal_year, q_from, q_to ORDER BY vintage) AS prev_last
+    FROM v
+),
+counted AS (  -- bases on or before each filing of the vintages of concept rows that have any
+    SELECT u.sid, u.fiscal_year, u.q_from, u.q_to, u.vintage,
+           count(*) FILTER (WHERE b.b <= u.first_version) AS k_first,
+           count(*) FILTER (WHERE b.b <= u.prev_last) AS k_prev,
+           count(*) FILTER (WHERE b.b <= u.last_version) AS k_last
+    FROM with_prev AS u
+    JOIN bases AS b ON b.sid = u.sid
+    GROUP BY ALL
+),
+held AS (  -- the bases each vintage holds: basis_from .. basis_to
+    SELECT u.sid, u.fiscal_year, u.q_from, u.q_to, u.vintage,
+           coalesce(c.k_last, 0) AS basis_to,
+           CASE WHEN u.vintage = 0 THEN coalesce(c.k_first, 0)
+                ELSE least(coalesce(c.k_prev, 0) + 1, coalesce(c.k_first, 0)) END AS basis_from
+    FROM with_prev AS u
+    LEFT JOIN counted AS c USING (sid, fiscal_year, q_from, q_to, vintage)
+),
+spans_held AS (
+    SELECT sid, fiscal_year, q_from, q_to, max(vintage) AS top,
+           min(basis_from) AS lo, max(basis_to) AS hi
+    FROM held
+    GROUP BY ALL
+),
 pairs AS (  -- longer span L (a..q) and shorter span S (a..q-1) of one concept
-    SELECT l.sid, l.fiscal_year, l.q_from AS a, l.q_to AS q, l.top AS l_top, s.top AS s_top
-    FROM latest_vintage AS l
-    JOIN latest_vintage AS s
+    SELECT l.sid, l.fiscal_year, l.q_from AS a, l.q_to AS q, l.top AS l_top, s.top AS s_top,
+           l.lo AS l_lo, l.hi AS l_hi, s.lo AS s_lo, s.hi AS s_hi,
+           CASE WHEN greatest(l.lo, s.lo) <= least(l.hi, s.hi) THEN least(l.hi, s.hi) END
+               AS basis
+    FROM spans_held AS l
+    JOIN spans_held AS s
       ON s.sid = l.sid AND s.fiscal_year = l.fiscal_year AND s.q_from = l.q_from
      AND s.q_to = l.q_to - 1
     WHERE l.q_to > l.q_from
 ),
+paired AS (  -- the vintage of each leg on the shared basis (the latest ones without one)
+    SELECT p.sid, p.fiscal_year, p.a, p.q, p.l_top, p.s_top, p.l_lo, p.l_hi, p.s_lo, p.s_hi,
+           p.basis, max(h.vintage) FILTER (WHERE h.q_to = p.q) AS l_vin,
+           max(h.vintage) FILTER (WHERE h.q_to = p.q - 1) AS s_vin
+    FROM pairs AS p
+    JOIN held AS h
+      ON h.sid = p.sid AND h.fiscal_year = p.fiscal_year AND h.q_from = p.a
+     AND h.q_to IN (p.q, p.q - 1) AND (p.basis IS NULL OR h.basis_from <= p.basis)
+    GROUP BY ALL
+),
 diff_latest AS (
-    SELECT p.sid, p.fiscal_year, p.a, p.q, p.l_top, p.s_top,
+    SELECT p.sid, p.fiscal_year, p.a, p.q, p.l_top, p.s_top, p.l_vin, p.s_vin, p.basis,
+           p.l_lo, p.l_hi, p.s_lo, p.s_hi,
            lv.fact AS l, lv.prec AS l_prec, lv.last_filed AS l_last,
            sv.fact AS s, sv.prec AS s_prec, sv.last_filed AS s_last,
-           lt.fact AS l_latest, st.fact AS s_latest
-    FROM pairs AS p
+           lt.fact AS l_latest, st.fact AS s_latest, lt.last_filed AS l_latest_last,
+           st.last_filed AS s_latest_last,
+           -- the basis change the pair could not cross: the first basis after the leg reported
+           -- last (both legs on one basis), or after the older leg (no basis holds both)
+           CASE WHEN p.basis IS NOT NULL THEN p.basis + 1
+                ELSE least(p.l_hi, p.s_hi) + 1 END AS crossed
+    FROM paired AS p
     JOIN v AS lv ON lv.sid = p.sid AND lv.fiscal_year = p.fiscal_year AND lv.q_from = p.a
-                AND lv.q_to = p.q AND lv.vintage = least(p.l_top, p.s_top)
+                AND lv.q_to = p.q AND lv.vintage = p.l_vin
     JOIN v AS sv ON sv.sid = p.sid AND sv.fiscal_year = p.fiscal_year AND sv.q_from = p.a
-                AND sv.q_to = p.q - 1 AND sv.vintage = least(p.l_top, p.s_top)
+                AND sv.q_to = p.q - 1 AND sv.vintage = p.s_vin
     JOIN v AS lt ON lt.sid = p.sid AND lt.fiscal_year = p.fiscal_year AND lt.q_from = p.a
                 AND lt.q_to = p.q AND lt.vintage = p.l_top
     JOIN v AS st ON st.sid = p.sid AND st.fiscal_year = p.fiscal_year AND st.q_from = p.a
                 AND st.q_to = p.q - 1 AND st.vintage = p.s_top
 ),
 first_long AS (
-    SELECT v.*, strftime(v.fact.filed, '%Y%m%d') || v.fact.accn AS l_version
+    SELECT v.*
     FROM v JOIN pairs AS p
       ON p.sid = v.sid AND p.fiscal_year = v.fiscal_year AND p.a = v.q_from AND p.q = v.q_to
     WHERE v.vintage = 0
-),
-short_versions AS (
-    SELECT v.*, strftime(v.fact.filed, '%Y%m%d') || v.fact.accn AS s_version FROM v
 ),
 diff_first AS (  -- the shorter leg as it stood when the longer one was first filed
     SELECT l.sid, l.fiscal_year, l.q_from AS a, l.q_to AS q,
@@ -65,9 +143,9 @@ diff_first AS (  -- the shorter leg as it stood when the longer one was first fi
            coalesce(s.fact, s0.fact) AS s, coalesce(s.prec, s0.prec) AS s_prec,
            coalesce(s.last_filed, s0.last_filed) AS s_last
     FROM first_long AS l
-    ASOF LEFT JOIN short_versions AS s
+    ASOF LEFT JOIN v AS s
       ON s.sid = l.sid AND s.fiscal_year = l.fiscal_year AND s.q_from = l.q_from
-     AND s.q_to = l.q_to - 1 AND l.l_version >= s.s_version
+     AND s.q_to = l.q_to - 1 AND l.first_version >= s.first_version
     LEFT JOIN v AS s0
       ON s0.sid = l.sid AND s0.fiscal_year = l.fiscal_year AND s0.q_from = l.q_from
      AND s0.q_to = l.q_to - 1 AND s0.vintage = 0
@@ -75,6 +153,24 @@ diff_first AS (  -- the shorter leg as it stood when the longer one was first fi
 span_names AS (
     SELECT * FROM (VALUES (1, 1, '3M'), (1, 2, 'H1'), (1, 3, '9M'), (1, 4, 'FY'))
         AS t(q_from, q_to, label)
+),
+noted AS (  -- n = the newer leg (restated, or first reported after the basis), o = the other
+    SELECT d.*, coalesce(ln.label, 'longer period') AS l_label,
+           coalesce(sn.label, 'shorter period') AS s_label,
+           CASE WHEN l_newer THEN coalesce(ln.label, 'longer period')
+                ELSE coalesce(sn.label, 'shorter period') END AS n_label,
+           CASE WHEN l_newer THEN coalesce(sn.label, 'shorter period')
+                ELSE coalesce(ln.label, 'longer period') END AS o_label,
+           CASE WHEN l_newer THEN d.l_latest ELSE d.s_latest END AS n_leg,
+           CASE WHEN l_newer THEN d.l_top ELSE d.s_top END AS n_vintage,
+           CASE WHEN l_newer THEN d.s_latest ELSE d.l_latest END AS o_leg,
+           CASE WHEN l_newer THEN d.s_latest_last ELSE d.l_latest_last END AS o_last,
+           b.form AS b_form, b.accn AS b_accn, b.filed AS b_filed
+    FROM (SELECT *, CASE WHEN basis IS NULL THEN s_hi < l_lo ELSE l_vin <> l_top END AS l_newer
+          FROM diff_latest) AS d
+    LEFT JOIN span_names AS ln ON ln.q_from = d.a AND ln.q_to = d.q
+    LEFT JOIN span_names AS sn ON sn.q_from = d.a AND sn.q_to = d.q - 1
+    LEFT JOIN bases AS b ON b.sid = d.sid AND b.k = d.crossed
 ),
 candidates AS (
     SELECT 'latest' AS series, sid, fiscal_year, q_to AS fq, 'discrete' AS method, 0 AS rank_,
@@ -90,24 +186,32 @@ candidates AS (
            NULL, NULL, NULL, NULL, 'first_reported'
     FROM v WHERE vintage = 0 AND q_from = q_to
     UNION ALL
-    SELECT 'latest', d.sid, d.fiscal_year, d.q,
-           CASE WHEN d.a = 1 AND d.q = 4 THEN 'fy_minus_9m' ELSE 'ytd_difference' END, 1, d.a,
-           d.l, d.l_prec, d.l_last, d.s, d.s_prec, d.s_last,
-           CASE WHEN d.l_top <> d.s_top THEN printf(
-               '%s restated (vintage %d, filed %s) but %s %s (vintage %d): both legs taken at '
-               || 'vintage %d (%s %s filed %s, %s %s filed %s); the latest legs would give %s',
-               coalesce(ln.label, 'longer period'), d.l_top, d.l_latest.filed,
-               coalesce(sn.label, 'shorter period'),
-               CASE WHEN d.s_top = 0 THEN 'never restated' ELSE 'restated less often' END,
-               d.s_top, least(d.l_top, d.s_top),
-               coalesce(ln.label, 'longer'), format('{:,.1f} m', d.l.val / 1e6), d.l.filed,
-               coalesce(sn.label, 'shorter'), format('{:,.1f} m', d.s.val / 1e6), d.s.filed,
-               format('{:,.1f} m', (d.l_latest.val - d.s_latest.val) / 1e6))
+    SELECT 'latest', sid, fiscal_year, q,
+           CASE WHEN a = 1 AND q = 4 THEN 'fy_minus_9m' ELSE 'ytd_difference' END, 1, a,
+           l, l_prec, l_last, s, s_prec, s_last,
+           CASE WHEN basis IS NULL THEN printf(
+               '%s %s (%s %s filed %s) was first reported on the basis of %s %s (filed %s); '
+               || '%s %s (%s %s filed %s) was last reported on %s, before it: no filing '
+               || 'reports both legs on one basis, the latest legs are used',
+               n_label, format('{:,.1f} m', n_leg.val / 1e6), n_leg.form, n_leg.accn,
+               n_leg.filed, b_form, b_accn, b_filed,
+               o_label, format('{:,.1f} m', o_leg.val / 1e6), o_leg.form, o_leg.accn,
+               o_leg.filed, o_last)
+           WHEN l_vin <> l_top OR s_vin <> s_top THEN printf(
+               '%s restated (vintage %d, %s %s filed %s); %s was last reported on %s, before '
+               || '%s: both legs taken on the earlier basis (%s %s filed %s, %s %s filed %s); '
+               || 'the latest legs would give %s',
+               n_label, n_vintage, n_leg.form, n_leg.accn, n_leg.filed, o_label, o_last,
+               CASE WHEN b_accn = n_leg.accn THEN 'that filing'
+                    ELSE printf('the basis of %s %s (filed %s)', b_form, b_accn, b_filed) END,
+               l_label, format('{:,.1f} m', l.val / 1e6), l.filed,
+               s_label, format('{:,.1f} m', s.val / 1e6), s.filed,
+               format('{:,.1f} m', (l_latest.val - s_latest.val) / 1e6))
            END,
-           CASE WHEN d.l_top <> d.s_top THEN 'earlier_consistent' ELSE 'latest' END
-    FROM diff_latest AS d
-    LEFT JOIN span_names AS ln ON ln.q_from = d.a AND ln.q_to = d.q
-    LEFT JOIN span_names AS sn ON sn.q_from = d.a AND sn.q_to = d.q - 1
+           CASE WHEN basis IS NULL THEN 'mixed_basis'
+                WHEN l_vin <> l_top OR s_vin <> s_top THEN 'earlier_consistent'
+                ELSE 'latest' END
+    FROM noted
     UNION ALL
     SELECT 'first', sid, fiscal_year, q,
            CASE WHEN a = 1 AND q = 4 THEN 'fy_minus_9m' ELSE 'ytd_difference' END, 1, a,
