@@ -4,7 +4,8 @@ derivation SQL of a git revision (default ``main``) and that of the working tree
     .venv/bin/python scripts/sec_pairing_diff.py [--base main] [--show-notes]
 
 Reads the files of ``SEC_REAL_DIR`` (default ``../shared/sec-real``) with the companies of
-``pipelines/sec/companies.toml`` plus Snowflake (as ``tests/test_sec_real.py`` does), derives
+``raw/companies.csv`` and ``raw/filing_concepts.csv`` plus Snowflake and TSMC (as
+``tests/test_sec_real.py`` does), derives
 both series and the coverage twice (``sql/sec/*.sql`` as of ``--base``, then as in the working
 tree) and prints every row of ``sec.quarterly`` (latest series) and every fiscal year of
 ``sec.fiscal_year_coverage`` that changed, with both versions side by side, and how many rows
@@ -24,12 +25,43 @@ from pipelines.sec import derive
 from pipelines.sec.config import Company, concept_map, load_settings, real_files_dir
 from pipelines.sec.parse import parse_files
 
-SNOWFLAKE = Company(
-    "SNOW",
-    1640147,
-    "Snowflake Inc.",
-    ("PaymentsToAcquirePropertyPlantAndEquipment",),
-    ("RevenueFromContractWithCustomerExcludingAssessedTax", "Revenues"),
+CAPEX = "capex_purchases_pp_e"
+PPE = "PaymentsToAcquirePropertyPlantAndEquipment"
+#: in the corpus but not ledger companies: configured as in tests/test_sec_real.py
+EXTRA = (
+    Company(
+        "SNOW",
+        1640147,
+        "Snowflake Inc.",
+        (
+            (CAPEX, 1, "us-gaap", PPE, "USD", 1),
+            (
+                "revenue",
+                1,
+                "us-gaap",
+                "RevenueFromContractWithCustomerExcludingAssessedTax",
+                "USD",
+                1,
+            ),
+            ("revenue", 2, "us-gaap", "Revenues", "USD", 1),
+        ),
+    ),
+    Company(
+        "TSM",
+        1046179,
+        "Taiwan Semiconductor Manufacturing Company Limited",
+        (
+            (
+                CAPEX,
+                1,
+                "ifrs-full",
+                "PurchaseOfPropertyPlantAndEquipmentClassifiedAsInvestingActivities",
+                "TWD",
+                1,
+            ),
+            ("revenue", 1, "ifrs-full", "Revenue", "TWD", 1),
+        ),
+    ),
 )
 KEY = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
 SHOWN = ["value_usd_m", "vintage", "accn", "subtracted_accn"]
@@ -67,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print(f"no companyfacts files in {folder}", file=sys.stderr)
         return 2
-    companies = [*load_settings({}).companies, SNOWFLAKE]
+    companies = [*load_settings({}).companies, *EXTRA]
     facts = parse_files(files, {c.cik: c.ticker for c in companies})
     concepts = concept_map(companies)
     before = derived_at(args.base, facts, concepts)

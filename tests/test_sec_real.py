@@ -443,6 +443,53 @@ def test_marvell_53_week_year_has_a_97_day_fourth_quarter(derived) -> None:
     )
 
 
+OCF = "NetCashProvidedByUsedInOperatingActivities"
+
+
+def test_legs_are_paired_by_the_filings_that_reported_them(facts, derived) -> None:
+    """Two quarters the vintage count paired across a basis change, and their years."""
+    # NVIDIA's 10-Q of 2016-11-22 first reports FY2017 9M operating cash flow (951) and, in the
+    # same filing, restates H1 from 493 (10-Q of 2016-08-23) to 519
+    assert raw(facts, "NVDA", OCF, "2016-02-01", "2016-07-31").select("filed", "val").rows()[
+        :2
+    ] == [(D("2016-08-23"), 493e6), (D("2016-11-22"), 519e6)]
+    q3 = quarters(derived.latest, "NVDA", "operating_cash_flow", 2017).row(2, named=True)
+    # 951 - 519, both from that 10-Q; not 951 - 493 = 458
+    assert (q3["value_usd_m"], q3["vintage"], q3["accn"], q3["subtracted_accn"]) == (
+        432.0,
+        "latest",
+        "0001045810-16-000353",
+        "0001045810-16-000353",
+    )
+    year = coverage(derived, "NVDA", "operating_cash_flow", 2017)
+    # 319 + 201 + 432 + 721 = 1,673 against 1,672, within 2.5
+    assert (year["status"], year["quarters_sum_usd_m"], year["full_year_usd_m"]) == (
+        "complete",
+        1673.0,
+        1672.0,
+    )
+    # Alphabet's 8-K of 2016-05-03 recast 2015 operating cash flow (26,024 to 26,572): a basis.
+    # H1 2015 (13,818) was first filed after it, on 2016-08-04; 9M 2015 was restated onto it
+    # (19,609 to 19,963) on 2016-11-03
+    assert raw(facts, "GOOGL", OCF, "2015-01-01", "2015-09-30").select("filed", "val").rows() == [
+        (D("2015-10-29"), 19_609e6),
+        (D("2016-11-03"), 19_963e6),
+    ]
+    got = quarters(derived.latest, "GOOGL", "operating_cash_flow", 2015)
+    assert got.select("value_usd_m", "method", "vintage").rows() == [
+        (6722.0, "discrete", "latest"),  # from the 10-Q filed with the 8-K, on 2016-05-03
+        (7096.0, "ytd_difference", "latest"),  # 13,818 - 6,722
+        (6145.0, "ytd_difference", "latest"),  # 19,963 - 13,818, not 19,609 - 13,818 = 5,791
+        (6609.0, "fy_minus_9m", "latest"),  # 26,572 - 19,963
+    ]
+    year = coverage(derived, "GOOGL", "operating_cash_flow", 2015)
+    assert (year["status"], year["quarters_sum_usd_m"], year["full_year_usd_m"]) == (
+        "complete",
+        26572.0,
+        26572.0,
+    )
+
+
 def test_marvell_fy2023_capex_legs_on_two_bases_until_the_nine_months_are_filed_again(
     facts, companies, derived
 ) -> None:
@@ -510,30 +557,29 @@ def test_tsmc_is_an_annual_only_ifrs_filer_and_says_so(derived) -> None:
 def test_every_year_is_complete_or_says_why(derived) -> None:
     cov = derived.coverage
     assert dict(cov.group_by("status").len().iter_rows()) == {
-        "complete": 168,
+        "complete": 170,
         "incomplete": 38,
         "open": 16,
-        "mismatch": 4,
+        "mismatch": 2,
         "annual_only": 20,
         "no_data": 9,
     }
     assert cov.filter((pl.col("status") != "complete") & pl.col("reason").is_null()).is_empty()
-    # legs on an earlier basis: Alphabet 2014 Q4 and Marvell FY2022 Q4 capex; none on two bases
+    # legs on an earlier basis: Alphabet 2014 Q4 capex and operating cash flow, Marvell FY2022
+    # Q4 capex; none on two bases
     assert dict(derived.latest.group_by("vintage").len().iter_rows()) == {
-        "latest": 522,
-        "earlier_consistent": 2,
+        "latest": 747,
+        "earlier_consistent": 3,
     }
-    # every year with four quarters and a full year adds up, except Alphabet's 2015 capex and
-    # operating cash flow (restated legs), NVIDIA's FY2011 D&A (as filed: 186.899 vs 186.989)
-    # and FY2017 operating cash flow (restated Q1 and H1)
+    # every year with four quarters and a full year adds up, except Alphabet's 2015 capex
+    # (Q1 and Q2 never reported on the basis of the restated 9M and FY) and NVIDIA's FY2011 D&A
+    # (as filed: 186.899 vs 186.989)
     checked = cov.filter(pl.col("sums_to_full_year").is_not_null())
     assert checked.filter(~pl.col("sums_to_full_year")).select(
         "ticker", "metric", "fiscal_year"
     ).rows() == [
         ("GOOGL", CAPEX, 2015),
-        ("GOOGL", "operating_cash_flow", 2015),
         ("NVDA", "depreciation_amortization", 2011),
-        ("NVDA", "operating_cash_flow", 2017),
     ]
     assert checked.height == 172
     # the excerpts hold capex and revenue only (Meta: capex); no real Broadcom file exists

@@ -12,6 +12,7 @@ import json
 
 import polars as pl
 
+from pipelines.sec.config import Company, concept_map
 from pipelines.sec.derive import Derived, derive_frame
 from pipelines.sec.models import FiscalYearCoverageModel, QuarterlyModel
 from pipelines.sec.parse import parse_documents
@@ -19,22 +20,10 @@ from pipelines.sec.parse import parse_documents
 D = dt.date.fromisoformat
 CIK, TICKER = 1999999, "TEST"
 PPE = "PaymentsToAcquirePropertyPlantAndEquipment"
-REVENUE = "Revenues"
-#: __sec_concepts as sql/sec/*.sql read it: capex = PPE, revenue = Revenues
-CONCEPTS = pl.DataFrame(
-    [(1, 1, TICKER, "capex", "us-gaap", PPE, "USD", 1)],
-    schema={
-        "sid": pl.Int64,
-        "gid": pl.Int64,
-        "ticker": pl.Utf8,
-        "metric": pl.Utf8,
-        "taxonomy": pl.Utf8,
-        "concept": pl.Utf8,
-        "unit": pl.Utf8,
-        "priority": pl.Int64,
-    },
-    orient="row",
-)
+REVENUE = "Revenues"  # a concept the concept map leaves out
+CAPEX = "capex_purchases_pp_e"
+#: the concept map (raw/filing_concepts.csv's shape): capex is PPE alone
+CONCEPTS = concept_map([Company(TICKER, CIK, "Test Co", ((CAPEX, 1, "us-gaap", PPE, "USD", 1),))])
 
 # filings: name -> (accession, form, filed)
 FILINGS = {

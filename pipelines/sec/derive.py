@@ -7,7 +7,7 @@ The rules are in SQL, run by DuckDB in the warehouse or in memory (docs/sec.md e
    metric that is a sum of concepts: their sum per filing and period) placed in its fiscal span
    (fiscal year, first and last quarter covered) and grouped into vintages (restatements).
 3. ``sql/sec/quarterly.sql``: one row per company, metric and fiscal quarter, in two series:
-   latest (legs of one vintage) and as first reported.
+   latest (legs on one accounting basis, paired by filing) and as first reported.
 4. ``sql/sec/coverage.sql``: per company, metric and fiscal year, which quarters exist, whether
    they sum to the full year within the printed precision, and why not.
 

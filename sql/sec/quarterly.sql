@@ -9,12 +9,14 @@
 --   difference with the earlier first quarter. Concepts are never mixed within a quarter.
 -- * latest: a reported quarter at its latest vintage. A difference pairs its two legs on one
 --   accounting basis, by the filings that reported them:
---   - Bases. A restatement (vintage >= 1) shows that the concept's basis changed after the
---     replaced value was last reported (p) and no later than the restating filing (x). The
---     bases of a concept row (sid) are the fewest filings that explain all its restatements,
---     each as late as possible: in filing order, a restatement whose (p, x] holds no basis
---     yet makes its filing x a basis; one that does is a catch-up to that basis.
---   - A filing is on basis k = the number of bases filed on or before it. A vintage holds
+--   - Bases. A restatement (vintage >= 1) shows that the series' basis changed after the day
+--     the replaced value was last filed (p) and no later than the day of the restating filing
+--     (x). The bases of a series (sid) are the fewest filing days that explain all its
+--     restatements, each as late as possible: in filing order, a restatement whose (p, x]
+--     holds no basis yet makes its day x a basis; one that does is a catch-up to that basis.
+--     Filings of one day are one moment (an 8-K recasting past years and the 10-Q filed with
+--     it are on one basis).
+--   - A filing is on basis k = the number of bases on or before its day. A vintage holds
 --     from its first basis (vintage 0: that of its first filing; a restatement: the first
 --     basis after p) to the basis of the last filing that repeated it.
 --   - The legs are taken on the latest basis both hold (the vintage of each covering it):
@@ -38,12 +40,13 @@ discrete_latest AS (
     JOIN latest_vintage AS t USING (sid, fiscal_year, q_from, q_to)
     WHERE v.vintage = t.top AND v.q_from = v.q_to
 ),
-restatements AS (  -- (p, x]: after the replaced value's last filing, up to the restating one
-    SELECT n.sid, o.last_version AS p, n.first_version AS x, n.fact
+restatements AS (  -- (p, x]: after the day the replaced value was last filed, up to the day
+                   -- of the restating filing
+    SELECT n.sid, o.last_filed AS p, n.fact.filed AS x, n.fact
     FROM v AS n
     JOIN v AS o ON o.sid = n.sid AND o.fiscal_year = n.fiscal_year AND o.q_from = n.q_from
                AND o.q_to = n.q_to AND o.vintage = n.vintage - 1
-    WHERE o.last_version < n.first_version
+    WHERE o.last_filed < n.fact.filed
 ),
 basis_filings(sid, b) AS (  -- greedy: the earliest x, then the earliest x of (p, x] after it
     SELECT sid, min(x) FROM restatements GROUP BY sid
@@ -53,24 +56,24 @@ basis_filings(sid, b) AS (  -- greedy: the earliest x, then the earliest x of (p
     JOIN restatements AS r ON r.sid = f.sid AND r.p >= f.b
     GROUP BY r.sid
 ),
-bases AS (  -- basis k of each concept row, named by its filing
+bases AS (  -- basis k of each series, named by the (first) filing that restated on its day
     SELECT f.sid, f.b, row_number() OVER (PARTITION BY f.sid ORDER BY f.b) AS k,
-           any_value(r.fact.accn) AS accn, any_value(r.fact.form) AS form,
-           any_value(r.fact.filed) AS filed
+           min(r.fact.accn) AS accn, arg_min(r.fact.form, r.fact.accn) AS form,
+           f.b AS filed
     FROM basis_filings AS f
     JOIN restatements AS r ON r.sid = f.sid AND r.x = f.b
     GROUP BY f.sid, f.b
 ),
 with_prev AS (
-    SELECT *, lag(last_version) OVER (
+    SELECT *, lag(last_filed) OVER (
         PARTITION BY sid, fiscal_year, q_from, q_to ORDER BY vintage) AS prev_last
     FROM v
 ),
-counted AS (  -- bases on or before each filing of the vintages of concept rows that have any
+counted AS (  -- bases on or before each filing day of the vintages of series that have any
     SELECT u.sid, u.fiscal_year, u.q_from, u.q_to, u.vintage,
-           count(*) FILTER (WHERE b.b <= u.first_version) AS k_first,
+           count(*) FILTER (WHERE b.b <= u.fact.filed) AS k_first,
            count(*) FILTER (WHERE b.b <= u.prev_last) AS k_prev,
-           count(*) FILTER (WHERE b.b <= u.last_version) AS k_last
+           count(*) FILTER (WHERE b.b <= u.last_filed) AS k_last
     FROM with_prev AS u
     JOIN bases AS b ON b.sid = u.sid
     GROUP BY ALL

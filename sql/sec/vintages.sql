@@ -20,9 +20,8 @@
 --   (a restatement). A change of rounding (thousands to tenths of a million) does not.
 --   Each vintage is named by its first fact: the filing that first published that value,
 --   whose value (and precision) it keeps; last_filed = the latest filing repeating it.
--- * first_version / last_version: 'yyyymmdd' || accession of the first and the latest filing
---   reporting the value: the order of filings in which accounting bases are dated
---   (sql/sec/quarterly.sql pairs the legs of a difference by them).
+-- * first_version: 'yyyymmdd' || accession of the first filing reporting the value (the
+--   filing order in which the first-reported series of sql/sec/quarterly.sql pairs legs).
 WITH matched AS (  -- facts of the configured concepts, signed (a subtracted concept: -val)
     SELECT m.sid, m.concept, f.ticker, f.cik, f."start", f."end", m.sign * f.val AS val, f.accn,
            f.form, f.filed
@@ -102,7 +101,6 @@ SELECT sid, any_value(ticker) AS ticker, any_value(cik) AS cik, fiscal_year, q_f
        arg_min(prec, version) AS prec,  -- of the first fact, whose value is used
        max(filed) AS last_filed,
        min(version) AS first_version,
-       max(version) AS last_version,
        count(*) AS filings
 FROM numbered
 GROUP BY sid, fiscal_year, q_from, q_to, vintage
