@@ -383,3 +383,40 @@ def test_amended_annual_report_repeating_a_value_is_the_same_vintage(facts, comp
         "10-K",
     )
     assert q4["last_filed"] == D("2025-09-15")
+
+
+def test_a_sum_of_concepts_adds_the_facts_of_one_filing_and_period(facts) -> None:
+    """Meta's capex including finance leases = purchases of property and equipment + principal
+    payments on finance leases (two rows of one priority in raw/filing_concepts.csv). The lease
+    payments here are SYNTHETIC: two in the filings of the purchases, one in another filing."""
+    meta = facts.filter(pl.col("ticker") == "META")
+    lease = "FinanceLeasePrincipalPayments"
+
+    def payment(start: str, end: str, usd_m: float, accn: str, filed: str) -> pl.DataFrame:
+        return meta.head(1).with_columns(
+            concept=pl.lit(lease),
+            start=pl.lit(D(start)),
+            end=pl.lit(D(end)),
+            val=pl.lit(usd_m * 1e6),
+            accn=pl.lit(accn),
+            form=pl.lit("10-Q"),
+            filed=pl.lit(D(filed)),
+        )
+
+    extra = pl.concat(
+        [
+            payment("2024-01-01", "2024-03-31", 300.0, "9999999999-24-000401", "2024-04-25"),
+            payment("2024-01-01", "2024-06-30", 700.0, "9999999999-24-000402", "2024-08-01"),
+            # 2025 Q1 purchases are in 9999999999-25-000405: a payment filed elsewhere is no leg
+            payment("2025-01-01", "2025-03-31", 400.0, "9999999999-25-000499", "2025-05-02"),
+        ]
+    )
+    rows = [("capex_incl_finance_leases", 1, "us-gaap", c, "USD", 1) for c in (PPE, lease)]
+    company = Company("META", 1326801, "Meta", tuple(rows))
+    latest, _ = derive_from_frame(pl.concat([meta, extra]), concept_map([company]))
+    assert latest.select(
+        "fiscal_year", "fiscal_quarter", "concept", "value_usd_m", "method"
+    ).rows() == [
+        (2024, 1, f"{lease} + {PPE}", 6700.0, "discrete"),  # 6,400 + 300, one filing
+        (2024, 2, f"{lease} + {PPE}", 8573.0, "ytd_difference"),  # (14,573 + 700) - 6,700
+    ]
