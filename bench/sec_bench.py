@@ -12,7 +12,7 @@ of every concept), both vintages (latest filed, as first reported), with fiscal 
 quarters.
 
 * ``ours``: the project's code: ``pipelines.sec.parse.facts_arrow`` (DuckDB ``read_json``,
-  ``sql/sec/facts.sql``, streamed to an Arrow table) and ``derive_quarterly``
+  ``sql/sec/facts.sql``, streamed to an Arrow table) and ``derive``
   (``sql/sec/quarterly.sql`` run by DuckDB over that table).
 * ``asset`` (``--with-asset``): what the ``sec/facts`` and ``sec/quarterly`` assets do on top:
   hand the facts to polars, validate them with the pandera ``FactsModel``, write them into a
@@ -97,7 +97,7 @@ def child(impl: str, data: Path, out: Path, trace: bool, derive_all: bool) -> No
     else:
         import duckdb
 
-        from pipelines.sec.derive import FACTS_VIEW, derive_quarterly, parse_and_derive
+        from pipelines.sec.derive import FACTS_VIEW, derive, parse_and_derive_all
         from pipelines.sec.models import FactsModel
         from pipelines.sec.parse import parse_files
         from pipelines.warehouse.tables import write_table
@@ -120,7 +120,9 @@ def child(impl: str, data: Path, out: Path, trace: bool, derive_all: bool) -> No
         timings["derive_s"] = time.perf_counter() - t
         latest, first = pl.from_pandas(latest), pl.from_pandas(first)
     elif impl == "ours":  # facts as an Arrow table in memory; derivation by DuckDB, by chunk
-        facts, latest, first = parse_and_derive(files, companies, concepts, timings=timings)
+        facts, (latest, first, _) = parse_and_derive_all(
+            files, companies, concepts, timings=timings
+        )
         n_facts = facts.num_rows
     else:  # the sec/facts + sec/quarterly assets: polars, pandera, DuckDB file (warehouse)
         db = out.with_suffix(".duckdb")
@@ -136,7 +138,7 @@ def child(impl: str, data: Path, out: Path, trace: bool, derive_all: bool) -> No
         timings["parse_s"] = time.perf_counter() - started
         t = time.perf_counter()
         con.execute(f"CREATE TEMP VIEW {FACTS_VIEW} AS SELECT * FROM sec.facts")
-        latest, first = derive_quarterly(con, concepts)
+        latest, first, _ = derive(con, concepts)
         timings["derive_s"] = time.perf_counter() - t
         con.close()
         db.unlink(missing_ok=True)

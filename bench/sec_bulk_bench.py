@@ -7,9 +7,9 @@ In one run, on archives built by ``bench/sec_bulk_generate.py`` from the real fi
 the temp folder; the first ``--slow-filers`` members of both archives are the same bytes):
 
 * ``project``: ``pipelines.sec.bulk.ingest``, the whole bulk mode: stream the zip member by
-  member, check each member, parse and derive with ``parse_and_derive``, validate with the
+  member, check each member, parse and derive with ``parse_and_derive_all``, validate with the
   pandera models, write the SEC store (a DuckDB file) and swap it in.
-* ``project_core``: only ``parse_and_derive`` on chunks of 100 members extracted from the zip
+* ``project_core``: only ``parse_and_derive_all`` on chunks of 100 members extracted from the zip
   (no member checks, no validation, no store): the same scope as edgartools below.
 * ``edgartools``: edgartools 5.62's own offline path, one member at a time from the same zip:
   ``json.loads``, ``EntityFactsParser.parse_company_facts`` (every fact becomes a
@@ -94,11 +94,11 @@ def work_project(archive: Path) -> dict:
 
 
 def work_project_core(archive: Path, chunk: int = 100) -> dict:
-    """Only the project's parse + derivation (``parse_and_derive``) on chunks of members
+    """Only the project's parse + derivation (``parse_and_derive_all``) on chunks of members
     extracted from the zip: no member checks, no validation, no store (edgartools' scope)."""
     from pipelines.sec.bulk_config import load_bulk_settings
     from pipelines.sec.config import concept_map
-    from pipelines.sec.derive import parse_and_derive
+    from pipelines.sec.derive import parse_and_derive_all
 
     base = _rss_mb()
     config = load_bulk_settings({})
@@ -116,7 +116,7 @@ def work_project_core(archive: Path, chunk: int = 100) -> dict:
                 files.append(path)
                 cik = int(info.filename[3:13])
                 companies[cik] = config.company(cik, None)
-            table, latest, _ = parse_and_derive(
+            table, (latest, *_) = parse_and_derive_all(
                 files, {c: co.ticker for c, co in companies.items()},
                 concept_map(list(companies.values())), chunk_files=chunk,
             )  # fmt: skip
@@ -202,11 +202,11 @@ def work_compare(real: Path) -> dict:
     from edgar.entity.parser import EntityFactsParser
 
     from pipelines.sec.config import concept_map, load_settings
-    from pipelines.sec.derive import parse_and_derive
+    from pipelines.sec.derive import parse_and_derive_all
 
     files = sorted([*real.glob("CIK*.json"), *real.glob("excerpts/CIK*.json")])
     companies = load_settings({}).companies
-    facts_arrow, latest, _ = parse_and_derive(
+    facts_arrow, (latest, *_) = parse_and_derive_all(
         files, {c.cik: c.ticker for c in companies}, concept_map(companies)
     )
     facts = pl.from_arrow(facts_arrow)

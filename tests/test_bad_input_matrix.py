@@ -504,6 +504,11 @@ CASES = [
         cell("metric", "capex_typo"),
         "metric must be a metric of marts.company_quarterly",
     ),
+    # filing_concepts.csv
+    Case("concepts-unknown-ticker", CONCEPTS, cell("ticker", "XXXX"), "ticker must exist"),
+    Case("concepts-sign", CONCEPTS, cell("sign", "2"), "must be one of: "),
+    Case("concepts-metric", CONCEPTS, cell("metric", "capex"), "must be one of: "),
+    Case("concepts-concept", CONCEPTS, cell("concept", "us-gaap:Revenues"), "without its taxonomy"),
     # claims.csv
     Case("claims-inf", CLAIMS, cell("stated_value", "inf"), FINITE),
     Case("claims-id", CLAIMS, cell("claim_id", "X1"), "must be C and three digits"),

@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.calendar.fiscal import fiscal_quarter_end, fiscal_quarter_start
 from pipelines.sec.config import Company, concept_map, load_companies
-from pipelines.sec.derive import derive_from_frame
+from pipelines.sec.derive import derive_frame
 from pipelines.sec.models import QuarterlyFirstReportedModel, QuarterlyModel
 from pipelines.sec.parse import parse_documents, parse_files
 
@@ -31,7 +31,7 @@ def facts(companies) -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def derived(facts, companies) -> tuple[pl.DataFrame, pl.DataFrame]:
-    latest, first = derive_from_frame(facts, concept_map(companies))
+    latest, first, _ = derive_frame(facts, concept_map(companies))
     QuarterlyModel.validate(latest)
     QuarterlyFirstReportedModel.validate(first)
     return latest, first
@@ -119,7 +119,7 @@ def test_52_53_week_year_broadcom_from_year_to_date_only(facts, companies) -> No
         & pl.col("end").is_in([D("2025-05-04"), D("2025-08-03")])
         & ((pl.col("end") - pl.col("start")).dt.total_days() < 100)
     )
-    latest, _ = derive_from_frame(facts.filter(~three_month), concept_map(companies))
+    latest, *_ = derive_frame(facts.filter(~three_month), concept_map(companies))
     got = rows(
         latest,
         "AVGO",
@@ -246,7 +246,7 @@ GOOGL_2024_Q3_Q4 = (
 def test_a_leg_restated_alone_keeps_both_legs_of_one_vintage(facts, companies) -> None:
     """The nine months restated, its counterparts (H1, FY) never: no quarter mixes the new
     nine months with the old half year or full year; the row says what the mix would give."""
-    latest, first = derive_from_frame(restated(facts), concept_map(companies))
+    latest, first, _ = derive_frame(restated(facts), concept_map(companies))
     got = latest.filter(GOOGL_2024_Q3_Q4)
     assert got.select(
         "value_usd_m", "vintage", "accn", "subtracted_accn", "known_since"
@@ -314,7 +314,7 @@ def test_both_legs_restated_give_the_latest_value(facts, companies) -> None:
         accn="9999999999-26-000300",
         filed="2026-02-04",
     )
-    latest, first = derive_from_frame(both, concept_map(companies))
+    latest, first, _ = derive_frame(both, concept_map(companies))
     q4 = latest.filter(GOOGL_2024_Q3_Q4 & (pl.col("fiscal_quarter") == 4))
     assert q4.select(
         "value_usd_m", "vintage", "vintage_note", "accn", "subtracted_accn", "known_since"
@@ -340,7 +340,7 @@ def test_first_concept_present_wins(facts) -> None:
             for priority, concept in enumerate(["NotFiled", PPE], start=1)
         ),
     )
-    latest, _ = derive_from_frame(facts, concept_map([msft]))
+    latest, *_ = derive_frame(facts, concept_map([msft]))
     assert latest.height == 8
     assert set(latest["concept"]) == {"PaymentsToAcquirePropertyPlantAndEquipment"}
 
@@ -349,7 +349,7 @@ def test_fiscal_years_from_year_to_date_facts_without_any_annual_report(facts) -
     """A filer with 10-Qs only (no 10-K yet): its years start where its YTD facts start."""
     quarterly_only = facts.filter((pl.col("ticker") == "MSFT") & (pl.col("form") == "10-Q"))
     msft = [c for c in load_companies(SNAPSHOT) if c.ticker == "MSFT"]
-    latest, _ = derive_from_frame(quarterly_only, concept_map(msft))
+    latest, *_ = derive_frame(quarterly_only, concept_map(msft))
     assert latest.select("fiscal_year", "fiscal_quarter", "value_usd_m").rows()[-3:] == [
         (2025, 1, 14923.0),
         (2025, 2, 15804.0),  # 30,727 - 14,923
@@ -377,7 +377,7 @@ def test_amended_annual_report_repeating_a_value_is_the_same_vintage(facts, comp
         accn=pl.lit("9999999999-25-000199"), form=pl.lit("10-K/A"), filed=pl.lit(D("2025-09-15"))
     )
     assert amendment.height == 1
-    latest, _ = derive_from_frame(pl.concat([facts, amendment]), concept_map(companies))
+    latest, *_ = derive_frame(pl.concat([facts, amendment]), concept_map(companies))
     q4 = latest.filter(
         (pl.col("ticker") == "MSFT")
         & (pl.col("fiscal_year") == 2025)
@@ -390,3 +390,40 @@ def test_amended_annual_report_repeating_a_value_is_the_same_vintage(facts, comp
         "10-K",
     )
     assert q4["last_filed"] == D("2025-09-15")
+
+
+def test_a_sum_of_concepts_adds_the_facts_of_one_filing_and_period(facts) -> None:
+    """Meta's capex including finance leases = purchases of property and equipment + principal
+    payments on finance leases (two rows of one priority in raw/filing_concepts.csv). The lease
+    payments here are SYNTHETIC: two in the filings of the purchases, one in another filing."""
+    meta = facts.filter(pl.col("ticker") == "META")
+    lease = "FinanceLeasePrincipalPayments"
+
+    def payment(start: str, end: str, usd_m: float, accn: str, filed: str) -> pl.DataFrame:
+        return meta.head(1).with_columns(
+            concept=pl.lit(lease),
+            start=pl.lit(D(start)),
+            end=pl.lit(D(end)),
+            val=pl.lit(usd_m * 1e6),
+            accn=pl.lit(accn),
+            form=pl.lit("10-Q"),
+            filed=pl.lit(D(filed)),
+        )
+
+    extra = pl.concat(
+        [
+            payment("2024-01-01", "2024-03-31", 300.0, "9999999999-24-000401", "2024-04-25"),
+            payment("2024-01-01", "2024-06-30", 700.0, "9999999999-24-000402", "2024-08-01"),
+            # 2025 Q1 purchases are in 9999999999-25-000405: a payment filed elsewhere is no leg
+            payment("2025-01-01", "2025-03-31", 400.0, "9999999999-25-000499", "2025-05-02"),
+        ]
+    )
+    rows = [("capex_incl_finance_leases", 1, "us-gaap", c, "USD", 1) for c in (PPE, lease)]
+    company = Company("META", 1326801, "Meta", tuple(rows))
+    latest, *_ = derive_frame(pl.concat([meta, extra]), concept_map([company]))
+    assert latest.select(
+        "fiscal_year", "fiscal_quarter", "concept", "value_usd_m", "method"
+    ).rows() == [
+        (2024, 1, f"{lease} + {PPE}", 6700.0, "discrete"),  # 6,400 + 300, one filing
+        (2024, 2, f"{lease} + {PPE}", 8573.0, "ytd_difference"),  # (14,573 + 700) - 6,700
+    ]

@@ -51,9 +51,10 @@ def sec_quarters(files: list[Path]) -> pl.DataFrame:
     """Discrete quarters (latest consistent vintage) of the files, capex and revenue."""
     companies = load_companies()
     facts = parse_files(files, {c.cik: c.ticker for c in companies})
-    latest = derive_frame(facts, concept_map(companies)).latest
     capex = pl.when(pl.col("metric").is_in(CAPEX_METRICS)).then(pl.lit("capex"))
-    return latest.with_columns(metric=capex.otherwise("metric"))
+    return derive_frame(facts, concept_map(companies)).latest.with_columns(
+        metric=capex.otherwise("metric")
+    )
 
 
 def curated_quarters(

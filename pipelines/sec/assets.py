@@ -106,8 +106,8 @@ def _create_if_absent(con: duckdb.DuckDBPyConnection, table: str, model: type) -
     key=COMPANYFACTS_KEY,
     group_name=GROUP,
     description=(
-        "SEC EDGAR companyfacts JSON of each configured company (default: the six tracked "
-        "companies and Nvidia), downloaded from `{SEC_BASE_URL}/api/xbrl/companyfacts/"
+        "SEC EDGAR companyfacts JSON of each company of raw/companies.csv (SEC_TICKERS: a "
+        "subset), downloaded from `{SEC_BASE_URL}/api/xbrl/companyfacts/"
         "CIK##########.json` with the declared User-Agent, gzip, at most 10 requests per "
         "second and retries with backoff, and landed in `raw/sec/` only after the file parses "
         "and passes validation (temporary file, fsync, atomic rename) and the run is swapped "

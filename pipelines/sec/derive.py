@@ -127,27 +127,11 @@ def derive(con: duckdb.DuckDBPyConnection, concepts: pl.DataFrame) -> Derived:
     return Derived(latest.sort(SORT_KEY), first.sort(SORT_KEY), coverage.sort(COVERAGE_SORT_KEY))
 
 
-def derive_quarterly(
-    con: duckdb.DuckDBPyConnection, concepts: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(latest, as first reported) quarterly frames of :func:`derive`."""
-    derived = derive(con, concepts)
-    return derived.latest, derived.first
-
-
 def derive_frame(facts: pl.DataFrame | pa.Table, concepts: pl.DataFrame) -> Derived:
     """:func:`derive` on an in-memory facts frame (tests, small inputs)."""
     with duckdb.connect() as con:
         con.register(FACTS_VIEW, facts.to_arrow() if isinstance(facts, pl.DataFrame) else facts)
         return derive(con, concepts)
-
-
-def derive_from_frame(
-    facts: pl.DataFrame, concepts: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(latest, as first reported) of :func:`derive_frame`."""
-    derived = derive_frame(facts, concepts)
-    return derived.latest, derived.first
 
 
 def parse_and_derive_all(
@@ -185,15 +169,3 @@ def parse_and_derive_all(
         pl.concat([p.coverage for p in parts]).sort(COVERAGE_SORT_KEY),
     )
     return facts, derived
-
-
-def parse_and_derive(
-    files: Sequence[Path | str],
-    companies: Mapping[int, str],
-    concepts: pl.DataFrame,
-    chunk_files: int = 250,
-    timings: dict[str, float] | None = None,
-) -> tuple[pa.Table, pl.DataFrame, pl.DataFrame]:
-    """(facts, latest, as first reported) of :func:`parse_and_derive_all`."""
-    facts, derived = parse_and_derive_all(files, companies, concepts, chunk_files, timings)
-    return facts, derived.latest, derived.first

@@ -105,14 +105,11 @@ class QuarterlyModel(pa.DataFrameModel):
     ticker: str = pa.Field(description="Company ticker")
     cik: int = pa.Field(gt=0, description="SEC Central Index Key")
     metric: str = pa.Field(
-        isin=FINANCIAL_METRICS,
-        description="Ledger metric, as in raw.financials (concepts per company in "
-        "raw/filing_concepts.csv)",
+        isin=FINANCIAL_METRICS, description="Ledger metric (concepts: raw/filing_concepts.csv)"
     )
     taxonomy: str = pa.Field(description="XBRL taxonomy of the concept used")
     concept: str = pa.Field(
-        description="XBRL concept the value comes from (both legs of a difference: the same; "
-        "a sum of concepts: their names joined by + and -)"
+        description="XBRL concept(s) of the value (a difference: both legs; a sum: A + B)"
     )
     unit: str = pa.Field(description="Unit of value (USD, or an IFRS filer's currency)")
     fiscal_year: int = pa.Field(
@@ -190,8 +187,7 @@ class QuarterlyModel(pa.DataFrameModel):
         strict = True
         unique = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
         description = (
-            "Discrete quarters of the ledger metrics (raw/filing_concepts.csv) from SEC "
-            "companyfacts, one row per company, "
+            "Discrete quarters of ledger metrics from SEC companyfacts, one row per company, "
             "metric and fiscal quarter, latest vintage: a three-month fact where one exists, "
             "else the difference of two year-to-date facts of one concept one quarter apart "
             "(fiscal Q4 = full year minus nine months), both legs on one accounting basis by "
@@ -246,8 +242,7 @@ class QuarterlyFirstReportedModel(QuarterlyModel):
         strict = True
         unique = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
         description = (
-            "Discrete quarters of the ledger metrics (raw/filing_concepts.csv) from SEC "
-            "companyfacts AS FIRST REPORTED (point "
+            "Discrete quarters of ledger metrics from SEC companyfacts AS FIRST REPORTED (point "
             "in time), one row per company, metric and fiscal quarter: a three-month fact at its "
             "first value, or the longer year-to-date leg as first filed minus the shorter one as "
             "it stood on that date. Later restatements do not change it."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from pipelines.raw.models.rules import FINANCIAL_METRICS, row_rule
+from pipelines.raw.models.rules import CONCEPT_PATTERN, FINANCIAL_METRICS, row_rule
 from pipelines.raw.reference import company_rules
 
 
@@ -15,9 +15,9 @@ class FilingConceptsModel(pa.DataFrameModel):
     ticker: str = pa.Field(description="Company ticker (must exist in raw.companies)")
     metric: str = pa.Field(isin=FINANCIAL_METRICS, description="Ledger metric (raw.financials)")
     priority: int = pa.Field(ge=1, le=9, description="Fallback order: per quarter 1 first")
-    taxonomy: str = pa.Field(str_matches=r"^[a-z][a-z-]*$", description="us-gaap or ifrs-full")
-    concept: str = pa.Field(str_matches=r"^[A-Z][A-Za-z0-9]*$", description="XBRL concept")
-    unit: str = pa.Field(str_matches=r"^[A-Z]{3}$", description="Currency of the facts (USD)")
+    taxonomy: str = pa.Field(isin=["us-gaap", "ifrs-full"], description="XBRL taxonomy")
+    concept: str = pa.Field(str_matches=CONCEPT_PATTERN, description="XBRL concept")
+    unit: str = pa.Field(str_length={"min_value": 3, "max_value": 3}, description="Currency")
     sign: int = pa.Field(
         isin=[1, -1], description="-1 subtracts: the rows of one priority are added, per filing"
     )
@@ -29,20 +29,14 @@ class FilingConceptsModel(pa.DataFrameModel):
     class Config:
         strict = True
         unique = ["ticker", "metric", "priority", "concept"]
-        description = (
-            "Which XBRL companyfacts concepts give each company's ledger metrics, in fallback "
-            "order; a sum or difference of concepts has one row per concept with its sign."
-        )
+        description = "XBRL concepts of each company's ledger metrics (SEC connector)."
 
     @pa.dataframe_check(name="ticker must exist in raw.companies [ticker]")
     def known_ticker(cls, data: pa.PolarsData) -> pl.LazyFrame:
         known = set(company_rules())
         return row_rule(data, lambda r: r["ticker"] in known)
 
-    @pa.dataframe_check(
-        name="the rows of one ticker, metric and priority must share taxonomy and unit and add "
-        "at least one concept (sign 1) [priority]"
-    )
+    @pa.dataframe_check(name="one priority: one taxonomy and unit, a sign 1 row [priority]")
     def one_series(cls, data: pa.PolarsData) -> pl.LazyFrame:
         one = ["ticker", "metric", "priority"]
         return data.lazyframe.select(

@@ -49,6 +49,7 @@ QUALIFIERS = ["about", "more_than", "nearly", "less_than", "up_to", "at_least"]
 SOURCE_URL_PATTERN = r"^(https?://\S+|seed/\S+.*|\S+\.(md|csv|txt)\b.*)$"
 #: A vendor name as printed (a chip of a new vendor is a data row, not a code change).
 VENDOR_PATTERN = r"^[A-Za-z][A-Za-z0-9 .&-]{1,39}$"
+CONCEPT_PATTERN = r"^[A-Z][A-Za-z0-9]*$"
 
 #: Every ``str_matches`` pattern of the raw models in plain words: a rejection says these,
 #: never the regular expression (``pipelines.raw.problems.plain_rule``).
@@ -57,6 +58,7 @@ PATTERN_WORDS: dict[str, str] = {
     "characters (e.g. MAMG, AI_SEMI)",
     SOURCE_URL_PATTERN: "must be an http(s) address, a seed/ path or a repository file "
     "(.md, .csv, .txt)",
+    CONCEPT_PATTERN: "must be an XBRL concept name without its taxonomy (e.g. Revenues)",
     VENDOR_PATTERN: "must be 2 to 40 letters, digits, spaces or . & -, starting with a letter",
     r"^[A-Z]{1,5}$": "must be 1 to 5 capital letters (e.g. MSFT)",
     r"^[a-z0-9_]+$": "must be lower-case letters, digits and _ (e.g. cash_purchases_pp_e)",
