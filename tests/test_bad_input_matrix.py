@@ -464,10 +464,6 @@ CASES = [
     Case("comp-duplicate", COMP, duplicate("ticker"), "must be unique"),
     Case("comp-latin1", COMP, latin1, "file is not valid UTF-8"),
     Case("comp-bom-accepted", COMP, bom, None),
-    # filing_concepts.csv
-    Case("fc-unknown-ticker", CONCEPTS, cell("ticker", "XXXX"), "ticker must exist in raw.companies"),
-    Case("fc-metric", CONCEPTS, cell("metric", "capex_typo"), "must be one of: capex_additions_to_pp_e"),
-    Case("fc-concept", CONCEPTS, cell("concept", "bad concept!"), "must have the form"),
     Case("fc-duplicate", CONCEPTS, duplicate(None), "duplicate key (ticker, metric, priority"),
     # groups.csv, group_members.csv, coverage_notes.csv
     Case("grp-name", GROUPS, cell("group_name", "bad name"), "must be capital letters, digits"),

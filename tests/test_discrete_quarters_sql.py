@@ -199,5 +199,8 @@ def test_each_quarter_names_its_sources(con):
     # derived: the year's exact figures it was derived from, each named by its period
     assert rows[3][1] == "curated"
     assert set(rows[3][2].split(" ; ")) == {
-        f"Q1: {base}/discrete/1", f"H1: {base}/ytd/2", f"9M: {base}/ytd/3", f"FY: {base}/fy/None",
+        f"Q1: {base}/discrete/1",
+        f"H1: {base}/ytd/2",
+        f"9M: {base}/ytd/3",
+        f"FY: {base}/fy/None",
     }

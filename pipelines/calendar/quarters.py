@@ -50,7 +50,8 @@ WITH years AS (
     SELECT ticker, CAST(regexp_extract(guided_period, '^FY(\\d{4})', 1) AS BIGINT)
     FROM raw.capex_guidance
     UNION ALL
-    SELECT ticker, fiscal_year FROM sec.quarterly  -- filed quarters (empty when the connector is off)
+    -- filed quarters (empty while the connector is off)
+    SELECT ticker, fiscal_year FROM sec.quarterly
 )
 SELECT c.ticker, c.fiscal_calendar, min(y.fiscal_year), max(y.fiscal_year)
 FROM raw.companies AS c
