@@ -34,7 +34,8 @@ from dagster import AssetExecutionContext
 
 from pipelines.metadata import OWNERS
 from pipelines.reports import chart_config, charts, drawing, metric_charts
-from pipelines.settings import read_sql
+from pipelines.settings import SQL_DIR, read_sql
+from pipelines.sqlmodels.contract import load_contract
 from pipelines.warehouse import WarehouseResource
 
 CHARTS_KEY = dg.AssetKey(["reports", "charts"])
@@ -45,35 +46,38 @@ THUMBNAIL_WIDTH_PX = 480
 @dataclass(frozen=True)
 class ChartSpec:
     name: str  # reports/<name>.png
-    table: str  # the warehouse table it reads
-    upstream: dg.AssetKey  # the asset that writes that table
+    table: str  # the warehouse table it reads (schema.table, the key of the asset writing it)
     sql: str  # file under sql/
     render: Callable[[pl.DataFrame], charts.Chart]
+
+    @property
+    def upstream(self) -> dg.AssetKey:
+        return dg.AssetKey(self.table.split("."))
 
 
 CHART_SPECS: tuple[ChartSpec, ...] = (
     ChartSpec(
         "capex_by_company",
         "marts.capex_quarterly",
-        dg.AssetKey(["marts", "capex_quarterly"]),
         "reports/capex_by_company.sql",
         charts.capex_chart,
     ),
     ChartSpec(
         "broadcom_ai_revenue",
         "marts.ai_revenue_quarterly",
-        dg.AssetKey(["marts", "ai_revenue_quarterly"]),
         "reports/broadcom_ai_revenue.sql",
         charts.broadcom_ai_revenue_chart,
     ),
-    ChartSpec(
-        "chip_tco",
-        "tco.chip_tco",
-        dg.AssetKey(["tco", "chip_tco"]),
-        "reports/chip_tco.sql",
-        charts.chip_tco_chart,
+    ChartSpec("chip_tco", "tco.chip_tco", "reports/chip_tco.sql", charts.chip_tco_chart),
+    *(
+        ChartSpec(name, f"metrics.{name}", f"reports/metrics_{name}.sql", render)
+        for name, render in (
+            ("capex_intensity", metric_charts.capex_intensity_chart),
+            ("cash_coverage", metric_charts.cash_coverage_chart),
+            ("supplier_capture", metric_charts.supplier_capture_chart),
+            ("guidance_implied", metric_charts.guidance_implied_chart),
+        )
     ),
-    *(ChartSpec(*spec) for spec in metric_charts.SPECS),
 )
 
 
@@ -89,7 +93,7 @@ def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
 def read_chart_data(con: duckdb.DuckDBPyConnection, spec: ChartSpec) -> pl.DataFrame:
     """The rows a chart plots (an empty frame if its table does not exist yet)."""
     if not _table_exists(con, spec.table):
-        return _empty_like(spec)
+        return _empty_like(con, spec)
     return con.execute(read_sql(spec.sql)).pl()
 
 
@@ -165,33 +169,13 @@ def _store_cache(out_dir: Path, chart: charts.Chart, key: str, thumbnail: str) -
     os.replace(tmp, path)
 
 
-def _empty_like(spec: ChartSpec) -> pl.DataFrame:
-    """A zero-row frame with the columns the chart's SQL selects (table not built yet)."""
-    columns = {
-        "capex_by_company": {
-            "ticker": pl.String,
-            "calendar_quarter": pl.String,
-            "capex_usd_m": pl.Float64,
-            "capex_yoy_pct": pl.Float64,
-            "capex_is_derived": pl.Boolean,
-        },
-        "broadcom_ai_revenue": {
-            "ticker": pl.String,
-            "fiscal_year": pl.Int64,
-            "fiscal_quarter": pl.Int64,
-            "is_reported": pl.Boolean,
-            "ai_revenue_usd_m": pl.Float64,
-            "ai_revenue_consensus_usd_m": pl.Float64,
-            "ai_revenue_guidance_usd_m": pl.Float64,
-        },
-        "chip_tco": {
-            "chip": pl.String,
-            "tco_usd_per_tbps_hour": pl.Float64,
-            "tco_usd_per_pflop_hour": pl.Float64,
-            "capital_source_kind": pl.String,
-        },
-    }.get(spec.name) or metric_charts.EMPTY_COLUMNS[spec.name]
-    return pl.DataFrame(schema=columns)
+def _empty_like(con: duckdb.DuckDBPyConnection, spec: ChartSpec) -> pl.DataFrame:
+    """A zero-row frame with the columns of the chart's table, typed as its contract says
+    (the table is not built yet)."""
+    schema, table = spec.table.split(".")
+    contract = load_contract(SQL_DIR / schema / f"{table}.yml", require_sql=False)
+    columns = ", ".join(f"NULL::{c.type} AS {c.name}" for c in contract.columns)
+    return con.execute(f"SELECT {columns} LIMIT 0").pl()
 
 
 def _thumbnail_data_uri(png: bytes) -> str:

@@ -1,10 +1,6 @@
 """PNG charts of the ``metrics`` tables: capex intensity, cash coverage, supplier capture and
 guidance-implied spend. Pure functions, frames in, :class:`pipelines.reports.drawing.Chart`
 out, drawn with the helpers (and reproducibility rules) of ``pipelines.reports.drawing``.
-
-``SPECS`` lists them for ``pipelines.reports.assets.CHART_SPECS`` (name, table, upstream
-asset, SQL file under ``sql/``, drawing function); ``EMPTY_COLUMNS`` gives the columns each
-SQL selects, for a placeholder drawn before the table exists.
 """
 
 from __future__ import annotations
@@ -12,7 +8,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import dagster as dg
 import polars as pl
 
 from pipelines.reports.chart_config import COLORS, entity_color
@@ -316,72 +311,3 @@ def guidance_implied_chart(frame: pl.DataFrame) -> Chart:
             "reported. Statements whose published-to-date capex is unknown are left out.",
         )
         return _chart("guidance_implied", title, source, figure, data.height)
-
-
-#: (name, table, upstream asset, SQL file, drawing function) of each chart.
-SPECS: tuple[tuple[str, str, dg.AssetKey, str, Any], ...] = (
-    (
-        "capex_intensity",
-        "metrics.capex_intensity",
-        dg.AssetKey(["metrics", "capex_intensity"]),
-        "reports/metrics_capex_intensity.sql",
-        capex_intensity_chart,
-    ),
-    (
-        "cash_coverage",
-        "metrics.cash_coverage",
-        dg.AssetKey(["metrics", "cash_coverage"]),
-        "reports/metrics_cash_coverage.sql",
-        cash_coverage_chart,
-    ),
-    (
-        "supplier_capture",
-        "metrics.supplier_capture",
-        dg.AssetKey(["metrics", "supplier_capture"]),
-        "reports/metrics_supplier_capture.sql",
-        supplier_capture_chart,
-    ),
-    (
-        "guidance_implied",
-        "metrics.guidance_implied",
-        dg.AssetKey(["metrics", "guidance_implied"]),
-        "reports/metrics_guidance_implied.sql",
-        guidance_implied_chart,
-    ),
-)
-_RATIO = {
-    "entity_type": pl.String,
-    "entity": pl.String,
-    "calendar_quarter": pl.String,
-    "period": pl.String,
-}
-EMPTY_COLUMNS: dict[str, dict[str, Any]] = {
-    "capex_intensity": {**_RATIO, "capex_to_revenue_pct": pl.Float64},
-    "cash_coverage": {
-        **_RATIO,
-        "capex_to_ocf_pct": pl.Float64,
-        "fcf_after_capex_usd_m": pl.Float64,
-    },
-    "supplier_capture": {
-        "calendar_quarter": pl.String,
-        "supplier_group": pl.String,
-        "spender_group": pl.String,
-        "suppliers_present": pl.Int64,
-        "suppliers_expected": pl.Int64,
-        "supplier_ai_revenue_usd_m": pl.Float64,
-        "spender_capex_usd_m": pl.Float64,
-        "supplier_revenue_to_capex_pct": pl.Float64,
-        "supplier_revenue_to_prev_quarter_capex_pct": pl.Float64,
-    },
-    "guidance_implied": {
-        "ticker": pl.String,
-        "guided_period": pl.String,
-        "statement_number": pl.Int64,
-        "statement_date": pl.Date,
-        "remaining_quarters": pl.String,
-        "implied_remaining_low_usd_m": pl.Float64,
-        "implied_remaining_point_usd_m": pl.Float64,
-        "implied_remaining_high_usd_m": pl.Float64,
-        "actual_remaining_usd_m": pl.Float64,
-    },
-}
