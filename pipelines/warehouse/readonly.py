@@ -1,40 +1,13 @@
 """A read-only DuckDB session for untrusted SQL (``ledger query``), and its statement guard.
 
-Two layers, both DuckDB's own (see docs/reliability.md, "The read-only CLI"):
-
-1. The connection is opened ``read_only`` with every door DuckDB offers closed
-   (:data:`LOCKED_DOWN`): no file system or network access beyond the database file itself
-   (``enable_external_access = false``: ``read_csv``, ``read_text``, ``glob``, ``COPY``,
-   ``ATTACH`` of a file, ``INSTALL`` fail with a permission error), no extension installed or
-   loaded behind the user's back, no persistent secrets, no spilling to a temp directory, no
-   Python replacement scans, and ``lock_configuration = true`` so no ``SET`` reopens any of it.
-2. Before anything runs, :func:`check_sql` decides from DuckDB's parser what the text is:
-   its tokenizer splits it into statements, ``extract_statements`` gives each one's type and
-   ``json_serialize_sql`` its syntax tree. Only reads are allowed: ``SELECT`` (with ``FROM``
-   first, ``VALUES``, ``WITH``, ``DESCRIBE``, ``SHOW``, ``SUMMARIZE``, ``UNPIVOT`` and
-   ``PRAGMA`` forms that DuckDB turns into a ``SELECT``), ``PIVOT``, and a plain ``EXPLAIN``
-   of one of those. ``EXPLAIN ANALYZE`` (it runs its statement), ``SET``, ``PRAGMA``, ``CALL``,
-   ``COPY``, ``ATTACH``, ``INSTALL``/``LOAD``, ``EXPORT``, ``CREATE`` and every other type are
-   refused, and so are table functions that change the process or run SQL given as text
-   (:data:`DENIED_FUNCTIONS`, e.g. ``enable_logging``: ``CALL enable_logging(storage='file',
-   ...)`` gets past the configuration lock and aborts the process).
-
-The SEC bulk store (``sec_bulk.duckdb``, its own file: docs/sec-bulk.md) is attached by
-:func:`connect_locked_down` itself, read-only, before external access is switched off and the
-configuration locked, so the ``sec.bulk_*`` views the warehouse advertises resolve under the
-same two layers: the user's SQL can attach, detach or read nothing else.
-
-3. What the warehouse file brings is checked too (:func:`check_file`): every view and macro
-   stored in it is SQL that runs when a query names it, so a file whose views or macros call a
-   denied function, or that has a macro named like a built-in function (``lower`` that
-   returns something else), is refused as a whole before anything runs.
-4. Every query is bounded: DuckDB's ``memory_limit`` (:data:`DEFAULT_MEMORY_LIMIT`) and a
-   wall-clock limit (:func:`time_bound`: ``interrupt()`` from a timer); the CLI also caps the
-   rows and bytes it fetches.
-
-Nesting: DuckDB's parser refuses expressions deeper than 1,000 levels; below that, the syntax
-tree is searched as text (:func:`_denied_in`), never parsed recursively, so a legal but deeply
-nested query cannot raise Python's RecursionError.
+The layers (docs/reliability.md, "The read-only CLI"): a ``read_only`` connection with every
+door DuckDB offers closed and the configuration locked (:data:`LOCKED_DOWN`; the SEC bulk
+store is attached read-only before that, by :func:`connect_locked_down`); a statement guard
+that lets only reads through, decided by DuckDB's own parser (:func:`check_sql`,
+:data:`DENIED_FUNCTIONS`); a check of the views and macros the file brings
+(:func:`check_file`); memory and wall-clock bounds (:func:`time_bound`). The syntax tree is
+searched as text (:func:`_denied_in`), never recursively, so deep nesting cannot raise
+RecursionError.
 
 Standard library and duckdb only: the CLI imports this without Dagster.
 """

@@ -1,26 +1,9 @@
 """``ledger recover`` / ``make recover``: put the last good warehouse back.
 
-Every swap keeps the file it replaced as ``<warehouse>.previous``. When the live file is
-damaged (it no longer opens, e.g. overwritten or truncated, or a table no longer reads),
-recovery — crash-safe at every step: the live name always holds either the damaged file or
-the recovered one, never nothing:
-
-1. takes the refresh lock (no refresh can run meanwhile) and checks that no process holds
-   the live file for writing; removes a ``<warehouse>.recovering`` left by a killed recovery;
-2. checks that ``<warehouse>.previous`` opens and every table of it reads;
-3. copies ``.previous`` to ``<warehouse>.recovering`` and fsyncs it (the live file is not
-   touched yet; on a full disk the partial copy is removed and nothing else changed);
-4. keeps the damaged file under a second name, ``<warehouse>.damaged-<UTC time>`` (a hard
-   link, else a copy), and moves any write-ahead log beside it there too — nothing is deleted;
-5. renames the copy over the live name (``os.replace``: atomic) and fsyncs the folder
-   (``.previous`` stays as it was, so recovery can be repeated).
-
-A live file that opens and reads fine is left alone unless ``force`` is given; one that fails
-to open only because of a write-ahead log that does not fit it keeps its contents: the log is
-set aside (``swap.set_aside_stale_wal``). Afterwards run ``make refresh`` to rebuild the
-newest tables from ``raw/``. A refresh that finds no live file but a ``.previous`` or
-``.recovering`` beside its name refuses to start a new warehouse and points here.
-
+Copies ``<warehouse>.previous`` over a damaged live file, crash-safe at every step (the live
+name always holds the damaged file or the recovered one) and deleting nothing: the steps,
+``.recovering`` and ``.damaged-<UTC time>`` are in docs/reliability.md, "Recovery". A live
+file that opens and reads fine is left alone unless ``force`` is given.
 Standard library and duckdb only.
 """
 

@@ -1,34 +1,11 @@
 """The warehouse resource: every run builds into a private copy that is swapped in atomically.
 
-How a refresh stays safe for readers (docs/reliability.md has the full fault matrix):
-
-1. At run start the resource takes an exclusive refresh lock (``<warehouse>.refresh.lock``,
-   ``flock``: released by the kernel even if the process is killed), so two runs never write
-   at once, and waits (bounded, ``lock_timeout_s``) until no other process holds the live
-   file for writing. Readers (read-only connections) do not block a refresh.
-2. A ``<warehouse>.wal`` nobody holds (a writer died) is set aside, never copied or replayed
-   (``swap.set_aside_stale_wal``). The resource removes any ``.building`` file a killed run
-   left behind, copies the live file to ``<warehouse>.<run>.building`` while recording its
-   identity and SHA-256, and opens one connection to the copy; every asset of the run writes
-   there through a cursor of that connection (in-process executor: one step at a time).
-3. At run end, if no step failed, the copy gets its ``meta.table_versions`` and
-   ``meta.refresh_log`` rows, is checkpointed, fsynced and renamed over the live file
-   (``os.replace``: atomic on POSIX) by ``swap.swap_in``: only if the live file is still
-   exactly what was copied (else another process wrote it: the run refuses to swap and says
-   so), with the replaced file kept as ``<warehouse>.previous``. Readers that already have the
-   old file open keep reading the old snapshot; new readers see the new one.
-4. If any step failed (bad raw file, bug, full disk) the copy is thrown away. Only the
-   rejected rows and a ``failure`` line in ``meta.refresh_log`` naming the cause are carried
-   over — into a fresh copy of the live file, swapped in the same way — so every data table
-   stays exactly as it was. If even that cannot be written (damaged file, full disk), the
-   line goes to ``<warehouse>.refresh-failures.jsonl`` and the next successful refresh moves
-   it into ``meta.refresh_log``.
-5. A killed process never reaches step 3: the live file is untouched and the stale
-   ``.building`` file is removed by the next run.
-
-What a failed run records (step 4): ``pipelines.warehouse.failures``; the schemas and
-bookkeeping tables, and the table snapshot of step 3: ``pipelines.warehouse.bookkeeping``;
-the file-level steps: ``pipelines.warehouse.swap`` and ``pipelines.warehouse.journal``.
+The refresh lock, the ``<warehouse>.<run>.building`` copy every asset writes to, the swap
+only when no step failed (and the live file is unchanged), and what a failed run carries
+over: docs/refresh-safety.md, "Readers never see half a refresh", and docs/reliability.md.
+What a failed run records: ``pipelines.warehouse.failures``; schemas, bookkeeping tables and
+the table snapshot: ``pipelines.warehouse.bookkeeping``; the file-level steps:
+``pipelines.warehouse.swap`` and ``pipelines.warehouse.journal``.
 """
 
 from __future__ import annotations

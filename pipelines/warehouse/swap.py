@@ -3,22 +3,7 @@ concurrent-writer detection, and the atomic swap that keeps ``<warehouse>.previo
 journal of failures that could not be written into the warehouse itself is
 ``pipelines.warehouse.journal`` (its names are re-exported here).
 
-The rules (docs/reliability.md):
-
-- **WAL rule.** A ``<warehouse>.wal`` that no process holds was left by a writer that died.
-  DuckDB would replay it onto whatever file next has the warehouse's name, so a refresh never
-  copies it and never swaps a file in beside one: it moves it aside, together with a copy of
-  the file it belongs to, as ``<warehouse>.stale-<UTC time>`` + ``.wal`` (open that pair with
-  DuckDB to see the dead writer's changes) and says so in ``meta.refresh_log``.
-- **Concurrent writers.** The live file's inode, size, mtime and SHA-256 are recorded when the
-  build copy is taken (hashed from the very bytes copied) and compared again just before the
-  swap, while a read-only DuckDB connection holds the file's shared lock (so no writer can
-  start in between). If anything changed, or a ``.wal`` appeared, the run does not swap: the
-  other process's write is kept and the failure names the file.
-- **Previous.** The swap first hard-links the live file as ``<warehouse>.previous`` (no copy:
-  the old file simply keeps a second name), so the last good warehouse is always there for
-  ``ledger recover``.
-
+The rules (the WAL rule, concurrent writers, ``.previous``): docs/reliability.md.
 Standard library and duckdb only.
 """
 
