@@ -1,24 +1,9 @@
 """Fiscal calendars: pure functions mapping a company's fiscal quarters to dates.
 
-A company's calendar is data (``raw/companies.csv``, column ``fiscal_calendar``), written in
-a small rule vocabulary:
-
-* ``month_end:<mon>`` — the year ends on the last day of a month; quarters are the three
-  calendar months ending every third month back from it. ``month_end:dec`` is the calendar
-  year, ``month_end:jun`` a year to 30 June (FY2025 = July 2024 – June 2025),
-  ``month_end:may`` a year to 31 May.
-* ``nearest:<weekday>:<mon>-<day>:q<n>`` — a 52/53-week year ending on the ``weekday``
-  nearest a date (``nearest:sun:oct-31:q1``: the Sunday nearest 31 October).
-* ``last:<weekday>:<mon>:q<n>`` — a 52/53-week year ending on the last ``weekday`` of a month
-  (``last:sun:jan:q4``: the last Sunday of January).
-
-For week-based years, quarters are 13 weeks long, counted from the previous year end, and
-``q<n>`` names the quarter that carries the 14th week in a 53-week year (``q1``: the extra
-week falls in the first quarter; ``q4``: in the last).
-
-Fiscal years are named by the calendar year in which the anchor month falls, which is the
-year in which they end (a year "to 30 June 2025" is FY2025; the Saturday nearest 31 January
-2024 is 3 February 2024 and ends FY2024).
+A company's calendar is data (``raw/companies.csv``, column ``fiscal_calendar``), one rule of
+a small vocabulary: ``month_end:<mon>``, ``nearest:<weekday>:<mon>-<day>:q<n>`` and
+``last:<weekday>:<mon>:q<n>``. What each rule means, how 53-week years and fiscal-year names
+work, with examples: docs/add-a-company-or-group.md.
 """
 
 from __future__ import annotations

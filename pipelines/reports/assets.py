@@ -1,20 +1,12 @@
-"""The charts asset: PNG charts of the marts and TCO tables, written after each refresh to a
-``reports/`` folder next to the warehouse (``data/reports/``; ``$LEDGER_REPORTS_DIR`` overrides;
-see ``pipelines.reports.charts.reports_dir``).
+"""The charts asset: PNG charts of the marts, TCO and metrics tables, written after each
+refresh to a ``reports/`` folder next to the warehouse (``$LEDGER_REPORTS_DIR`` overrides;
+``pipelines.reports.charts.reports_dir``).
 
-It reads the warehouse only (``warehouse.connect()``: inside a run, the run's own copy, so
-the charts show the tables this run built) and writes nothing to it. Inside a run it writes
-into ``warehouse.stage_folder(reports/)``, which the resource moves into ``reports/`` only
-after the run's warehouse was swapped in: a failed or refused run leaves every chart as it was.
-
-A chart is drawn again only when what it depends on changed. Next to the PNGs,
-``.render-cache/<name>.json`` records the render key of the last drawing (a SHA-256 of the
-rows the chart plots, as Arrow IPC, and of the code and library versions that draw it: this
-module, ``charts.py``, ``metric_charts.py``, ``drawing.py``, ``chart_config.py``,
-matplotlib, Pillow, polars), the SHA-256 of the PNG it produced, and
-what the metadata needs (rows plotted, size, thumbnail). When the key matches and the PNG on
-disk still has that SHA-256, the file is reused as it is; otherwise the chart is drawn. Same
-inputs, same code: same bytes, so reusing the file gives exactly what drawing would.
+It reads the warehouse only (inside a run, the run's own copy) and writes into
+``warehouse.stage_folder(reports/)``, which the resource publishes only after the run's
+warehouse was swapped in: a failed or refused run leaves every chart as it was. A chart is
+drawn again only when its render key (the rows it plots, the drawing code, library
+versions) or its PNG changed: ``.render-cache/<name>.json``, docs/benchmarks.md.
 """
 
 import base64

@@ -1,18 +1,10 @@
 """PNG charts of the marts and TCO tables: pure functions, frames in, PNG bytes out.
 
-Rendered with matplotlib's Agg backend (no display, no browser, no server) through
-``matplotlib.figure.Figure`` directly, so nothing touches pyplot's global state. Output is
-byte-for-byte reproducible for the same data and matplotlib version: bundled DejaVu Sans
-font, fixed size and dpi, and no ``Software``/date entries in the PNG metadata. Files are
-rewritten only when their bytes change, so a refresh with unchanged data leaves git clean.
-
-matplotlib is imported when a chart is drawn, not when this module is imported: loading
-the Dagster code (every refresh, every ``dagster dev`` reload) does not pay for it, and a
-refresh whose chart data did not change never imports it (see ``pipelines.reports.assets``).
-
-The helpers they are drawn with (figure, PNG bytes, labels): ``pipelines.reports.drawing``;
-what they draw, where they go and their colours: ``pipelines.reports.chart_config``. Both
-stay importable from here.
+Drawn with matplotlib's Agg backend through ``matplotlib.figure.Figure`` (no pyplot state),
+byte-for-byte reproducible for the same data and matplotlib version, and matplotlib is
+imported only when a chart is drawn (docs/lineage.md, docs/benchmarks.md). The helpers they
+are drawn with: ``pipelines.reports.drawing``; what they draw, where they go and their
+colours: ``pipelines.reports.chart_config``. Both stay importable from here.
 """
 
 from __future__ import annotations

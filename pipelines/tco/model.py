@@ -1,32 +1,10 @@
 """Chip total-cost-of-ownership (TCO) model: pure functions, no I/O, no Dagster.
 
-Structure (SemiAnalysis / Epoch style, see ``shared/reference/ANCHORS.md``)::
-
-    cost per chip-hour = capital + operating
-
-    capital   = all-in capex per chip (chip + server + network share), annuitised over a
-                useful life at a cost of capital, divided by 8,760 h
-    operating = IT power per chip x average power utilisation x PUE x electricity price
-              + colocation rent per kW-month on the chip's IT kW
-              + maintenance (a fraction of capex per year)
-
-Conventions
------------
-* A year is 8,760 hours (365 days); no leap-year adjustment.
-* Money is nominal USD; rates (cost of capital, maintenance) are fractions (0.10 = 10 %).
-* ``capital_usd`` is the *all-in* capex attributable to one chip, not the chip's list price.
-* ``it_power_kw`` is the all-in IT (critical) power per chip: accelerator plus its share of
-  host CPUs, NICs, switches, fans and power conversion inside the IT envelope. Facility
-  overhead is added separately through the PUE.
-* Rent is charged on *contracted IT kW* (the full ``it_power_kw``), not on average draw and not
-  on facility kW: colocation is priced per kW of critical IT capacity whether or not it is used,
-  and the facility overhead is already inside the price per kW. So
-  ``rent per hour = rent_usd_per_kw_month x 12 / 8,760 x it_power_kw``.
-* Electricity is charged on *average* facility draw:
-  ``it_power_kw x utilisation x PUE x price``.
-* Straight-line capital is pure depreciation ``capital / life / 8,760``; it ignores the cost of
-  capital. The annuity method (the default, and the one used for the seed reproduction) is the
-  one that charges for the cost of capital.
+cost per chip-hour = capital (all-in capex per chip, annuitised over a useful life at a cost
+of capital, or straight line) + operating (electricity on average facility draw, colocation
+rent on contracted IT kW, maintenance as a fraction of capex); a year is 8,760 h, money is
+nominal USD, rates are fractions. The formulas and the meaning of every input:
+docs/add-a-chip.md ("Model") and raw/README.md (``tco_assumptions.csv``).
 """
 
 from __future__ import annotations
