@@ -82,10 +82,6 @@ class Contract:
         return self.path.with_suffix(".sql")
 
     @property
-    def asof_name(self) -> str:
-        return f"{ASOF_SCHEMA}.{self.table}"
-
-    @property
     def has_model(self) -> bool:
         """Its SQL file exists, or it names a Python function."""
         return bool(self.python) or self.sql_path.exists()

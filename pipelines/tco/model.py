@@ -10,7 +10,7 @@ docs/add-a-chip.md ("Model") and raw/README.md (``tco_assumptions.csv``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 HOURS_PER_YEAR: float = 8760.0
@@ -209,9 +209,6 @@ class TcoRecord:
     usd_per_pflop_hour: float | None
     usd_per_hbm_tbps_hour: float | None
     usd_per_hbm_gb_hour: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _per_unit_or_none(total: float, units: float | None) -> float | None:
