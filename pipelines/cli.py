@@ -6,26 +6,17 @@
     ledger refresh [ASSET ...]   rebuild the warehouse (same as ``make refresh``)
     ledger recover [--force]     put back <warehouse>.previous when the live file is damaged
 
-``query``, ``tables`` and ``describe`` open the warehouse read-only and locked down (no file,
-network or extension access; see ``pipelines.warehouse.readonly``): only reads are allowed
-(docs/reliability.md lists what is refused). While another process holds the file for
-writing they retry for ``--wait`` seconds before giving up with a message naming the file.
-A refresh never blocks them: it builds a private copy and swaps it in atomically.
-
-Every command runs bounded: ``--timeout`` seconds of wall clock (default 60), DuckDB's
-``--max-memory`` (default 1GB); ``query`` fetches at most ``--max-rows`` rows and
-``--max-bytes`` of text (it prints what it fetched, then says where it stopped, exit 1). A
-warehouse file whose stored views or macros would change the session is refused whole
-(``readonly.check_file``).
+``query``, ``tables`` and ``describe`` open the warehouse read-only, locked down and bounded
+(``pipelines.warehouse.readonly``; what is refused and every bound: docs/reliability.md, "The
+read-only CLI"; the commands: docs/refresh-safety.md, "Querying").
 
 Exit status: 0 ok, 1 error (bad SQL, missing or locked warehouse, a bound reached), 2 usage,
 3 refused (the SQL, or a view or macro the file brings, would write, touch files or change the
 session), 4 damaged warehouse (see ``ledger recover``).
 
-This module (the entry point: dispatch and exit status) and its parts — ``cli_parser`` (the
-arguments), ``cli_session`` (the read-only session and the commands), ``cli_recover`` and
-``cli_format`` (output) — import only the standard library and duckdb (no Dagster, polars or
-pandera), so a query starts fast.
+This module (dispatch and exit status) and its parts ``cli_parser``, ``cli_session``,
+``cli_recover`` and ``cli_format`` import only the standard library and duckdb, so a query
+starts fast.
 """
 
 from __future__ import annotations

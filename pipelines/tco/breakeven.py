@@ -1,21 +1,12 @@
 """TCO break-even points (``tco.breakeven``): pure functions, no I/O.
 
 For two costed chips and one input, the value of that input at which the two cost the same
-per unit (USD per HBM TB/s-hour, or per dense-BF16 PFLOP/s-hour), every other input at its
-shipped value. Costs come from :func:`pipelines.tco.model.compute_tco`; nothing here
-re-implements a cost formula.
-
-* Inputs applied to both chips alike (electricity price, power utilisation, useful life,
-  cost of capital): one value for both, as in ``tco.tco_sensitivity``.
-* The chip's all-in price (``capital_usd``): one chip's price moves, the other stays at its
-  shipped value; a pair gives two rows, one per chip moved.
-
-Solving: the cost is linear in the price, the electricity price and the utilisation, so the
-gap ``cost_a - cost_b`` is a line and its root is solved in closed form from two points.
-It is not linear in the useful life or the cost of capital (the annuity factor); there the
-plausible range is scanned for sign changes and each bracket is bisected to 1e-12 (no
-SciPy in the lock). No value in the range that makes the costs equal gives NULL and the
-reason; several give the one nearest the shipped value, and the count.
+per unit, every other input at its shipped value; costs come from
+:func:`pipelines.tco.model.compute_tco` (no cost formula is re-implemented here). Which
+inputs move for both chips or one, and how the root is solved (closed form where the cost is
+linear, a scan and bisection to 1e-12 for life and cost of capital): docs/metrics.md,
+"TCO break-even points". No root in the range gives NULL and the reason; several give the
+one nearest the shipped value, and the count.
 """
 
 from __future__ import annotations
