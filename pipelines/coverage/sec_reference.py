@@ -13,31 +13,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from pipelines.raw.models.rules import CAPEX_METRICS
 from pipelines.sec.config import concept_map, load_companies
 from pipelines.sec.derive import derive_frame
 from pipelines.sec.parse import parse_files
+from pipelines.sqlmodels.build import empty_frame
+from pipelines.sqlmodels.contract import table_contract
 
 TOLERANCE = 0.005
 MATCH_DAYS = 7
-
-SCHEMA = {
-    "ticker": pl.Utf8,
-    "metric": pl.Utf8,
-    "calendar_quarter": pl.Utf8,
-    "period_end": pl.Date,
-    "curated_usd_m": pl.Float64,
-    "curated_is_derived": pl.Boolean,
-    "sec_usd_m": pl.Float64,
-    "sec_period_end": pl.Date,
-    "sec_concept": pl.Utf8,
-    "sec_method": pl.Utf8,
-    "sec_accn": pl.Utf8,
-    "relative_difference_pct": pl.Float64,
-    "within_tolerance": pl.Boolean,
-}
 
 
 def reference_files(folder: Path) -> list[Path]:
@@ -83,8 +70,10 @@ def curated_quarters(
 def compare(curated: pl.DataFrame, sec: pl.DataFrame) -> pl.DataFrame:
     """Every curated quarter with a SEC quarter of the same company and metric ending within
     a week of it, with the relative difference and whether it is within 0.5 %."""
+    contract = table_contract("meta.curated_vs_sec")
     if curated.is_empty() or sec.is_empty():
-        return pl.DataFrame(schema=SCHEMA)
+        with duckdb.connect() as con:
+            return empty_frame(con, contract)
     joined = curated.join(
         sec.select(
             "ticker",
@@ -105,4 +94,6 @@ def compare(curated: pl.DataFrame, sec: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(
         (pl.col("relative_difference_pct").abs() <= TOLERANCE * 100).alias("within_tolerance")
     )
-    return joined.select(list(SCHEMA)).sort("ticker", "metric", "calendar_quarter")
+    return joined.select(c.name for c in contract.columns).sort(
+        "ticker", "metric", "calendar_quarter"
+    )

@@ -26,8 +26,9 @@ from dagster import AssetExecutionContext
 
 from pipelines.metadata import OWNERS
 from pipelines.reports import chart_config, charts, drawing, metric_charts
-from pipelines.settings import SQL_DIR, read_sql
-from pipelines.sqlmodels.contract import load_contract
+from pipelines.settings import read_sql
+from pipelines.sqlmodels.build import empty_frame
+from pipelines.sqlmodels.contract import table_contract
 from pipelines.warehouse import WarehouseResource
 
 CHARTS_KEY = dg.AssetKey(["reports", "charts"])
@@ -85,7 +86,7 @@ def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
 def read_chart_data(con: duckdb.DuckDBPyConnection, spec: ChartSpec) -> pl.DataFrame:
     """The rows a chart plots (an empty frame if its table does not exist yet)."""
     if not _table_exists(con, spec.table):
-        return _empty_like(con, spec)
+        return empty_frame(con, table_contract(spec.table))  # typed as the table will be
     return con.execute(read_sql(spec.sql)).pl()
 
 
@@ -159,15 +160,6 @@ def _store_cache(out_dir: Path, chart: charts.Chart, key: str, thumbnail: str) -
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(entry, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
-
-
-def _empty_like(con: duckdb.DuckDBPyConnection, spec: ChartSpec) -> pl.DataFrame:
-    """A zero-row frame with the columns of the chart's table, typed as its contract says
-    (the table is not built yet)."""
-    schema, table = spec.table.split(".")
-    contract = load_contract(SQL_DIR / schema / f"{table}.yml", require_sql=False)
-    columns = ", ".join(f"NULL::{c.type} AS {c.name}" for c in contract.columns)
-    return con.execute(f"SELECT {columns} LIMIT 0").pl()
 
 
 def _thumbnail_data_uri(png: bytes) -> str:

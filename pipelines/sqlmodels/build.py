@@ -12,12 +12,15 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from pipelines.sqlmodels.contract import ASOF_SCHEMA, TODAY, Column, Contract, ContractError
 from pipelines.warehouse.swap import fault_point
+
+if TYPE_CHECKING:
+    import polars as pl
 
 INCOMING = "__incoming"
 
@@ -35,6 +38,12 @@ def literal(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def empty_frame(con: duckdb.DuckDBPyConnection, contract: Contract) -> pl.DataFrame:
+    """A zero-row frame with the contract's columns, typed as it says."""
+    columns = ", ".join(f"NULL::{c.type} AS {q(c.name)}" for c in contract.columns)
+    return con.execute(f"SELECT {columns} LIMIT 0").pl()
 
 
 def set_variables(con: duckdb.DuckDBPyConnection, variables: Mapping[str, Any]) -> None:

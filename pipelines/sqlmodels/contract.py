@@ -171,6 +171,14 @@ def load_contract(path: Path, *, require_sql: bool = True) -> Contract:
     return contract
 
 
+def table_contract(name: str) -> Contract:
+    """The contract of the table ``name`` (``schema.table``) under the project's ``sql/``."""
+    from pipelines.settings import SQL_DIR
+
+    schema, table = name.split(".", 1)
+    return load_contract(SQL_DIR / schema / f"{table}.yml", require_sql=False)
+
+
 def load_contracts(sql_dir: Path, *, require_sql: bool = True) -> dict[str, Contract]:
     """Every contract under ``sql_dir`` (``<schema>/<table>.yml``), by table name; with
     ``require_sql=False`` also those whose model is not written yet (``has_model``)."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from pipelines.settings import SQL_DIR, read_sql
-from pipelines.sqlmodels.contract import load_contract
+from pipelines.settings import read_sql
+from pipelines.sqlmodels.contract import table_contract
 from pipelines.tco import breakeven as solver
 from pipelines.tco import frames
 from pipelines.tco.model import HEADLINE_READING
@@ -23,13 +23,8 @@ def chip_tco(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """``tco.chip_tco``: sql/tco/chip_inputs.sql through the TCO formulas of
     pipelines/tco/model.py."""
     frame = frames.chip_tco_frame(con.execute(read_sql("tco/chip_inputs.sql")).pl())
-    return frame.select(_columns("tco.chip_tco"))
-
-
-def _columns(table: str) -> list[str]:
-    """The contract's columns, in order (the frame carries the model's inputs too)."""
-    schema, name = table.split(".")
-    return [c.name for c in load_contract(SQL_DIR / schema / f"{name}.yml").columns]
+    # the contract's columns, in order (the frame carries the model's inputs too)
+    return frame.select(c.name for c in table_contract("tco.chip_tco").columns)
 
 
 def tco_sensitivity(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
