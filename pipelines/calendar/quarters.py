@@ -28,20 +28,11 @@ from pipelines.calendar.fiscal import (
     fiscal_year_end,
     fiscal_year_start,
 )
+from pipelines.sqlmodels.build import empty_frame
+from pipelines.sqlmodels.contract import table_contract
 
 #: Fiscal years added before the first and after the last year with data.
 MARGIN_YEARS = 2
-
-SCHEMA = {
-    "ticker": pl.Utf8,
-    "fiscal_year": pl.Int64,
-    "fiscal_quarter": pl.Int64,
-    "period_start": pl.Date,
-    "period_end": pl.Date,
-    "calendar_quarter": pl.Utf8,
-    "fiscal_year_start": pl.Date,
-    "fiscal_year_end": pl.Date,
-}
 
 _YEARS_SQL = """
 WITH years AS (
@@ -99,7 +90,8 @@ def build(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                 continue
             lo, hi = overall
         rows += fiscal_quarter_rows(ticker, rule, lo - MARGIN_YEARS, hi + MARGIN_YEARS)
-    frame = pl.DataFrame(rows, schema=SCHEMA)
+    schema = empty_frame(con, table_contract("staging.fiscal_quarters")).schema
+    frame = pl.DataFrame(rows, schema=schema)
     # the reverse mapping (calendar quarter -> fiscal quarter) is a join only if each calendar
     # quarter holds one fiscal quarter's midpoint and none is skipped
     per_label = frame.group_by("ticker", "calendar_quarter").len().filter(pl.col("len") > 1)
