@@ -80,9 +80,10 @@ def build_raw_asset(dataset: RawDataset) -> dg.AssetsDefinition:
     )
     def _raw_asset(context: AssetExecutionContext, warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
         path = settings.raw_dir() / dataset.filename
+        needs = dataset.needs
         with warehouse.connect() as con:
-            rules = _companies_from_warehouse(con) if dataset.needs_companies else company_rules()
-            groups = _groups_from_warehouse(con) if dataset.needs_groups else known_groups()
+            rules = _companies_from_warehouse(con) if "companies" in needs else company_rules()
+            groups = _groups_from_warehouse(con) if "groups" in needs else known_groups()
             with companies_in_scope(rules, groups):
                 result = validate_file(path, dataset.model)
             if not result.ok:

@@ -11,99 +11,69 @@ from pipelines.raw import models
 
 @dataclass(frozen=True)
 class RawDataset:
-    name: str  # table raw.<name>, asset key raw/<name>
-    filename: str  # under raw/
+    name: str  # file raw/<name>.csv, table raw.<name>, asset key raw/<name>
     model: type[pa.DataFrameModel]
     sort_by: tuple[str, ...]
     domain: str
-    needs_companies: bool = False
-    needs_groups: bool = False
+    #: Raw datasets this one is validated against (its upstream assets): companies, groups.
+    needs: tuple[str, ...] = ()
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
 
     @property
     def table(self) -> str:
         return f"raw.{self.name}"
 
-    @property
-    def needs(self) -> list[str]:
-        """Raw datasets this one is validated against (its upstream assets)."""
-        return [
-            n
-            for n, flag in (("companies", self.needs_companies), ("groups", self.needs_groups))
-            if flag
-        ]
-
 
 DATASETS: tuple[RawDataset, ...] = (
-    RawDataset("companies", "companies.csv", models.CompaniesModel, ("ticker",), "companies"),
-    RawDataset("groups", "groups.csv", models.GroupsModel, ("group_name",), "companies"),
+    RawDataset("companies", models.CompaniesModel, ("ticker",), "companies"),
+    RawDataset("groups", models.GroupsModel, ("group_name",), "companies"),
     RawDataset(
         "group_members",
-        "group_members.csv",
         models.GroupMembersModel,
         ("group_name", "ticker"),
         "companies",
-        needs_companies=True,
-        needs_groups=True,
+        needs=("companies", "groups"),
     ),
     RawDataset(
         "financials",
-        "financials.csv",
         models.FinancialsModel,
         ("ticker", "metric", "value_kind", "fiscal_year", "fiscal_quarter", "basis", "published"),
         "earnings",
-        needs_companies=True,
+        needs=("companies",),
     ),
     RawDataset(
         "filing_concepts",
-        "filing_concepts.csv",
         models.FilingConceptsModel,
         ("ticker", "metric", "priority", "concept"),
         "sec",
-        needs_companies=True,
+        needs=("companies",),
     ),
     RawDataset(
         "capex_guidance",
-        "capex_guidance.csv",
         models.CapexGuidanceModel,
         ("ticker", "guided_period", "given_on", "capex_definition"),
         "capex",
-        needs_companies=True,
+        needs=("companies",),
     ),
     RawDataset(
         "coverage_notes",
-        "coverage_notes.csv",
         models.CoverageNotesModel,
         ("ticker", "metric", "first_quarter"),
         "coverage",
-        needs_companies=True,
+        needs=("companies",),
     ),
-    RawDataset("claims", "claims.csv", models.ClaimsModel, ("claim_id",), "claims"),
+    RawDataset("claims", models.ClaimsModel, ("claim_id",), "claims"),
     # Chips, systems and TCO assumptions (three value files, three provenance files).
-    RawDataset("accelerators", "accelerators.csv", models.AcceleratorsModel, ("chip",), "tco"),
+    RawDataset("accelerators", models.AcceleratorsModel, ("chip",), "tco"),
+    RawDataset("accelerator_sources", models.AcceleratorSourcesModel, ("chip", "field"), "tco"),
+    RawDataset("systems", models.SystemsModel, ("system",), "tco"),
+    RawDataset("system_sources", models.SystemSourcesModel, ("system", "field"), "tco"),
+    RawDataset("tco_assumptions", models.TcoAssumptionsModel, ("chip",), "tco"),
     RawDataset(
-        "accelerator_sources",
-        "accelerator_sources.csv",
-        models.AcceleratorSourcesModel,
-        ("chip", "field"),
-        "tco",
-    ),
-    RawDataset("systems", "systems.csv", models.SystemsModel, ("system",), "tco"),
-    RawDataset(
-        "system_sources",
-        "system_sources.csv",
-        models.SystemSourcesModel,
-        ("system", "field"),
-        "tco",
-    ),
-    RawDataset(
-        "tco_assumptions", "tco_assumptions.csv", models.TcoAssumptionsModel, ("chip",), "tco"
-    ),
-    RawDataset(
-        "tco_assumption_sources",
-        "tco_assumption_sources.csv",
-        models.TcoAssumptionSourcesModel,
-        ("chip", "field"),
-        "tco",
+        "tco_assumption_sources", models.TcoAssumptionSourcesModel, ("chip", "field"), "tco"
     ),
 )
 
