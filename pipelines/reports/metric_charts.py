@@ -28,16 +28,21 @@ def _series_colors(entities: list[tuple[str, str]]) -> dict[tuple[str, str], str
     return {e: entity_color(e[1], "group" if e[0] == "group" else "company") for e in entities}
 
 
+def _series(data: pl.DataFrame, column: str) -> tuple[list[tuple[str, str]], dict, dict]:
+    """The (entity_type, entity) series of ``data``, sorted; their colours; and ``column`` by
+    (entity_type, entity, calendar_quarter)."""
+    rows = list(data.iter_rows(named=True))
+    entities = sorted({(r["entity_type"], r["entity"]) for r in rows})
+    colors = _series_colors(entities)
+    lookup = {(r["entity_type"], r["entity"], r["calendar_quarter"]): r[column] for r in rows}
+    return entities, colors, lookup
+
+
 def _ratio_lines(ax: Any, data: pl.DataFrame, column: str, quarters: list[str]) -> list[Any]:
     """One line per company (thin) and group (thick, dashed), breaking at missing quarters,
     each with its last value as an end label; returns the labels (matplotlib ``Text``)."""
     labels: list[tuple[float, float, str, str]] = []
-    entities = sorted({(r["entity_type"], r["entity"]) for r in data.iter_rows(named=True)})
-    colors = _series_colors(entities)
-    lookup = {
-        (r["entity_type"], r["entity"], r["calendar_quarter"]): r[column]
-        for r in data.iter_rows(named=True)
-    }
+    entities, colors, lookup = _series(data, column)
     for entity in entities:
         values = [lookup.get((*entity, q)) for q in quarters]
         is_group = entity[0] == "group"
@@ -116,12 +121,7 @@ def cash_coverage_chart(frame: pl.DataFrame) -> Chart:
         top.set_ylabel("Capex / operating cash flow, %")
         top.legend(loc="upper left", frameon=False, fontsize=8, ncols=3)
         top.set_title(title, loc="left", fontweight="bold")
-        entities = sorted({(r["entity_type"], r["entity"]) for r in data.iter_rows(named=True)})
-        colors = _series_colors(entities)
-        lookup = {
-            (r["entity_type"], r["entity"], r["calendar_quarter"]): r["fcf_after_capex_usd_m"]
-            for r in data.iter_rows(named=True)
-        }
+        entities, colors, lookup = _series(data, "fcf_after_capex_usd_m")
         width = 0.8 / max(len(entities), 1)
         for i, entity in enumerate(entities):
             xs, heights = [], []
