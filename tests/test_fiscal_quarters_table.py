@@ -33,6 +33,10 @@ def table():
     )
     con.execute("CREATE TABLE raw.capex_guidance (ticker VARCHAR, guided_period VARCHAR)")
     con.execute("INSERT INTO raw.capex_guidance VALUES ('JUNE', 'FY2026'), ('JANW', 'FY2026Q1')")
+    # filed quarters widen a company's range too: JANW's FY2019 from a filing
+    con.execute("CREATE SCHEMA sec")
+    con.execute("CREATE TABLE sec.quarterly (ticker VARCHAR, fiscal_year BIGINT)")
+    con.execute("INSERT INTO sec.quarterly VALUES ('JANW', 2019)")
     return build(con)
 
 
@@ -78,8 +82,8 @@ def test_years_are_data_driven_with_a_margin(table):
     }
     assert years["WK53"] == (2024 - MARGIN_YEARS, 2024 + MARGIN_YEARS)
     assert years["JUNE"] == (2023 - MARGIN_YEARS, 2026 + MARGIN_YEARS)  # guidance counts
-    assert years["JANW"] == (2025 - MARGIN_YEARS, 2026 + MARGIN_YEARS)
-    assert years["NOFIG"] == (2023 - MARGIN_YEARS, 2026 + MARGIN_YEARS)
+    assert years["JANW"] == (2019 - MARGIN_YEARS, 2026 + MARGIN_YEARS)  # a filed quarter counts
+    assert years["NOFIG"] == (2019 - MARGIN_YEARS, 2026 + MARGIN_YEARS)  # all companies' range
 
 
 def test_both_directions_match_the_pure_functions(table):
