@@ -102,6 +102,10 @@ def _create_if_absent(con: duckdb.DuckDBPyConnection, table: str, model: type) -
 
 
 # ----------------------------------------------------------------------------- landing
+class CompanyfactsConfig(dg.Config):
+    tickers: list[str] = []  # only these companies this run (the filings sensor); [] = all
+
+
 @dg.asset(
     key=COMPANYFACTS_KEY,
     group_name=GROUP,
@@ -120,9 +124,9 @@ def _create_if_absent(con: duckdb.DuckDBPyConnection, table: str, model: type) -
     metadata={"landing_folder": "raw/sec (SEC_LANDING_DIR)", "source": "https://data.sec.gov"},
 )
 def sec_companyfacts(
-    context: AssetExecutionContext, warehouse: WarehouseResource
+    context: AssetExecutionContext, warehouse: WarehouseResource, config: CompanyfactsConfig
 ) -> dg.MaterializeResult:
-    config = _settings()
+    only, config = set(config.tickers), _settings()
     if not config.enabled:
         return dg.MaterializeResult(
             metadata={**_off(context), "landing_dir": str(config.landing_dir)}
@@ -140,7 +144,7 @@ def sec_companyfacts(
     # against the curated figures) is never landed, and the last good file stays.
     staging = warehouse.stage_folder(config.landing_dir)
     landed, failures = [], []
-    companies = list(config.companies)
+    companies = [c for c in config.companies if not only or c.ticker in only]
     for index, company in enumerate(companies):
         url = company.url(config.base_url)
         try:
