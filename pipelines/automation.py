@@ -132,14 +132,17 @@ def run_key_for(
     return "raw-files-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _asset_graph(context: dg.SensorEvaluationContext):  # type: ignore[no-untyped-def]
-    """The asset graph of the code location the sensor runs in (a test passes
-    ``definitions=`` to ``dg.build_sensor_context``)."""
+def downstream_of(
+    context: dg.SensorEvaluationContext, roots: list[dg.AssetKey]
+) -> tuple[list[dg.AssetKey], list[dg.AssetCheckKey]]:
+    """The assets and checks of ``roots`` and everything downstream, in the code location the
+    sensor runs in (a test passes ``definitions=`` to ``dg.build_sensor_context``)."""
     if context.repository_def is None:
-        raise dg.DagsterInvariantViolationError(
-            "raw_files_sensor needs the definitions it belongs to (repository_def)"
-        )
-    return context.repository_def.asset_graph
+        raise dg.DagsterInvariantViolationError("a sensor needs its definitions (repository_def)")
+    graph = context.repository_def.asset_graph
+    selection = dg.AssetSelection.assets(*roots).downstream()
+    assets = sorted(selection.resolve(graph), key=lambda k: k.to_user_string())
+    return assets, sorted(selection.resolve_checks(graph), key=str)
 
 
 @dg.sensor(
@@ -163,11 +166,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | d
     changes += 1
     cursor = make_cursor(now, changes)
 
-    graph = _asset_graph(context)
-    roots = [mapping[name] for name in changed]
-    selection = dg.AssetSelection.assets(*roots).downstream()
-    asset_keys = sorted(selection.resolve(graph), key=lambda k: k.to_user_string())
-    check_keys = sorted(selection.resolve_checks(graph), key=str)
+    asset_keys, check_keys = downstream_of(context, [mapping[name] for name in changed])
     context.log.info(
         f"changed: {', '.join(changed)} → {len(asset_keys)} asset(s): "
         + ", ".join(k.to_user_string() for k in asset_keys)
