@@ -97,8 +97,9 @@ def sec_filings_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult |
         context.log.warning(f"SEC filings sensor: {problem}")
     cursor = json.dumps(state, sort_keys=True)
     if not found:
-        why = "; ".join(problems) or "no new filing"
-        return dg.SensorResult(skip_reason=f"{len(config.companies)} polled: {why}", cursor=cursor)
+        why = "".join(f"; {p}" for p in problems)
+        skip = f"{len(config.companies)} companies polled, no new periodic report{why}"
+        return dg.SensorResult(skip_reason=skip, cursor=cursor)
     tickers = sorted(found)
     key = "+".join(sorted(a for t in tickers for a in found[t]))
     context.log.info(f"new filings: {found}")
