@@ -284,50 +284,34 @@ _QUARTERLY_HOW = (
 )
 
 
+def _table_spec(key: dg.AssetKey, table: str, model: type, how: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key,
+        deps=[FACTS_KEY],
+        group_name=GROUP,
+        description=table_doc(model).description + how,
+        kinds={"duckdb", "sql", "pandera"},
+        owners=OWNERS,
+        tags=TAGS_TABLE,
+        metadata={
+            "dagster/column_schema": column_schema(model),
+            "dagster/table_name": table,
+            "pandera_model": f"pipelines.sec.models.{model.__name__}",
+        },
+    )
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            QUARTERLY_KEY,
-            deps=[FACTS_KEY],
-            group_name=GROUP,
-            description=table_doc(QuarterlyModel).description + _QUARTERLY_HOW,
-            kinds={"duckdb", "sql", "pandera"},
-            owners=OWNERS,
-            tags=TAGS_TABLE,
-            metadata={
-                "dagster/column_schema": column_schema(QuarterlyModel),
-                "dagster/table_name": QUARTERLY_TABLE,
-                "pandera_model": "pipelines.sec.models.QuarterlyModel",
-            },
+        _table_spec(QUARTERLY_KEY, QUARTERLY_TABLE, QuarterlyModel, _QUARTERLY_HOW),
+        _table_spec(
+            FIRST_REPORTED_KEY, FIRST_REPORTED_TABLE, QuarterlyFirstReportedModel, _QUARTERLY_HOW
         ),
-        dg.AssetSpec(
-            FIRST_REPORTED_KEY,
-            deps=[FACTS_KEY],
-            group_name=GROUP,
-            description=table_doc(QuarterlyFirstReportedModel).description + _QUARTERLY_HOW,
-            kinds={"duckdb", "sql", "pandera"},
-            owners=OWNERS,
-            tags=TAGS_TABLE,
-            metadata={
-                "dagster/column_schema": column_schema(QuarterlyFirstReportedModel),
-                "dagster/table_name": FIRST_REPORTED_TABLE,
-                "pandera_model": "pipelines.sec.models.QuarterlyFirstReportedModel",
-            },
-        ),
-        dg.AssetSpec(
+        _table_spec(
             COVERAGE_KEY,
-            deps=[FACTS_KEY],
-            group_name=GROUP,
-            description=table_doc(FiscalYearCoverageModel).description
-            + "\n\nSQL: `sql/sec/coverage.sql`; rules: `docs/sec.md`.",
-            kinds={"duckdb", "sql", "pandera"},
-            owners=OWNERS,
-            tags=TAGS_TABLE,
-            metadata={
-                "dagster/column_schema": column_schema(FiscalYearCoverageModel),
-                "dagster/table_name": COVERAGE_TABLE,
-                "pandera_model": "pipelines.sec.models.FiscalYearCoverageModel",
-            },
+            COVERAGE_TABLE,
+            FiscalYearCoverageModel,
+            "\n\nSQL: `sql/sec/coverage.sql`; rules: `docs/sec.md`.",
         ),
     ],
     name="sec_quarterly",
