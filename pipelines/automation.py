@@ -1,25 +1,9 @@
-"""Refresh automation: a daily schedule for the whole warehouse and a sensor on raw files.
-
-Both are ``RUNNING`` by default, so ``make ui`` (``dagster dev``, which also starts the
-daemon) runs them without a click in the UI.
-
-- Schedule ``refresh_warehouse_schedule``: runs the job ``refresh_warehouse`` (every asset
-  and check). Cron ``$LEDGER_REFRESH_CRON`` (default ``0 6 * * *``: 06:00 every day) in the
-  time zone ``$LEDGER_REFRESH_TZ`` (default ``UTC``), read when the code location loads.
-- Sensor ``raw_files_sensor``: every ``$LEDGER_SENSOR_INTERVAL_S`` seconds (default 30) it
-  hashes (sha256) each raw file a raw asset reads and compares with the hashes in its cursor,
-  a JSON object ``{"files": {"<file>": "<sha256>"}, "changes": <n>}`` that Dagster stores, so
-  it survives restarts. A file whose content changed (or that appeared, or disappeared)
-  triggers one run of its raw asset and everything downstream of it; touching a file without
-  changing it does nothing. ``changes`` counts the changes seen so far and is part of the run
-  key: a change seen before (change, revert, the same change again) is a new run, while an
-  evaluation retried before its cursor was saved repeats its key (Dagster launches it once).
-  Only regular files are hashed: anything else (a FIFO, a directory) counts as absent, so
-  its asset runs and reports it.
-
-The file → asset mapping is read from ``pipelines.raw.datasets.DATASETS`` at every
-evaluation (a dataset added there is watched without touching this module). Sub-folders of
-``raw/`` (``raw/sec/``: the SEC connector's cache) are not watched.
+"""Refresh automation: a daily schedule for the whole warehouse and a sensor on raw files, both
+``RUNNING`` by default (``make ui`` runs them without a click). Schedule
+``refresh_warehouse_schedule``: job ``refresh_warehouse`` on cron ``$LEDGER_REFRESH_CRON``
+(default daily 06:00) in ``$LEDGER_REFRESH_TZ`` (default UTC). Sensor ``raw_files_sensor``:
+a raw file whose content (sha256) changed runs its raw asset and everything downstream.
+Behaviour, cursor and run keys: docs/refresh-safety.md; the SEC filings sensor: pipelines/sec.
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """Sensor ``sec_filings_sensor``: a new 10-Q or 10-K on EDGAR refreshes that company's figures.
 
-Every ``$SEC_SENSOR_INTERVAL_S`` seconds (default 600) it GETs ``{SEC_BASE_URL}/submissions/
-CIK##########.json`` of each configured company through :class:`SecClient` (User-Agent, at
-most 10 requests per second, retries, deadlines, body limits) with ``If-None-Match`` and
-``If-Modified-Since`` from the last answer: an unchanged company costs a 304 and no body. The
-cursor (JSON, stored by Dagster) holds per CIK ``{etag, last_modified, seen: [accession
-numbers of FORMS filings]}``. Filings not seen before (at the first poll: all) request one run
-of ``sec/companyfacts`` for just those companies (run config ``tickers``) and everything
-downstream, keyed by the new accession numbers. Off unless ``SEC_USER_AGENT`` is set.
+Polls ``{SEC_BASE_URL}/submissions/CIK##########.json`` of each configured company through
+:class:`SecClient` with ``If-None-Match`` / ``If-Modified-Since`` (an unchanged list is a 304);
+the cursor holds per CIK the validators and the FORMS accession numbers seen; new ones request
+one run of ``sec/companyfacts`` for those companies (run config ``tickers``) and everything
+downstream. Details: docs/sec-connector.md, "Noticing new filings".
 """
 
 from __future__ import annotations
