@@ -133,6 +133,11 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
 
     lines = [line for line, _ in rows]
     records = [record for _, record in rows]
+
+    def row_problem(index: int, column: str | None, value: str | None, rule: str) -> Problem:
+        row = json.dumps(records[index], ensure_ascii=False)
+        return Problem(name, lines[index], column, value, rule, row)
+
     series: dict[str, pl.Series] = {}
     bad_cells: set[tuple[int, str]] = set()
     for column, spec in schema.columns.items():
@@ -145,16 +150,7 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
         for indexes, rule in ((failed, type_rule), (non_finite, FINITE_RULE)):
             for index in indexes:
                 bad_cells.add((index, column))
-                problems.append(
-                    Problem(
-                        name,
-                        lines[index],
-                        column,
-                        values[index],
-                        rule,
-                        json.dumps(records[index], ensure_ascii=False),
-                    )
-                )
+                problems.append(row_problem(index, column, values[index], rule))
     frame = pl.DataFrame(series)
     explain = getattr(model, "explain_problem", None)  # a model's own words for its rules
 
@@ -194,16 +190,7 @@ def validate_file(path: Path, model: type[pa.DataFrameModel]) -> ValidationResul
                     check = plain_rule(check)
                     if explain is not None:
                         check = explain(check, frame.row(index, named=True)) or check
-                problems.append(
-                    Problem(
-                        name,
-                        lines[index],
-                        column,
-                        value,
-                        check,
-                        json.dumps(records[index], ensure_ascii=False),
-                    )
-                )
+                problems.append(row_problem(index, column, value, check))
     if problems:
         problems = [_with_row_label(p, model) for p in problems]
         problems.sort(key=lambda p: (p.row or 0, p.column or "", p.rule))
