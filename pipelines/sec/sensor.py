@@ -9,6 +9,7 @@ downstream. Details: docs/sec-connector.md, "Noticing new filings".
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -42,7 +43,9 @@ def poll(
 ) -> tuple[dict[str, Any], dict[str, list[str]], list[str]]:
     """(new cursor, {ticker: new accession numbers}, problems). A company that fails keeps
     its cursor entry; an unreachable server ends the poll."""
-    client, state = SecClient(config), dict(cursor)
+    # a tick must end within Dagster's sensor timeout (60 s): the whole poll gets 45 s
+    client = SecClient(dataclasses.replace(config, fetch_deadline_s=45.0))
+    state = dict(cursor)
     found: dict[str, list[str]] = {}
     problems: list[str] = []
     for company in config.companies:
