@@ -1,25 +1,9 @@
-"""Refresh automation: a daily schedule for the whole warehouse and a sensor on raw files.
-
-Both are ``RUNNING`` by default, so ``make ui`` (``dagster dev``, which also starts the
-daemon) runs them without a click in the UI.
-
-- Schedule ``refresh_warehouse_schedule``: runs the job ``refresh_warehouse`` (every asset
-  and check). Cron ``$LEDGER_REFRESH_CRON`` (default ``0 6 * * *``: 06:00 every day) in the
-  time zone ``$LEDGER_REFRESH_TZ`` (default ``UTC``), read when the code location loads.
-- Sensor ``raw_files_sensor``: every ``$LEDGER_SENSOR_INTERVAL_S`` seconds (default 30) it
-  hashes (sha256) each raw file a raw asset reads and compares with the hashes in its cursor,
-  a JSON object ``{"files": {"<file>": "<sha256>"}, "changes": <n>}`` that Dagster stores, so
-  it survives restarts. A file whose content changed (or that appeared, or disappeared)
-  triggers one run of its raw asset and everything downstream of it; touching a file without
-  changing it does nothing. ``changes`` counts the changes seen so far and is part of the run
-  key: a change seen before (change, revert, the same change again) is a new run, while an
-  evaluation retried before its cursor was saved repeats its key (Dagster launches it once).
-  Only regular files are hashed: anything else (a FIFO, a directory) counts as absent, so
-  its asset runs and reports it.
-
-The file → asset mapping is read from ``pipelines.raw.datasets.DATASETS`` at every
-evaluation (a dataset added there is watched without touching this module). Sub-folders of
-``raw/`` (``raw/sec/``: the SEC connector's cache) are not watched.
+"""Refresh automation: a daily schedule for the whole warehouse and a sensor on raw files, both
+``RUNNING`` by default (``make ui`` runs them without a click). Schedule
+``refresh_warehouse_schedule``: job ``refresh_warehouse`` on cron ``$LEDGER_REFRESH_CRON``
+(default daily 06:00) in ``$LEDGER_REFRESH_TZ`` (default UTC). Sensor ``raw_files_sensor``:
+a raw file whose content (sha256) changed runs its raw asset and everything downstream.
+Behaviour, cursor and run keys: docs/refresh-safety.md; the SEC filings sensor: pipelines/sec.
 """
 
 from __future__ import annotations
@@ -132,14 +116,17 @@ def run_key_for(
     return "raw-files-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _asset_graph(context: dg.SensorEvaluationContext):  # type: ignore[no-untyped-def]
-    """The asset graph of the code location the sensor runs in (a test passes
-    ``definitions=`` to ``dg.build_sensor_context``)."""
+def downstream_of(
+    context: dg.SensorEvaluationContext, roots: list[dg.AssetKey]
+) -> tuple[list[dg.AssetKey], list[dg.AssetCheckKey]]:
+    """The assets and checks of ``roots`` and everything downstream, in the code location the
+    sensor runs in (a test passes ``definitions=`` to ``dg.build_sensor_context``)."""
     if context.repository_def is None:
-        raise dg.DagsterInvariantViolationError(
-            "raw_files_sensor needs the definitions it belongs to (repository_def)"
-        )
-    return context.repository_def.asset_graph
+        raise dg.DagsterInvariantViolationError("a sensor needs its definitions (repository_def)")
+    graph = context.repository_def.asset_graph
+    selection = dg.AssetSelection.assets(*roots).downstream()
+    assets = sorted(selection.resolve(graph), key=lambda k: k.to_user_string())
+    return assets, sorted(selection.resolve_checks(graph), key=str)
 
 
 @dg.sensor(
@@ -163,11 +150,7 @@ def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | d
     changes += 1
     cursor = make_cursor(now, changes)
 
-    graph = _asset_graph(context)
-    roots = [mapping[name] for name in changed]
-    selection = dg.AssetSelection.assets(*roots).downstream()
-    asset_keys = sorted(selection.resolve(graph), key=lambda k: k.to_user_string())
-    check_keys = sorted(selection.resolve_checks(graph), key=str)
+    asset_keys, check_keys = downstream_of(context, [mapping[name] for name in changed])
     context.log.info(
         f"changed: {', '.join(changed)} → {len(asset_keys)} asset(s): "
         + ", ".join(k.to_user_string() for k in asset_keys)

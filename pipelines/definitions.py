@@ -15,6 +15,7 @@ from pipelines.reports.assets import REPORT_ASSETS
 from pipelines.sec.assets import SEC_ASSETS
 from pipelines.sec.bulk_assets import SEC_BULK_ASSETS, SEC_BULK_CHECKS
 from pipelines.sec.checks import SEC_CHECKS
+from pipelines.sec.sensor import sec_filings_sensor
 from pipelines.sqlmodels.assets import sql_model_assets
 from pipelines.warehouse import WarehouseResource
 
@@ -30,7 +31,7 @@ defs = dg.Definitions(
     asset_checks=ALL_CHECKS,
     jobs=[refresh_warehouse],
     schedules=SCHEDULES,
-    sensors=SENSORS,
+    sensors=[*SENSORS, sec_filings_sensor],
     resources={"warehouse": WarehouseResource(), "settings": LedgerSettings.from_env()},
     # One process, steps in order: DuckDB has a single writer, and the data is small.
     executor=dg.in_process_executor,

@@ -35,6 +35,11 @@ class LedgerSettings(dg.ConfigurableResource):
         default="GB200 NVL72",
         description="tco.cluster_comparison: the system the others are compared with",
     )
+    today: str = Field(
+        default="",
+        description="meta.freshness: the day lateness is measured at, YYYY-MM-DD (empty: the "
+        "day the model runs); set it to replay a past day",
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> LedgerSettings:
@@ -59,4 +64,5 @@ class LedgerSettings(dg.ConfigurableResource):
             "tco_reference_chip": self.tco_reference_chip,
             "tco_advantage_reading": self.tco_advantage_reading,
             "tco_reference_system": self.tco_reference_system,
+            "today": self.today or None,
         }

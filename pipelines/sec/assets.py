@@ -102,6 +102,10 @@ def _create_if_absent(con: duckdb.DuckDBPyConnection, table: str, model: type) -
 
 
 # ----------------------------------------------------------------------------- landing
+class CompanyfactsConfig(dg.Config):
+    tickers: list[str] = []  # only these companies this run (the filings sensor); [] = all
+
+
 @dg.asset(
     key=COMPANYFACTS_KEY,
     group_name=GROUP,
@@ -120,9 +124,9 @@ def _create_if_absent(con: duckdb.DuckDBPyConnection, table: str, model: type) -
     metadata={"landing_folder": "raw/sec (SEC_LANDING_DIR)", "source": "https://data.sec.gov"},
 )
 def sec_companyfacts(
-    context: AssetExecutionContext, warehouse: WarehouseResource
+    context: AssetExecutionContext, warehouse: WarehouseResource, config: CompanyfactsConfig
 ) -> dg.MaterializeResult:
-    config = _settings()
+    only, config = set(config.tickers), _settings()
     if not config.enabled:
         return dg.MaterializeResult(
             metadata={**_off(context), "landing_dir": str(config.landing_dir)}
@@ -140,7 +144,7 @@ def sec_companyfacts(
     # against the curated figures) is never landed, and the last good file stays.
     staging = warehouse.stage_folder(config.landing_dir)
     landed, failures = [], []
-    companies = list(config.companies)
+    companies = [c for c in config.companies if not only or c.ticker in only]
     for index, company in enumerate(companies):
         url = company.url(config.base_url)
         try:
@@ -280,50 +284,34 @@ _QUARTERLY_HOW = (
 )
 
 
+def _table_spec(key: dg.AssetKey, table: str, model: type, how: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key,
+        deps=[FACTS_KEY],
+        group_name=GROUP,
+        description=table_doc(model).description + how,
+        kinds={"duckdb", "sql", "pandera"},
+        owners=OWNERS,
+        tags=TAGS_TABLE,
+        metadata={
+            "dagster/column_schema": column_schema(model),
+            "dagster/table_name": table,
+            "pandera_model": f"pipelines.sec.models.{model.__name__}",
+        },
+    )
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            QUARTERLY_KEY,
-            deps=[FACTS_KEY],
-            group_name=GROUP,
-            description=table_doc(QuarterlyModel).description + _QUARTERLY_HOW,
-            kinds={"duckdb", "sql", "pandera"},
-            owners=OWNERS,
-            tags=TAGS_TABLE,
-            metadata={
-                "dagster/column_schema": column_schema(QuarterlyModel),
-                "dagster/table_name": QUARTERLY_TABLE,
-                "pandera_model": "pipelines.sec.models.QuarterlyModel",
-            },
+        _table_spec(QUARTERLY_KEY, QUARTERLY_TABLE, QuarterlyModel, _QUARTERLY_HOW),
+        _table_spec(
+            FIRST_REPORTED_KEY, FIRST_REPORTED_TABLE, QuarterlyFirstReportedModel, _QUARTERLY_HOW
         ),
-        dg.AssetSpec(
-            FIRST_REPORTED_KEY,
-            deps=[FACTS_KEY],
-            group_name=GROUP,
-            description=table_doc(QuarterlyFirstReportedModel).description + _QUARTERLY_HOW,
-            kinds={"duckdb", "sql", "pandera"},
-            owners=OWNERS,
-            tags=TAGS_TABLE,
-            metadata={
-                "dagster/column_schema": column_schema(QuarterlyFirstReportedModel),
-                "dagster/table_name": FIRST_REPORTED_TABLE,
-                "pandera_model": "pipelines.sec.models.QuarterlyFirstReportedModel",
-            },
-        ),
-        dg.AssetSpec(
+        _table_spec(
             COVERAGE_KEY,
-            deps=[FACTS_KEY],
-            group_name=GROUP,
-            description=table_doc(FiscalYearCoverageModel).description
-            + "\n\nSQL: `sql/sec/coverage.sql`; rules: `docs/sec.md`.",
-            kinds={"duckdb", "sql", "pandera"},
-            owners=OWNERS,
-            tags=TAGS_TABLE,
-            metadata={
-                "dagster/column_schema": column_schema(FiscalYearCoverageModel),
-                "dagster/table_name": COVERAGE_TABLE,
-                "pandera_model": "pipelines.sec.models.FiscalYearCoverageModel",
-            },
+            COVERAGE_TABLE,
+            FiscalYearCoverageModel,
+            "\n\nSQL: `sql/sec/coverage.sql`; rules: `docs/sec.md`.",
         ),
     ],
     name="sec_quarterly",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -82,6 +82,7 @@ class FetchResult:
     waits: list[float] = field(default_factory=list)
     received_bytes: int = 0  # as sent by the server (compressed)
     body_bytes: int = 0  # after decompression
+    headers: Mapping[str, str] = field(default_factory=dict)  # ETag, Last-Modified...
 
 
 class SecClient:
@@ -145,14 +146,17 @@ class SecClient:
             )
 
     # ------------------------------------------------------------------- requests
-    def get(self, url: str) -> FetchResult:
-        """The body of ``url`` (decompressed) in memory, or :class:`SecFetchError`."""
+    def get(self, url: str, headers: dict[str, str] | None = None) -> FetchResult:
+        """The body of ``url`` (decompressed) in memory, or :class:`SecFetchError`; with
+        conditional ``headers`` (If-None-Match...) a 304 is a result with an empty body."""
         buffer = io.BytesIO()
-        result = self.download(url, buffer)
+        result = self.download(url, buffer, headers)
         result.body = buffer.getvalue()
         return result
 
-    def download(self, url: str, sink: IO[bytes]) -> FetchResult:
+    def download(
+        self, url: str, sink: IO[bytes], headers: dict[str, str] | None = None
+    ) -> FetchResult:
         """Stream the decompressed body of ``url`` into ``sink``; :class:`SecFetchError` if
         it fails, is refused, is too large or takes too long (``sink`` then holds a part)."""
         import requests
@@ -179,9 +183,9 @@ class SecClient:
         )
         with _Request(self, url, deadline, why) as request:
             try:
-                response = self.session.get(url, timeout=timeout, stream=True)
+                response = self.session.get(url, timeout=timeout, stream=True, headers=headers)
                 try:
-                    return self._read(request, response, sink)
+                    return self._read(request, response, sink, bool(headers))
                 finally:
                     response.close()
             except SecFetchError:
@@ -211,9 +215,13 @@ class SecClient:
             except requests.RequestException as error:
                 raise SecFetchError(url, f"{type(error).__name__}: {error}") from error
 
-    def _read(self, request: _Request, response: requests.Response, sink: IO[bytes]) -> FetchResult:
+    def _read(
+        self, request: _Request, response: requests.Response, sink: IO[bytes], conditional: bool
+    ) -> FetchResult:
         url, config = request.url, self.config
         attempts = len(request.waits) + 1
+        if response.status_code == 304 and conditional:
+            return FetchResult(url, b"", 304, attempts, None, list(request.waits))
         if response.status_code != 200:
             reason = f"HTTP {response.status_code} {response.reason or ''}".strip()
             if response.status_code in RETRY_STATUSES:
@@ -253,4 +261,5 @@ class SecClient:
             list(request.waits),
             received_bytes=received,
             body_bytes=decoder.size,
+            headers=response.headers,
         )

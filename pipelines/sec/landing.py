@@ -28,6 +28,7 @@ import polars as pl
 from pipelines.sec.config import Company
 from pipelines.sec.models import FactsModel
 from pipelines.sec.parse import parse_files, read_entity
+from pipelines.warehouse.swap import fsync_dir
 
 if TYPE_CHECKING:
     from pipelines.sec.client import FetchResult, SecClient
@@ -45,14 +46,6 @@ class Landed:
     sha256: str
     facts: int
     entity_name: str | None
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _configured_concepts(facts: pl.DataFrame, company: Company) -> set[str]:
@@ -132,7 +125,7 @@ def _publish(temp: Path, company: Company, target: Path, previous: Path | None =
             digest.update(block)
     size = temp.stat().st_size
     os.replace(temp, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return Landed(
         ticker=company.ticker,
         path=target,

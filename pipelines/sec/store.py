@@ -33,6 +33,8 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from pipelines.warehouse.swap import fsync_dir
+
 ALIAS = "sec_bulk"
 #: Tables of the store, and the warehouse view that exposes each.
 VIEWS = {
@@ -74,14 +76,6 @@ class StoreBusyError(RuntimeError):
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class StoreBuilder:
@@ -130,7 +124,7 @@ class StoreBuilder:
         with open(self.path, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(self.path, self.store)
-        _fsync_dir(self.store.parent)
+        fsync_dir(self.store.parent)
 
     def discard(self) -> None:
         try:
