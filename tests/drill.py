@@ -38,13 +38,14 @@ class Drill:
     restated: tuple[str, str] | None = None  # (ticker, calendar quarter)
 
     def may_change(self, ticker: str, calendar_quarter: str) -> bool:
-        """True for a new quarter, the restated quarter and the seven after it (growth, TTM and
-        TTM growth depend on up to eight quarters)."""
+        """True for a new quarter, and for the quarters of the restated quarter's fiscal year
+        (a derived quarter of that year, e.g. Q4 = FY - (Q1 + Q2 + Q3), changes with it) and
+        the seven after each (growth, TTM and TTM growth depend on up to eight quarters)."""
         if self.new_quarters.get(ticker) == calendar_quarter:
             return True
         if self.restated and self.restated[0] == ticker:
             base = self.restated[1]
-            return calendar_quarter in {shift_calendar_quarter(base, k) for k in range(8)}
+            return calendar_quarter in {shift_calendar_quarter(base, k) for k in range(-3, 11)}
         return False
 
 
@@ -130,8 +131,13 @@ def append_next_quarter(raw: Path) -> Drill:
                             "compiled_by": "unnamed",
                         }
                     )
-    # a restatement: the earliest dated discrete quarter of a company's capex metric
-    capex_metric = {c["ticker"]: c["capex_metric"] for c in companies if c.get("capex_metric")}
+    # a restatement: the earliest dated discrete quarter of the capex metric of the first
+    # company whose capex is that one metric (no proceeds to subtract, so capex changes too)
+    capex_metric = {
+        c["ticker"]: c["capex_metric"]
+        for c in companies
+        if c.get("capex_metric") and not c.get("capex_less_metric")
+    }
     for ticker, metric in sorted(capex_metric.items()):
         old = [
             r
@@ -150,6 +156,7 @@ def append_next_quarter(raw: Path) -> Drill:
                     "published": results.isoformat(),
                     "published_before": "",
                     "source_note": f"{NOTE}: restated",
+                    "source_type": "filing",  # a restatement comes in the next 10-Q / 10-K
                 }
             )
             fy, q = _period(row)

@@ -99,6 +99,8 @@ def derive(discrete: dict[int, float], cumulative: dict[int, float]) -> dict[int
             "value": value,
             "is_exact": True,
             "year_periods": "",
+            "source_kind": "curated",
+            "source_ref": f"https://example.org/{name}",
         }
         for kind, q, value, name in periods
     ]

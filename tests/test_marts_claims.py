@@ -352,7 +352,8 @@ def _googl_capex_without_2024q2() -> list[dict]:
     periods = [
         {"as_of": TODAY, "ticker": "GOOGL", "metric": "capex_purchases_pp_e", "fiscal_year": fy,
          "kind": kind, "fiscal_quarter": q, "period": name, "value": value, "is_exact": True,
-         "year_periods": "Q1, Q3, FY" if fy == 2024 else "Q1, Q2"}
+         "year_periods": "Q1, Q3, FY" if fy == 2024 else "Q1, Q2",
+         "source_kind": "curated", "source_ref": f"https://example.org/{fy}/{name}"}
         for fy, kind, q, name, value in reported
     ]  # fmt: skip
     fiscal_quarters = [

@@ -356,6 +356,7 @@ def test_undated_figures_are_not_known_on_a_claim_date() -> None:
             "source_kind": "curated",
             "source_type": "secondary",
             "is_verified": True,
+            "source_rank": 3,
             **SOURCE,
             **dates,
         }

@@ -155,6 +155,27 @@ methods AS (
         END AS method
     FROM quarters
     WHERE coalesce(reported_value, derived_value) IS NOT NULL
+),
+-- the figures a derived quarter was computed from: those whose symbol its method names
+-- ('Q4 = FY - 9M = ...' names FY and 9M)
+legs AS (
+    SELECT m.as_of, m.ticker, m.metric, m.fiscal_year, m.fiscal_quarter,
+        count(DISTINCT rp.source_kind) AS kinds, any_value(rp.source_kind) AS kind,
+        string_agg(rp.symbol || ': ' || rp.source_ref, ' ; '
+            ORDER BY rp.kind DESC, rp.fiscal_quarter) AS refs
+    FROM methods AS m
+    JOIN (
+        SELECT *, CASE WHEN derivation IS NOT NULL THEN 'FY' ELSE period END AS symbol
+        FROM as_of.reported_periods
+        WHERE is_exact
+    ) AS rp
+        ON rp.as_of = m.as_of AND rp.ticker = m.ticker AND rp.metric = m.metric
+        AND rp.fiscal_year = m.fiscal_year
+        AND regexp_matches(
+            split_part(m.method, ' = ', 2), '(^|[^A-Za-z0-9])' || rp.symbol || '([^A-Za-z0-9]|$)'
+        )
+    WHERE m.method IS NOT NULL
+    GROUP BY ALL
 )
 SELECT
     m.as_of,
@@ -185,13 +206,6 @@ LEFT JOIN as_of.reported_periods AS rp
     ON rp.as_of = m.as_of AND rp.ticker = m.ticker AND rp.metric = m.metric
     AND rp.fiscal_year = m.fiscal_year AND rp.kind = 'discrete'
     AND rp.fiscal_quarter = m.fiscal_quarter
-LEFT JOIN (
-    SELECT as_of, ticker, metric, fiscal_year,
-        count(DISTINCT source_kind) AS kinds, any_value(source_kind) AS kind,
-        string_agg(DISTINCT period || ': ' || source_ref, ' ; ') AS refs
-    FROM as_of.reported_periods
-    WHERE is_exact
-    GROUP BY ALL
-) AS y
+LEFT JOIN legs AS y
     ON y.as_of = m.as_of AND y.ticker = m.ticker AND y.metric = m.metric
-    AND y.fiscal_year = m.fiscal_year
+    AND y.fiscal_year = m.fiscal_year AND y.fiscal_quarter = m.fiscal_quarter
