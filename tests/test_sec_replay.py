@@ -217,6 +217,16 @@ def test_replay_the_sensor_keeps_the_ledger_current(edgar, warehouse_file, monke
             ("GOOGL", "revenue", 2025, 2, 96428.0, 96428.0),
         ]
 
+        # ... and the ledger uses them: the filed figures are in staging, the mart row names
+        # the filing, and no source disagrees
+        assert filed_keys(warehouse_file) == set(at_d1)
+        assert mart_source(warehouse_file, "GOOGL", "capex", "2025Q2") == (
+            22446.0,
+            "filing",
+            "0001652044-25-000062",
+        )
+        assert reconciliation(warehouse_file) == []
+
         # the same day again: both 304, no run, nothing changes
         again, statuses = step("2025-07-24")
         assert statuses == [304, 304] and not again.run_requests
@@ -242,6 +252,12 @@ def test_replay_the_sensor_keeps_the_ledger_current(edgar, warehouse_file, monke
             [("GOOGL", 2025, 3), ("GOOGL", 2025, 4), ("GOOGL", 2026, 1)]
             + [("NVDA", 2026, 2), ("NVDA", 2026, 3), ("NVDA", 2026, 4), ("NVDA", 2027, 1)]
         )
+        assert filed_keys(warehouse_file) == set(at_d2)
+        assert mart_source(warehouse_file, "NVDA", "revenue", "2026Q1")[1:] == (
+            "filing",
+            "0001045810-26-000052",
+        )
+        assert reconciliation(warehouse_file) == []
         # current by itself: on 2026-06-16 neither company has a late quarter
         assert late(warehouse_file, ("GOOGL", "NVDA")) == []
 
@@ -250,6 +266,30 @@ def test_replay_the_sensor_keeps_the_ledger_current(edgar, warehouse_file, monke
         result, statuses = step("2026-06-17")
         assert statuses == [304, 200] and not result.run_requests
         assert _quarterly(warehouse_file) == at_d2
+
+
+def filed_keys(path: Path) -> set[tuple]:
+    """(ticker, metric, fiscal year, fiscal quarter) of the filed figures in the ledger."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT DISTINCT ticker, metric, fiscal_year, fiscal_quarter FROM staging.figures "
+            "WHERE source_kind = 'filing'"
+        ).fetchall()
+    return set(rows)
+
+
+def mart_source(path: Path, ticker: str, metric: str, quarter: str) -> tuple:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "SELECT value_usd_m, source_kind, source_ref FROM marts.company_quarterly "
+            "WHERE ticker = ? AND metric = ? AND calendar_quarter = ?",
+            [ticker, metric, quarter],
+        ).fetchone()
+
+
+def reconciliation(path: Path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT * FROM meta.reconciliation").fetchall()
 
 
 def late(path: Path, tickers: tuple[str, ...]) -> list[tuple]:
