@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from pipelines import cli, settings
-from tests.conftest import FIXTURE_RAW, SHIPPED_RAW
+from tests.conftest import FIXTURE_RAW, SHIPPED_RAW, RefreshedRun
 
 SCRIPT = settings.REPO_ROOT / "scripts" / "docs_examples.py"
 
@@ -85,8 +85,9 @@ def test_fixture_examples_match_their_queries(path: Path, refreshed_warehouse: P
 
 
 @pytest.fixture(scope="module")
-def shipped_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return docs.build_warehouse(SHIPPED_RAW, tmp_path_factory.mktemp("shipped"))
+def shipped_warehouse(shipped_run: RefreshedRun) -> Path:
+    """The session's refresh of the shipped raw/ (what ``docs.build_warehouse`` builds)."""
+    return shipped_run.path
 
 
 def test_shipped_examples_match_while_raw_is_unchanged(request: pytest.FixtureRequest) -> None:
