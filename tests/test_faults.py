@@ -150,8 +150,16 @@ FORKER = textwrap.dedent(
     # A child runs `python -m pipelines.refresh` in all but the process start, stops itself
     # at its fault point; this parent sees it stopped, kills it with SIGKILL, and reports.
     import json, os, signal, sys
+    import dagster as dg, duckdb
     import pipelines.definitions
     from pipelines import refresh
+
+    # What every run does once per process, done here once instead of in every child: the
+    # ephemeral instance's storage set-up and the modules a parameterised query imports.
+    with dg.DagsterInstance.ephemeral():
+        pass
+    with duckdb.connect() as con:
+        con.execute("SELECT ?::VARCHAR", ["warm"]).fetchall()
 
     cases = json.load(sys.stdin)
     pids = []
