@@ -61,11 +61,17 @@ def _sec_connector_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @dataclass(frozen=True)
 class RefreshedRun:
-    """The session's one refresh: its warehouse file and its run (materialization metadata,
-    check evaluations)."""
+    """A refresh done once per session: its warehouse file and its run (materialization
+    metadata, check evaluations)."""
 
     path: Path
     result: dg.ExecuteInProcessResult
+
+    @property
+    def reports(self) -> Path:
+        """The charts it drew, with their cache (copy it as a refresh's reports folder: charts
+        of unchanged data are then reused, not redrawn)."""
+        return self.path.parent / "reports"
 
 
 @pytest.fixture(scope="session")
