@@ -22,6 +22,28 @@ SHIPPED_RAW = settings.REPO_ROOT / "raw"
 REPO_RAW = FIXTURE_RAW
 
 
+#: How many tests this session collected, counting deselected ones (``-k``, ``-m``): what
+#: ``pytest --collect-only`` counts, known when the session collected the whole suite.
+_COLLECTED: dict[str, int] = {}
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    _COLLECTED["deselected"] = _COLLECTED.get("deselected", 0) + len(items)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    if config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.getoption("lf", False):
+        _COLLECTED["suite"] = len(session.items) + _COLLECTED.get("deselected", 0)
+
+
+@pytest.fixture(scope="session")
+def suite_test_count() -> int | None:
+    """The number of tests of the whole suite when this session collected all of it (every
+    xdist worker does), else None."""
+    return _COLLECTED.get("suite")
+
+
 @pytest.fixture
 def raw_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of raw/ that the test may break; LEDGER_RAW_DIR points at it."""

@@ -61,6 +61,7 @@ def drilled(
     drill = append_next_quarter(after_raw)
     _no_error_check_failed(shipped_run.result)
     after = root / "after.duckdb"
+    shutil.copytree(shipped_run.reports, root / "reports_after")  # unchanged charts: reused
     _refresh(after_raw, after, root / "reports_after")
     return shipped_run.path, after, drill
 
