@@ -33,7 +33,8 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     config = session.config
-    if config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.getoption("lf", False):
+    whole = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    if whole and not config.getoption("lf", False):
         _COLLECTED["suite"] = len(session.items) + _COLLECTED.get("deselected", 0)
 
 
