@@ -1,5 +1,6 @@
 """Shared fixtures: every test gets its own warehouse file and its own copy of raw/."""
 
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ import duckdb
 import pytest
 
 from pipelines import settings
+from pipelines.reports.chart_config import REPORTS_DIR_ENV
 
 #: Tests that assert values read this frozen copy of raw/ (v2 format, as of 2025-09-05), so
 #: adding next quarter's figures to raw/ never changes what they see.
@@ -18,6 +20,29 @@ FIXTURE_RAW = Path(__file__).parent / "fixtures" / "raw_snapshot_2025-09-05"
 #: The shipped raw/ folder: only tests of pinned historical quarters read it.
 SHIPPED_RAW = settings.REPO_ROOT / "raw"
 REPO_RAW = FIXTURE_RAW
+
+
+#: How many tests this session collected, counting deselected ones (``-k``, ``-m``): what
+#: ``pytest --collect-only`` counts, known when the session collected the whole suite.
+_COLLECTED: dict[str, int] = {}
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    _COLLECTED["deselected"] = _COLLECTED.get("deselected", 0) + len(items)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    whole = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    if whole and not config.getoption("lf", False):
+        _COLLECTED["suite"] = len(session.items) + _COLLECTED.get("deselected", 0)
+
+
+@pytest.fixture(scope="session")
+def suite_test_count() -> int | None:
+    """The number of tests of the whole suite when this session collected all of it (every
+    xdist worker does), else None."""
+    return _COLLECTED.get("suite")
 
 
 @pytest.fixture
@@ -59,11 +84,17 @@ def _sec_connector_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @dataclass(frozen=True)
 class RefreshedRun:
-    """The session's one refresh: its warehouse file and its run (materialization metadata,
-    check evaluations)."""
+    """A refresh done once per session: its warehouse file and its run (materialization
+    metadata, check evaluations)."""
 
     path: Path
     result: dg.ExecuteInProcessResult
+
+    @property
+    def reports(self) -> Path:
+        """The charts it drew, with their cache (copy it as a refresh's reports folder: charts
+        of unchanged data are then reused, not redrawn)."""
+        return self.path.parent / "reports"
 
 
 @pytest.fixture(scope="session")
@@ -75,21 +106,57 @@ def refreshed_warehouse(refreshed_run: RefreshedRun) -> Path:
     return refreshed_run.path
 
 
-@pytest.fixture(scope="session")
-def refreshed_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshedRun:
-    """The refresh behind ``refreshed_warehouse``, with its run result (read-only)."""
+def shared_dir(factory: pytest.TempPathFactory) -> Path:
+    """A folder every pytest-xdist worker of this session sees (the workers' base temp
+    folders are siblings in it); without xdist, the session's own base temp folder."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def refresh_once(factory: pytest.TempPathFactory, name: str, raw: Path) -> RefreshedRun:
+    """A full refresh of a copy of ``raw``, done once per session whatever the number of
+    xdist workers: the first worker to ask builds it under a file lock and keeps the run's
+    events beside the warehouse; the others wait for the lock and read them back."""
+    from dagster._serdes import deserialize_value, serialize_value
+
+    from pipelines.definitions import defs
     from pipelines.refresh import failure_messages, run_refresh
 
-    root = tmp_path_factory.mktemp("refreshed")
-    raw = root / "raw"
-    shutil.copytree(REPO_RAW, raw, ignore=shutil.ignore_patterns("sec"))
-    path = root / "warehouse.duckdb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(settings.RAW_DIR_ENV, str(raw))
-        mp.setenv(settings.WAREHOUSE_ENV, str(path))
-        mp.delenv("DAGSTER_HOME", raising=False)
-        for name in [n for n in os.environ if n.startswith("SEC_")]:
-            mp.delenv(name, raising=False)
-        result = run_refresh()
-    assert result.success, failure_messages(result)
-    return RefreshedRun(path, result)
+    root = shared_dir(factory) / f"refreshed-{name}"
+    done = root / "run.json"
+    with (shared_dir(factory) / f"refreshed-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir()
+            shutil.copytree(raw, root / "raw", ignore=shutil.ignore_patterns("sec"))
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv(settings.RAW_DIR_ENV, str(root / "raw"))
+                mp.setenv(settings.WAREHOUSE_ENV, str(root / "warehouse.duckdb"))
+                mp.setenv(REPORTS_DIR_ENV, str(root / "reports"))
+                mp.delenv("DAGSTER_HOME", raising=False)
+                for env in [n for n in os.environ if n.startswith("SEC_")]:
+                    mp.delenv(env, raising=False)
+                result = run_refresh(log_level="ERROR")
+            assert result.success, failure_messages(result)
+            text = serialize_value([result.dagster_run, list(result.all_events)])
+            done.with_suffix(".tmp").write_text(text, encoding="utf-8")
+            done.with_suffix(".tmp").rename(done)
+            return RefreshedRun(root / "warehouse.duckdb", result)
+    run, events = deserialize_value(done.read_text(encoding="utf-8"), list)
+    result = dg.ExecuteInProcessResult(events, run, None, defs.resolve_job_def("refresh_warehouse"))
+    return RefreshedRun(root / "warehouse.duckdb", result)
+
+
+@pytest.fixture(scope="session")
+def refreshed_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshedRun:
+    """The refresh behind ``refreshed_warehouse`` (the frozen raw snapshot), with its run
+    result (read-only): materialization metadata, check evaluations."""
+    return refresh_once(tmp_path_factory, "fixture", REPO_RAW)
+
+
+@pytest.fixture(scope="session")
+def shipped_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshedRun:
+    """A warehouse refreshed once per session from the shipped raw/ (read-only: copy it to
+    change it)."""
+    return refresh_once(tmp_path_factory, "shipped", SHIPPED_RAW)

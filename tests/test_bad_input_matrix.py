@@ -37,7 +37,7 @@ from pipelines import settings
 from pipelines.raw.datasets import DATASETS, RawDataset
 from pipelines.raw.reference import companies_in_scope, company_rules, known_groups
 from pipelines.raw.validation import ValidationResult, problems_frame, validate_file
-from pipelines.refresh import failure_messages, run_refresh
+from pipelines.refresh import failure_messages
 from tests.conftest import REPO_RAW
 
 Row = dict[str, str]
@@ -534,18 +534,17 @@ def matrix_raw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def warehouse(
-    matrix_raw: Path, tmp_path_factory: pytest.TempPathFactory
+    matrix_raw: Path, refreshed_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Path, Path, list[tuple[str, int, str]]]]:
-    """(raw folder, warehouse file, its tables' hashes): refreshed once, for the end-to-end
-    cases."""
+    """(raw folder, warehouse file, its tables' hashes) for the end-to-end cases: a copy of
+    the session's golden warehouse, refreshed from the same raw snapshot."""
     path = tmp_path_factory.mktemp("matrix-warehouse") / "warehouse.duckdb"
+    shutil.copyfile(refreshed_warehouse, path)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(settings.WAREHOUSE_ENV, str(path))
         mp.delenv("DAGSTER_HOME", raising=False)
         for name in [n for n in os.environ if n.startswith("SEC_")]:
             mp.delenv(name, raising=False)
-        result = run_refresh(log_level="ERROR")
-        assert result.success, failure_messages(result)
         yield matrix_raw, path, tables(path)
 
 

@@ -19,7 +19,8 @@ import pytest
 import yaml
 
 from pipelines import cli, settings
-from tests.conftest import FIXTURE_RAW, SHIPPED_RAW
+from pipelines.reports.chart_config import REPORTS_DIR_ENV
+from tests.conftest import FIXTURE_RAW, SHIPPED_RAW, RefreshedRun
 
 SCRIPT = settings.REPO_ROOT / "scripts" / "docs_examples.py"
 
@@ -35,6 +36,17 @@ def _load():
 
 docs = _load()
 DOC_FILES = docs.doc_files()
+
+
+@pytest.fixture(autouse=True)
+def _test_count_of_this_session(
+    suite_test_count: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The docs' test count is what ``pytest --collect-only`` counts; when this session
+    collected the whole suite it knows that number already, and a second pytest collecting
+    everything again (seconds of CPU per worker) is not run."""
+    if suite_test_count is not None:
+        monkeypatch.setitem(docs.NUMBERS, "test-count", lambda: f"{suite_test_count:,}")
 
 
 def _rel(path: Path) -> str:
@@ -85,8 +97,9 @@ def test_fixture_examples_match_their_queries(path: Path, refreshed_warehouse: P
 
 
 @pytest.fixture(scope="module")
-def shipped_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return docs.build_warehouse(SHIPPED_RAW, tmp_path_factory.mktemp("shipped"))
+def shipped_warehouse(shipped_run: RefreshedRun) -> Path:
+    """The session's refresh of the shipped raw/ (what ``docs.build_warehouse`` builds)."""
+    return shipped_run.path
 
 
 def test_shipped_examples_match_while_raw_is_unchanged(request: pytest.FixtureRequest) -> None:
@@ -254,7 +267,7 @@ def _csv_blocks(text: str) -> dict[str, list[str]]:
 
 
 def test_made_up_company_of_the_guide_goes_through_every_mart(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refreshed_run: RefreshedRun
 ) -> None:
     from pipelines.refresh import failure_messages, run_refresh
 
@@ -272,6 +285,9 @@ def test_made_up_company_of_the_guide_goes_through_every_mart(
         text = (raw / name).read_text(encoding="utf-8")
         (raw / name).write_text(text.rstrip("\n") + "\n" + "\n".join(rows) + "\n", "utf-8")
     warehouse = tmp_path / "warehouse.duckdb"
+    # the golden run's charts beside it: those whose data the new company leaves alone are reused
+    shutil.copytree(refreshed_run.reports, tmp_path / "reports")
+    monkeypatch.setenv(REPORTS_DIR_ENV, str(tmp_path / "reports"))
     monkeypatch.setenv(settings.RAW_DIR_ENV, str(raw))
     monkeypatch.setenv(settings.WAREHOUSE_ENV, str(warehouse))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)

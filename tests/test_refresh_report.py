@@ -1,6 +1,7 @@
 """Issue 20, point 1: a refresh always ends with its check results, and its exit status and
 the run's status (in the UI too) say whether anything failed."""
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -10,13 +11,21 @@ from pipelines.refresh import CheckProblem, check_report, main
 from pipelines.reports import charts
 from pipelines.warehouse import swap
 from pipelines.warehouse.resource import SwapRefusedError
+from tests.conftest import RefreshedRun
 
 
 def test_a_refresh_with_failing_warn_checks_lists_each_and_exits_0(
-    raw_copy: Path, warehouse_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    raw_copy: Path,
+    warehouse_file: Path,
+    refreshed_run: RefreshedRun,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,
 ):
     """The fixture snapshot leaves two warn checks failing (12 contradicted broker claims; the
     cash-coverage chart has no data before the 2025 operating cash flows were sourced)."""
+    # the charts of the same data, as the golden refresh drew them: reused, not redrawn
+    shutil.copytree(refreshed_run.reports, tmp_path / "reports")
     monkeypatch.setenv(charts.REPORTS_DIR_ENV, str(tmp_path / "reports"))
     monkeypatch.setenv("SEC_REAL_DIR", str(tmp_path / "no-shared"))  # a clone without ../shared
     code = main(["--lock-timeout", "60"])

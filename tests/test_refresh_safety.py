@@ -1,7 +1,7 @@
 """A refresh is safe for readers: failed, blocked or killed runs leave the last good tables.
 
-Each test starts from a copy of one warehouse built once for the module from the shipped
-raw files, and uses its own copy of raw/ (``raw_copy``). Other processes are real
+Each test starts from a copy of the session's golden warehouse (``refreshed_warehouse``, of
+the frozen raw snapshot), and uses its own copy of raw/ (``raw_copy``). Other processes are real
 subprocesses holding real DuckDB connections; they are driven through stdin/stdout, so no
 test depends on timing.
 """
@@ -42,7 +42,8 @@ def leftovers(live: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def golden(refreshed_warehouse: Path) -> Path:
-    """A warehouse refreshed once from the shipped raw files (tests copy it, never change it)."""
+    """The session's golden warehouse, of the frozen raw snapshot (tests copy it, never change
+    it)."""
     return refreshed_warehouse
 
 
@@ -143,7 +144,8 @@ def test_refresh_succeeds_while_a_reader_keeps_its_snapshot(live: Path, raw_copy
         assert reader.stdout.readline().strip() == "Broadcom Inc."
         _rename_broadcom(raw_copy, "Broadcom Inc. (renamed)")
 
-        result = run_refresh()  # documented: readers never block a refresh
+        # documented: readers never block a refresh (the smallest run that swaps a file in)
+        result = run_refresh(["raw/companies"])
 
         assert result.success, failure_messages(result)
         # the reader, still connected, keeps reading the snapshot it opened
@@ -222,7 +224,8 @@ def test_killed_refresh_leaves_live_file_and_next_run_cleans_up(live: Path, raw_
     assert data_snapshot(live) == before  # the live file was never touched
     (live.parent / f"{live.name}.deadbeef.building-rejects").write_bytes(b"not a database")
 
-    result = run_refresh(lock_timeout_s=2)  # the kernel released the dead run's refresh lock
+    # the kernel released the dead run's refresh lock (the smallest run that swaps a file in)
+    result = run_refresh(["raw/companies"], lock_timeout_s=2)
 
     assert result.success, failure_messages(result)
     assert leftovers(live) == []

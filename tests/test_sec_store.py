@@ -99,11 +99,18 @@ def test_one_ingest_at_a_time(tmp_path: Path) -> None:
 
 
 def test_a_refresh_never_copies_the_store_and_keeps_its_views(
-    tmp_path: Path, raw_copy: Path, warehouse_file: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    raw_copy: Path,
+    warehouse_file: Path,
+    refreshed_warehouse: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Refreshes of the bulk asset (and a raw table, the second time) on a copy of the
+    session's golden warehouse: each takes a private copy of the warehouse and swaps it in."""
+    shutil.copyfile(refreshed_warehouse, warehouse_file)
     archive = _archive(tmp_path / "a.zip", range(1, 6))
     monkeypatch.setenv("SEC_BULK_SOURCE", str(archive))
-    result = run_refresh(log_level="WARNING")  # builds the store and the views
+    result = run_refresh(["sec/bulk"], log_level="WARNING")  # builds the store and the views
     assert result.success, failure_messages(result)
     store = warehouse_file.with_name("sec_bulk.duckdb")
     before = os.stat(store)
@@ -119,7 +126,8 @@ def test_a_refresh_never_copies_the_store_and_keeps_its_views(
     (raw_copy / "financials.csv").write_text(
         (raw_copy / "financials.csv").read_text() + "\n", encoding="utf-8"
     )
-    again = run_refresh(log_level="WARNING")  # archive unchanged: the store is kept
+    # archive unchanged: the store is kept
+    again = run_refresh(["sec/bulk", "raw/financials"], log_level="WARNING")
     assert again.success, failure_messages(again)
     after = os.stat(store)
     assert (after.st_ino, after.st_mtime_ns, after.st_size) == (
