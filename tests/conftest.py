@@ -27,6 +27,14 @@ REPO_RAW = FIXTURE_RAW
 _COLLECTED: dict[str, int] = {}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests never use the developer's Dagster instance: ``make`` exports DAGSTER_HOME (the
+    project's dagster_home/ for ``make ui``), and runs of both xdist workers recorded in one
+    SQLite instance there interfere with each other. A test that needs an instance makes its
+    own (ephemeral, or a DAGSTER_HOME in its tmp_path)."""
+    os.environ.pop("DAGSTER_HOME", None)
+
+
 def pytest_deselected(items: list[pytest.Item]) -> None:
     _COLLECTED["deselected"] = _COLLECTED.get("deselected", 0) + len(items)
 
