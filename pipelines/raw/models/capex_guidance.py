@@ -18,10 +18,10 @@ from pipelines.raw.models.rules import (
     CAPEX_DEFINITIONS,
     DOCUMENT_DATE_RULE,
     QUALIFIERS,
-    SOURCE_TYPES,
     SOURCE_URL_PATTERN,
     document_dates,
     row_rule,
+    source_type_field,
 )
 from pipelines.raw.reference import company_rules
 
@@ -97,12 +97,7 @@ class CapexGuidanceModel(pa.DataFrameModel):
         str_matches=SOURCE_URL_PATTERN,
         description="Source address; empty only when source_title itself carries the citation",
     )
-    source_type: str = pa.Field(
-        isin=SOURCE_TYPES,
-        description="filing, press_release, secondary, claim_list or machine_summary: what "
-        "kind of document the figure was read from; claim_list and machine_summary are "
-        "unverified",
-    )
+    source_type: str = source_type_field()
     source_quote: str = pa.Field(nullable=True, description="Verbatim quote")
     source_note: str = pa.Field(nullable=True, description="Remarks")
 

@@ -20,12 +20,12 @@ from pipelines.raw.models.rules import (
     FINANCIAL_METRICS,
     METRIC_UNITS,
     SIGNED_METRICS,
-    SOURCE_TYPES,
     SOURCE_URL_PATTERN,
     UNITS,
     VALUE_KINDS,
     document_dates,
     row_rule,
+    source_type_field,
     title_date_without_date,
 )
 from pipelines.raw.reference import company_rules
@@ -93,12 +93,7 @@ class FinancialsModel(pa.DataFrameModel):
         str_matches=SOURCE_URL_PATTERN,
         description="Source address; empty only when source_title itself carries the citation",
     )
-    source_type: str = pa.Field(
-        isin=SOURCE_TYPES,
-        description="filing, press_release, secondary, claim_list or machine_summary: what "
-        "kind of document the figure was read from; claim_list and machine_summary are "
-        "unverified",
-    )
+    source_type: str = source_type_field()
     source_quote: str = pa.Field(nullable=True, description="Verbatim quote holding the figure")
     source_note: str = pa.Field(nullable=True, description="Remarks on the source or the figure")
 

@@ -47,6 +47,18 @@ SOURCE_TYPES = ["filing", "press_release", "secondary", "claim_list", "machine_s
 QUALIFIERS = ["about", "more_than", "nearly", "less_than", "up_to", "at_least"]
 
 SOURCE_URL_PATTERN = r"^(https?://\S+|seed/\S+.*|\S+\.(md|csv|txt)\b.*)$"
+
+
+def source_type_field() -> Any:
+    """The ``source_type`` column of a file of sourced figures (financials, capex guidance)."""
+    return pa.Field(
+        isin=SOURCE_TYPES,
+        description="filing, press_release, secondary, claim_list or machine_summary: what "
+        "kind of document the figure was read from; claim_list and machine_summary are "
+        "unverified",
+    )
+
+
 #: A vendor name as printed (a chip of a new vendor is a data row, not a code change).
 VENDOR_PATTERN = r"^[A-Za-z][A-Za-z0-9 .&-]{1,39}$"
 CONCEPT_PATTERN = r"^[A-Z][A-Za-z0-9]*$"
