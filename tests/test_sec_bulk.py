@@ -28,7 +28,7 @@ needs_real = pytest.mark.skipif(
     reason=real_files_missing(REAL),
 )
 GENERATOR = settings.REPO_ROOT / "bench" / "sec_bulk_generate.py"
-FILERS = 30
+FILERS = 12  # the 5 real files and 7 copies under new CIKs (2000000005..2000000011)
 LIMIT_MB = 8  # above the largest real file (4 MB), below the generator's 9 MB huge member
 
 
@@ -260,7 +260,11 @@ def test_cli_ingests_and_lists_the_quarantine(archive, tmp_path, capsys) -> None
     try:
         assert main([str(path), "--store", str(store), "--json"]) == 0
         summary = json.loads(capsys.readouterr().out)
-        assert (summary["members"], summary["ingested"], summary["quarantined"]) == (39, 30, 9)
+        assert (summary["members"], summary["ingested"], summary["quarantined"]) == (
+            FILERS + 9,
+            FILERS,
+            9,
+        )
         assert main(["--store", str(store), "--quarantine"]) == 0
         lines = capsys.readouterr().out.strip().splitlines()
     finally:
@@ -291,7 +295,7 @@ def test_asset_ingests_and_exposes_views(archive, warehouse_file, monkeypatch) -
         con.execute("CREATE SCHEMA raw; CREATE TABLE raw.t AS SELECT 1 AS x")
     result = dg.materialize([sec_bulk], resources={"warehouse": _resource()})
     metadata = result.asset_materializations_for_node("sec__bulk")[0].metadata
-    assert (metadata["ingested"].value, metadata["quarantined"].value) == (30, 9)
+    assert (metadata["ingested"].value, metadata["quarantined"].value) == (FILERS, 9)
     assert result.asset_materializations_for_node("sec__bulk")[0].asset_key == BULK_KEY
     store = warehouse_file.with_name("sec_bulk.duckdb")
     with duckdb.connect(str(warehouse_file), read_only=True) as con:
@@ -303,5 +307,5 @@ def test_asset_ingests_and_exposes_views(archive, warehouse_file, monkeypatch) -
         coverage = con.execute(
             "SELECT count(DISTINCT ticker) FROM sec.bulk_fiscal_year_coverage"
         ).fetchone()
-    assert (quarantined, members) == ((9,), (30,))
+    assert (quarantined, members) == ((9,), (FILERS,))
     assert coverage is not None and coverage[0] > 0  # fiscal years of the derived filers

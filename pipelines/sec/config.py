@@ -131,14 +131,40 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+#: Companies already read, by the identity of the two files (device, inode, size, mtime): a
+#: run asks several times, and a changed file is always read again.
+_COMPANIES: dict[tuple, tuple[Company, ...]] = {}
+_COMPANY_FILES = ("companies.csv", "filing_concepts.csv")
+
+
+def _file_identity(folder: Path) -> tuple | None:
+    try:
+        stats = [(folder / name).stat() for name in _COMPANY_FILES]
+    except OSError:
+        return None
+    return (str(folder.resolve()),) + tuple(
+        (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns) for s in stats
+    )
+
+
 def load_companies(raw_dir: Path | None = None) -> tuple[Company, ...]:
     """The companies of ``raw/companies.csv`` with their concepts of ``raw/filing_concepts.csv``,
     both validated by their raw models (``raw_dir``: default the raw folder)."""
+    folder = raw_dir or settings.raw_dir()
+    identity = _file_identity(folder)
+    if identity is not None and identity in _COMPANIES:
+        return _COMPANIES[identity]
+    companies = _read_companies(folder)
+    if identity is not None:
+        _COMPANIES.clear()
+        _COMPANIES[identity] = companies
+    return companies
+
+
+def _read_companies(folder: Path) -> tuple[Company, ...]:
     from pipelines.raw.models import CompaniesModel, FilingConceptsModel
     from pipelines.raw.reference import companies_in_scope
     from pipelines.raw.validation import validate_file
-
-    folder = raw_dir or settings.raw_dir()
 
     def read(name: str, model: type) -> pl.DataFrame:
         if (result := validate_file(folder / name, model)).frame is None:
