@@ -86,13 +86,26 @@ def gap_function(
     """``x -> cost_a(x) - cost_b(x)`` per unit; ``varied`` is the chip whose input moves (its
     name) or ``both``."""
 
-    def cost(row: Mapping[str, Any], x: float) -> float:
-        moves = varied == BOTH or varied == row["chip"]
-        value = cost_per_unit(row, unit, **({name: x} if moves else {}))
-        assert value is not None
-        return value
+    def cost(row: Mapping[str, Any]) -> Callable[[float], float]:
+        if not (varied == BOTH or varied == row["chip"]):  # a chip whose input stays: constant
+            fixed = cost_per_unit(row, unit)
+            assert fixed is not None
+            return lambda _x: fixed
 
-    return lambda x: cost(chip_a, x) - cost(chip_b, x)
+        base = ChipAssumptions.from_mapping(row)  # read once, not once per evaluation
+        specs = ChipSpecs(row.get("bf16_dense_tflops"), row.get("hbm_gb"), row.get("hbm_tbps"))
+        per_tbps = unit == "hbm_tbps_hour"
+
+        def moved(x: float) -> float:
+            record = compute_tco(dataclasses.replace(base, **{name: x}), specs)
+            value = record.usd_per_hbm_tbps_hour if per_tbps else record.usd_per_pflop_hour
+            assert value is not None
+            return value
+
+        return moved
+
+    cost_a, cost_b = cost(chip_a), cost(chip_b)
+    return lambda x: cost_a(x) - cost_b(x)
 
 
 def solve_linear(f: Callable[[float], float], low: float, high: float) -> float | None:

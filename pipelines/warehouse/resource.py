@@ -169,6 +169,9 @@ class WarehouseResource(RunFailureRecording, dg.ConfigurableResource):
             if self._copied is None:
                 swap.refuse_new_warehouse_beside_a_copy(live)
             self._con = duckdb.connect(str(staging))
+            # the run's copy is checkpointed once, at publish: an automatic checkpoint between
+            # models (every 16 MB of log) would rewrite the file several times per run
+            self._con.execute("SET checkpoint_threshold = '16GB'")
             bootstrap(self._con)
             self._staging = staging
             swap.fault_point("copied")
