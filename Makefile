@@ -40,7 +40,7 @@ refresh: install  ## build or refresh the whole warehouse
 	$(PY) -m pipelines.refresh $(REFRESH_ARGS)
 
 test: install  ## run the test suite
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder
 
 # `make ui UI_PORT=3001` when 3000 is taken. Runs Dagster's own `dg dev` (the code location of
 # [tool.dg] in pyproject.toml, the module workspace.yaml names too) under pipelines/ui.py, which

@@ -35,6 +35,33 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("DAGSTER_HOME", None)
 
 
+def _shares_a_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    return info is not None and any(
+        defs and defs[-1].scope == "module" for defs in info.name2fixturedefs.values()
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``make test`` hands whole files to its two pytest-xdist workers (``--dist loadfile``):
+    a module-scoped fixture, often a refresh, is built once, not once per worker. The long
+    files (a module-scoped fixture, or marked ``end_to_end``) are handed out first and the
+    many short ones last, so the two workers finish together: end-to-end files first, then
+    those with a module-scoped fixture, then the rest (each in collection order)."""
+    rank: dict[str, int] = {}
+    for item in items:
+        file = item.nodeid.split("::", 1)[0]
+        here = (
+            0
+            if item.get_closest_marker("end_to_end")
+            else 1
+            if _shares_a_module_fixture(item)
+            else 2
+        )
+        rank[file] = min(rank.get(file, 2), here)
+    items.sort(key=lambda item: rank[item.nodeid.split("::", 1)[0]])
+
+
 def pytest_deselected(items: list[pytest.Item]) -> None:
     _COLLECTED["deselected"] = _COLLECTED.get("deselected", 0) + len(items)
 
@@ -168,3 +195,14 @@ def shipped_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshedRun:
     """A warehouse refreshed once per session from the shipped raw/ (read-only: copy it to
     change it)."""
     return refresh_once(tmp_path_factory, "shipped", SHIPPED_RAW)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_refreshes_in_parallel(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Under pytest-xdist, the two session refreshes are built at the start, one per worker,
+    at the same time: a worker never waits idle for the other to build the one it needs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker == "gw0":
+        refresh_once(tmp_path_factory, "fixture", REPO_RAW)
+    elif worker == "gw1":
+        refresh_once(tmp_path_factory, "shipped", SHIPPED_RAW)

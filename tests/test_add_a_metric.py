@@ -8,10 +8,13 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pipelines.settings import REPO_ROOT, SQL_DIR
 from pipelines.sqlmodels.assets import sql_model_assets
 from tests.sqlmodel import run_model
+
+pytestmark = pytest.mark.end_to_end
 
 GUIDE = REPO_ROOT / "docs" / "add-a-metric.md"
 FENCE = re.compile(r"```(?:sql|yaml) file=(\S+)\n(.*?)```", re.DOTALL)

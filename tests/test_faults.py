@@ -35,6 +35,8 @@ from pipelines.warehouse import swap
 from pipelines.warehouse.resource import snapshot_tables
 from tests.conftest import FIXTURE_RAW
 
+pytestmark = pytest.mark.end_to_end
+
 REPO = settings.REPO_ROOT
 SELECTION = ["raw/companies"]  # lifecycle moments: the smallest run that swaps a file in
 

@@ -5,10 +5,13 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from pipelines.refresh import failure_messages, run_refresh
 from pipelines.warehouse.resource import DATA_SCHEMAS
 from tests.conftest import RefreshedRun
+
+pytestmark = pytest.mark.end_to_end
 
 
 def table_contents(path: Path) -> dict[str, tuple[list[tuple], list[tuple]]]:

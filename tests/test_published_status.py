@@ -28,6 +28,8 @@ from pipelines.warehouse import resource, swap
 from pipelines.warehouse.resource import snapshot_tables
 from tests.conftest import FIXTURE_RAW
 
+pytestmark = pytest.mark.end_to_end
+
 DOC = settings.REPO_ROOT / "docs" / "reliability.md"
 
 

@@ -30,6 +30,8 @@ from pipelines.raw.datasets import BY_NAME
 from pipelines.raw.files import NotARegularFileError, open_regular
 from pipelines.raw.validation import validate_file
 
+pytestmark = pytest.mark.end_to_end
+
 DEADLINE_S = 5.0
 
 

@@ -13,6 +13,8 @@ from pipelines.warehouse import swap
 from pipelines.warehouse.resource import SwapRefusedError
 from tests.conftest import RefreshedRun
 
+pytestmark = pytest.mark.end_to_end
+
 
 def test_a_refresh_with_failing_warn_checks_lists_each_and_exits_0(
     raw_copy: Path,

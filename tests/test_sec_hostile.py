@@ -34,6 +34,8 @@ from tests.test_sec_assets import (  # helpers and fixtures of the end-to-end SE
     serve,
 )
 
+pytestmark = pytest.mark.end_to_end
+
 AGENT = "AI-compute ledger tests ops@example.org"
 PATH = "/api/xbrl/companyfacts/CIK0000789019.json"
 FIXTURES = Path(__file__).parent / "fixtures" / "sec"

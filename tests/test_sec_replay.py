@@ -30,9 +30,12 @@ from pipelines.sec.sensor import sec_filings_sensor
 REAL = real_files_dir()
 CIKS = {"GOOGL": 1652044, "NVDA": 1045810}
 FILES = {cik: REAL / f"CIK{cik:010d}.json" for cik in CIKS.values()}
-pytestmark = pytest.mark.skipif(
-    not all(p.is_file() for p in FILES.values()), reason=real_files_missing(REAL)
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not all(p.is_file() for p in FILES.values()), reason=real_files_missing(REAL)
+    ),
+    pytest.mark.end_to_end,
+]
 KEY = ["ticker", "metric", "fiscal_year", "fiscal_quarter"]
 
 

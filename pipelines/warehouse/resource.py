@@ -170,8 +170,10 @@ class WarehouseResource(RunFailureRecording, dg.ConfigurableResource):
                 swap.refuse_new_warehouse_beside_a_copy(live)
             self._con = duckdb.connect(str(staging))
             # the run's copy is checkpointed once, at publish: an automatic checkpoint between
-            # models (every 16 MB of log) would rewrite the file several times per run
+            # models (every 16 MB of log) would rewrite the file several times per run; one
+            # thread: the tables are small, a second thread costs more CPU than it saves time
             self._con.execute("SET checkpoint_threshold = '16GB'")
+            self._con.execute("SET threads = 1")
             bootstrap(self._con)
             self._staging = staging
             swap.fault_point("copied")
