@@ -198,11 +198,11 @@ def shipped_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshedRun:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _session_refreshes_in_parallel(tmp_path_factory: pytest.TempPathFactory) -> None:
+def _session_refreshes_in_parallel(request: pytest.FixtureRequest) -> None:
     """Under pytest-xdist, the two session refreshes are built at the start, one per worker,
     at the same time: a worker never waits idle for the other to build the one it needs."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker == "gw0":
-        refresh_once(tmp_path_factory, "fixture", REPO_RAW)
-    elif worker == "gw1":
-        refresh_once(tmp_path_factory, "shipped", SHIPPED_RAW)
+    first = {"gw0": "refreshed_run", "gw1": "shipped_run"}.get(
+        os.environ.get("PYTEST_XDIST_WORKER", "")
+    )
+    if first:
+        request.getfixturevalue(first)

@@ -70,14 +70,19 @@ def load_ranges(path: Path = RANGES_FILE) -> dict[str, Range]:
     return out
 
 
+def _specs(row: Mapping[str, Any]) -> ChipSpecs:
+    return ChipSpecs(row.get("bf16_dense_tflops"), row.get("hbm_gb"), row.get("hbm_tbps"))
+
+
+def _unit_cost(assumptions: ChipAssumptions, specs: ChipSpecs, unit: str) -> float | None:
+    record = compute_tco(assumptions, specs)
+    return record.usd_per_hbm_tbps_hour if unit == "hbm_tbps_hour" else record.usd_per_pflop_hour
+
+
 def cost_per_unit(row: Mapping[str, Any], unit: str, **overrides: float) -> float | None:
     """USD per unit-hour of a chip (``tco.chip_tco`` row) with some inputs overridden."""
     assumptions = dataclasses.replace(ChipAssumptions.from_mapping(row), **overrides)
-    record = compute_tco(
-        assumptions,
-        ChipSpecs(row.get("bf16_dense_tflops"), row.get("hbm_gb"), row.get("hbm_tbps")),
-    )
-    return record.usd_per_hbm_tbps_hour if unit == "hbm_tbps_hour" else record.usd_per_pflop_hour
+    return _unit_cost(assumptions, _specs(row), unit)
 
 
 def gap_function(
@@ -92,13 +97,10 @@ def gap_function(
             assert fixed is not None
             return lambda _x: fixed
 
-        base = ChipAssumptions.from_mapping(row)  # read once, not once per evaluation
-        specs = ChipSpecs(row.get("bf16_dense_tflops"), row.get("hbm_gb"), row.get("hbm_tbps"))
-        per_tbps = unit == "hbm_tbps_hour"
+        base, specs = ChipAssumptions.from_mapping(row), _specs(row)  # read once per row
 
         def moved(x: float) -> float:
-            record = compute_tco(dataclasses.replace(base, **{name: x}), specs)
-            value = record.usd_per_hbm_tbps_hour if per_tbps else record.usd_per_pflop_hour
+            value = _unit_cost(dataclasses.replace(base, **{name: x}), specs, unit)
             assert value is not None
             return value
 
