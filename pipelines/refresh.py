@@ -383,5 +383,16 @@ def main(argv: list[str] | None = None, prog: str = "python -m pipelines.refresh
     return 1
 
 
+def exit_now(code: int) -> None:
+    """End the process with ``code`` once the output is flushed, without the interpreter's
+    teardown of the imported libraries (Dagster, pandas, polars: about 0.5 s of a refresh's
+    wall time). Every file and connection is closed by then: the run's resources are torn
+    down and the read-only connections above are closed."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    exit_now(main())

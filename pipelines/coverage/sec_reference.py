@@ -34,14 +34,38 @@ def reference_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("CIK*.json")) + sorted((folder / "excerpts").glob("CIK*.json"))
 
 
+#: the last result of :func:`sec_quarters`, by the companies and the files' identity (a
+#: process that refreshes more than once, e.g. the test suite, parses the 12 MB once)
+_QUARTERS: dict[tuple, pl.DataFrame] = {}
+
+
+def _identity(files: list[Path]) -> tuple | None:
+    try:
+        stats = [path.stat() for path in files]
+    except OSError:
+        return None
+    return tuple(
+        (str(path.resolve()), s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns)
+        for path, s in zip(files, stats, strict=True)
+    )
+
+
 def sec_quarters(files: list[Path]) -> pl.DataFrame:
     """Discrete quarters (latest consistent vintage) of the files, capex and revenue."""
     companies = load_companies()
+    identity = _identity(files)
+    key = (companies, identity)
+    if identity is not None and key in _QUARTERS:
+        return _QUARTERS[key]
     facts = parse_files(files, {c.cik: c.ticker for c in companies})
     capex = pl.when(pl.col("metric").is_in(CAPEX_METRICS)).then(pl.lit("capex"))
-    return derive_frame(facts, concept_map(companies)).latest.with_columns(
+    quarters = derive_frame(facts, concept_map(companies)).latest.with_columns(
         metric=capex.otherwise("metric")
     )
+    if identity is not None:
+        _QUARTERS.clear()
+        _QUARTERS[key] = quarters
+    return quarters
 
 
 def curated_quarters(

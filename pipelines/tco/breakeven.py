@@ -11,7 +11,6 @@ one nearest the shipped value, and the count.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import tomllib
 from collections.abc import Callable, Mapping
@@ -81,7 +80,7 @@ def _unit_cost(assumptions: ChipAssumptions, specs: ChipSpecs, unit: str) -> flo
 
 def cost_per_unit(row: Mapping[str, Any], unit: str, **overrides: float) -> float | None:
     """USD per unit-hour of a chip (``tco.chip_tco`` row) with some inputs overridden."""
-    assumptions = dataclasses.replace(ChipAssumptions.from_mapping(row), **overrides)
+    assumptions = ChipAssumptions.from_mapping(row).moved(**overrides)
     return _unit_cost(assumptions, _specs(row), unit)
 
 
@@ -100,7 +99,7 @@ def gap_function(
         base, specs = ChipAssumptions.from_mapping(row), _specs(row)  # read once per row
 
         def moved(x: float) -> float:
-            value = _unit_cost(dataclasses.replace(base, **{name: x}), specs, unit)
+            value = _unit_cost(base.moved(**{name: x}), specs, unit)
             assert value is not None
             return value
 

@@ -9,7 +9,6 @@ their frames to the contracts ``sql/tco/<table>.yml``. Every cost comes from
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -90,6 +89,7 @@ def sensitivity_frame(
     if missing:
         raise ValueError(f"sensitivity grid lacks {', '.join(sorted(missing))}")
     chips = [r for r in chip_tco.iter_rows(named=True) if r.get("hbm_tbps")]
+    inputs = {r["chip"]: (_assumptions(r), _specs(r)) for r in chips}  # read once per chip
     shipped_order = [
         r["chip"] for r in sorted(chips, key=lambda r: (r["tco_usd_per_tbps_hour"], r["chip"]))
     ]
@@ -99,8 +99,8 @@ def sensitivity_frame(
         setting = dict(zip(GRID_FIELDS, values, strict=True))
         results = []
         for r in chips:
-            assumptions = dataclasses.replace(_assumptions(r), **setting)
-            record = compute_tco(assumptions, _specs(r))
+            assumptions, specs = inputs[r["chip"]]
+            record = compute_tco(assumptions.moved(**setting), specs)
             results.append((record.usd_per_hbm_tbps_hour, r["chip"], record, r))
         results.sort(key=lambda item: (item[0], item[1]))
         order = [chip for _, chip, _, _ in results]

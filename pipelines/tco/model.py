@@ -184,6 +184,12 @@ class ChipAssumptions:
             maintenance_pct_of_capital_per_year=float(row["maintenance_pct_of_capital_per_year"]),
         )
 
+    def moved(self, **inputs: float) -> ChipAssumptions:
+        """These assumptions with some inputs changed (``dataclasses.replace`` without its
+        per-call field inspection: the break-even solver and the sensitivity grid call this
+        tens of thousands of times per refresh)."""
+        return ChipAssumptions(**{**self.__dict__, **inputs})
+
 
 @dataclass(frozen=True)
 class ChipSpecs:

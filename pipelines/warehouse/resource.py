@@ -171,9 +171,12 @@ class WarehouseResource(RunFailureRecording, dg.ConfigurableResource):
             self._con = duckdb.connect(str(staging))
             # the run's copy is checkpointed once, at publish: an automatic checkpoint between
             # models (every 16 MB of log) would rewrite the file several times per run; one
-            # thread: the tables are small, a second thread costs more CPU than it saves time
+            # thread: the tables are small, a second thread costs more CPU than it saves time;
+            # no FSST string compression: on these tables its analysis at the checkpoint costs
+            # a third of the checkpoint for a file of about the same size
             self._con.execute("SET checkpoint_threshold = '16GB'")
             self._con.execute("SET threads = 1")
+            self._con.execute("SET disabled_compression_methods = 'fsst'")
             bootstrap(self._con)
             self._staging = staging
             swap.fault_point("copied")

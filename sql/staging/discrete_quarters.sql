@@ -163,7 +163,11 @@ legs AS (
         count(DISTINCT rp.source_kind) AS kinds, any_value(rp.source_kind) AS kind,
         string_agg(rp.symbol || ': ' || rp.source_ref, ' ; '
             ORDER BY rp.kind DESC, rp.fiscal_quarter) AS refs
-    FROM methods AS m
+    FROM (
+        -- the symbols (alphanumeric words) of the method's formula
+        SELECT *, regexp_extract_all(split_part(method, ' = ', 2), '[A-Za-z0-9]+') AS symbols
+        FROM methods
+    ) AS m
     JOIN (
         SELECT *, CASE WHEN derivation IS NOT NULL THEN 'FY' ELSE period END AS symbol
         FROM as_of.reported_periods
@@ -171,9 +175,7 @@ legs AS (
     ) AS rp
         ON rp.as_of = m.as_of AND rp.ticker = m.ticker AND rp.metric = m.metric
         AND rp.fiscal_year = m.fiscal_year
-        AND regexp_matches(
-            split_part(m.method, ' = ', 2), '(^|[^A-Za-z0-9])' || rp.symbol || '([^A-Za-z0-9]|$)'
-        )
+        AND list_contains(m.symbols, rp.symbol)
     WHERE m.method IS NOT NULL
     GROUP BY ALL
 )

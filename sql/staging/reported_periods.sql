@@ -90,22 +90,32 @@ labelled AS (
             ELSE 'YTD' || fiscal_quarter
         END AS period
     FROM periods
+),
+inventory AS (
+    -- the year's inventory: discrete quarters, then cumulative figures, each by quarter (a
+    -- grouped aggregate joined back: an ordered string_agg as a window function is ~30x slower)
+    SELECT
+        as_of,
+        ticker,
+        metric,
+        fiscal_year,
+        string_agg(period, ', ' ORDER BY kind DESC, fiscal_quarter) AS year_periods
+    FROM labelled
+    GROUP BY ALL
 )
 SELECT
-    as_of,
-    ticker,
-    metric,
-    CAST(fiscal_year AS BIGINT) AS fiscal_year,
-    kind,
-    CAST(fiscal_quarter AS BIGINT) AS fiscal_quarter,
-    period,
-    CAST(value AS DOUBLE) AS value,
-    is_exact,
-    derivation,
-    source_kind,
-    source_ref,
-    -- the year's inventory: discrete quarters, then cumulative figures, each by quarter
-    string_agg(period, ', ' ORDER BY kind DESC, fiscal_quarter) OVER (
-        PARTITION BY as_of, ticker, metric, fiscal_year
-    ) AS year_periods
-FROM labelled
+    l.as_of,
+    l.ticker,
+    l.metric,
+    CAST(l.fiscal_year AS BIGINT) AS fiscal_year,
+    l.kind,
+    CAST(l.fiscal_quarter AS BIGINT) AS fiscal_quarter,
+    l.period,
+    CAST(l.value AS DOUBLE) AS value,
+    l.is_exact,
+    l.derivation,
+    l.source_kind,
+    l.source_ref,
+    i.year_periods
+FROM labelled AS l
+JOIN inventory AS i USING (as_of, ticker, metric, fiscal_year)
