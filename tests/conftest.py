@@ -1,9 +1,11 @@
 """Shared fixtures: every test gets its own warehouse file and its own copy of raw/."""
 
+import dataclasses
 import fcntl
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import duckdb
 import pytest
 
 from pipelines import settings
+from pipelines.reports.assets import CHART_SPECS as SHIPPED_CHART_SPECS
 from pipelines.reports.chart_config import REPORTS_DIR_ENV
 
 #: Tests that assert values read this frozen copy of raw/ (v2 format, as of 2025-09-05), so
@@ -195,6 +198,41 @@ def shipped_run(tmp_path_factory: pytest.TempPathFactory) -> RefreshedRun:
     """A warehouse refreshed once per session from the shipped raw/ (read-only: copy it to
     change it)."""
     return refresh_once(tmp_path_factory, "shipped", SHIPPED_RAW)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _each_chart_drawn_once_per_rows() -> Iterator[None]:
+    """Within a worker, a chart is drawn once for the same rows and drawing code: many
+    end-to-end tests refresh the same data into a new reports folder, and a chart takes about
+    half a second to draw. The same rows give the same bytes (tests/test_reports.py checks
+    that, and everything else about drawing, with this turned off: ``real_chart_drawing``)."""
+    from pipelines.reports import assets as report_assets
+
+    code = report_assets._code_fingerprint()
+    drawn: dict[str, object] = {}
+
+    def remembered(spec: report_assets.ChartSpec) -> report_assets.ChartSpec:
+        def render(frame):  # type: ignore[no-untyped-def]
+            key = report_assets.render_key(spec, frame, code)
+            if key not in drawn:
+                drawn[key] = spec.render(frame)
+            return drawn[key]
+
+        return dataclasses.replace(spec, render=render)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report_assets, "CHART_SPECS", tuple(map(remembered, SHIPPED_CHART_SPECS)))
+        yield
+
+
+@contextmanager
+def real_chart_drawing() -> Iterator[None]:
+    """Every chart really drawn (not remembered by ``_each_chart_drawn_once_per_rows``)."""
+    from pipelines.reports import assets as report_assets
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report_assets, "CHART_SPECS", SHIPPED_CHART_SPECS)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

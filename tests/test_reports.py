@@ -6,6 +6,7 @@ import shutil
 import struct
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -25,6 +26,7 @@ from pipelines.reports.assets import (
     read_chart_data,
 )
 from pipelines.warehouse import WarehouseResource
+from tests.conftest import real_chart_drawing
 from tests.metric_chart_fixture import METRICS_PIXELS, METRICS_ROWS, METRICS_TABLES
 
 SMALL_WAREHOUSE = """
@@ -78,6 +80,13 @@ EXPECTED_PIXELS = {
     "chip_tco": (1200, 295),
 }
 EXPECTED_PIXELS |= METRICS_PIXELS
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _real_drawing() -> Iterator[None]:
+    """This module tests drawing itself: every chart is drawn, none remembered."""
+    with real_chart_drawing():
+        yield
 
 
 @pytest.fixture
