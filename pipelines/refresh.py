@@ -12,7 +12,7 @@ failed.
 
 By default the run uses an in-memory (ephemeral) Dagster instance: it is the fastest way to
 rebuild the warehouse (a persistent SQLite instance writes every one of the run's events to
-disk, which costs more than the data work itself — see README, "Performance"). ``--record``
+disk, which costs more than the data work itself — see docs/benchmarks.md). ``--record``
 (or ``LEDGER_REFRESH_RECORD=1``) stores the run in ``$DAGSTER_HOME`` instead, so it shows in
 the UI's run history. Runs launched by the schedule, the sensor or the UI are always recorded.
 """
