@@ -89,8 +89,7 @@ _EPHEMERAL: list[dg.DagsterInstance] = []
 
 def _instance(record: bool) -> AbstractContextManager[dg.DagsterInstance]:
     if not record:
-        if not _EPHEMERAL:
-            _EPHEMERAL.append(dg.DagsterInstance.ephemeral())
+        _EPHEMERAL[:] = _EPHEMERAL or [dg.DagsterInstance.ephemeral()]
         return nullcontext(_EPHEMERAL[0])
     if not os.environ.get("DAGSTER_HOME"):
         os.environ["DAGSTER_HOME"] = str(PROJECT_DAGSTER_HOME)
