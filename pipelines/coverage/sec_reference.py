@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from pipelines.raw.models.rules import CAPEX_METRICS
-from pipelines.sec.config import concept_map, load_companies
+from pipelines.sec.config import concept_map, files_identity, load_companies
 from pipelines.sec.derive import derive_frame
 from pipelines.sec.parse import parse_files
 from pipelines.sqlmodels.build import empty_frame
@@ -39,21 +39,10 @@ def reference_files(folder: Path) -> list[Path]:
 _QUARTERS: dict[tuple, pl.DataFrame] = {}
 
 
-def _identity(files: list[Path]) -> tuple | None:
-    try:
-        stats = [path.stat() for path in files]
-    except OSError:
-        return None
-    return tuple(
-        (str(path.resolve()), s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns)
-        for path, s in zip(files, stats, strict=True)
-    )
-
-
 def sec_quarters(files: list[Path]) -> pl.DataFrame:
     """Discrete quarters (latest consistent vintage) of the files, capex and revenue."""
     companies = load_companies()
-    identity = _identity(files)
+    identity = files_identity(files)
     key = (companies, identity)
     if identity is not None and key in _QUARTERS:
         return _QUARTERS[key]

@@ -33,7 +33,7 @@ streamed to disk and decompressed incrementally, so memory stays bounded whateve
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,13 +137,16 @@ _COMPANIES: dict[tuple, tuple[Company, ...]] = {}
 _COMPANY_FILES = ("companies.csv", "filing_concepts.csv")
 
 
-def _file_identity(folder: Path) -> tuple | None:
+def files_identity(paths: Sequence[Path]) -> tuple | None:
+    """What tells whether ``paths`` changed (path, device, inode, size, modification time of
+    each), to reuse what was read from them; None if one cannot be read."""
     try:
-        stats = [(folder / name).stat() for name in _COMPANY_FILES]
+        stats = [path.stat() for path in paths]
     except OSError:
         return None
-    return (str(folder.resolve()),) + tuple(
-        (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns) for s in stats
+    return tuple(
+        (str(path.resolve()), s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns)
+        for path, s in zip(paths, stats, strict=True)
     )
 
 
@@ -151,7 +154,7 @@ def load_companies(raw_dir: Path | None = None) -> tuple[Company, ...]:
     """The companies of ``raw/companies.csv`` with their concepts of ``raw/filing_concepts.csv``,
     both validated by their raw models (``raw_dir``: default the raw folder)."""
     folder = raw_dir or settings.raw_dir()
-    identity = _file_identity(folder)
+    identity = files_identity([folder / name for name in _COMPANY_FILES])
     if identity is not None and identity in _COMPANIES:
         return _COMPANIES[identity]
     companies = _read_companies(folder)
